@@ -1,0 +1,44 @@
+# Cadence: the two commands that set everything up are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test install migrate seed lint format check-deploy schema clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL)
+run: export DEBUG ?= True
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: virtualenv, install, the full suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+
+seed: $(STAMP)
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""DatabaseConnectionProfile: what the database of an environment is supposed to look like.
+
+Metadata only: the secret lives elsewhere and `credential_ref` names where. Every change is kept in an
+audit history (django-simple-history), which therefore never holds a secret either.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core.models import TimeStampedModel
+
+from .validators import validate_credential_ref, validate_environment_key
+
+
+class DatabaseConnectionProfile(TimeStampedModel):
+    environment = models.CharField(max_length=40, unique=True, validators=[validate_environment_key])
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=5432, validators=[MinValueValidator(1), MaxValueValidator(65535)])
+    database = models.CharField(max_length=63)
+    schema = models.CharField(max_length=63, default="public")
+    credential_ref = models.CharField(max_length=255, validators=[validate_credential_ref])
+    rotation_interval_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    last_validated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["environment"]
+        constraints = [
+            models.CheckConstraint(condition=Q(port__gte=1, port__lte=65535), name="profile_port_range"),
+            models.CheckConstraint(
+                condition=Q(rotation_interval_days__gte=1, rotation_interval_days__lte=365),
+                name="profile_rotation_1_365",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.environment} ({self.host}:{self.port}/{self.database})"

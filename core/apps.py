@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared building blocks: the base model, API plumbing (pagination, errors), role groups."""
+
+    name = "core"

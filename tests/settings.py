@@ -1,0 +1,27 @@
+"""Settings for the test suite: config.settings with test-only environment defaults.
+
+Only defaults are set here (a variable already in the environment wins), so `DATABASE_URL` still chooses
+PostgreSQL or SQLite. Everything else is production-like: DEBUG stays off.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The test client and the live server speak plain HTTP.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "False")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "False")
+os.environ.setdefault(
+    "HEALTH_SPOOL_PATH", os.path.join(tempfile.gettempdir(), f"cadence-test-spool-{os.getpid()}.jsonl")
+)
+
+from config.settings import *  # noqa: F403
+from config.settings import STORAGES
+
+# PBKDF2's million iterations cost ~0.1 s a login; production keeps the default hasher.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic before tests: serve the admin's files from the apps, unhashed.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True

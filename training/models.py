@@ -1,0 +1,369 @@
+"""The training plan: programs, their phases, weekly micro-cycles and the sessions in them.
+
+Single-row rules are database constraints (they hold whatever writes the row); rules that need other rows
+live in `clean()`, which the admin and the API reach through `full_clean()`. Writes that span rows or must
+be race-safe go through `training.services`.
+"""
+
+import math
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+
+from athletes.models import AthleteProfile
+from athletes.validators import validate_not_blank
+from core.models import TimeStampedModel
+
+from .metrics import MicroCycleQuerySet, ProgramMetricsMixin, ProgramQuerySet
+
+
+class PlanStatus(models.TextChoices):
+    """Status of a program, phase or micro-cycle."""
+
+    PLANNED = "planned", "Planned"
+    CURRENT = "current", "Current"
+    COMPLETED = "completed", "Completed"
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    COMPLETED = "completed", "Completed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Modality(models.TextChoices):
+    RUN = "run", "Run"
+    BIKE = "bike", "Bike"
+    SWIM = "swim", "Swim"
+    STRENGTH = "strength", "Strength"
+    CONDITIONING = "conditioning", "Conditioning"
+    MOBILITY = "mobility", "Mobility"
+    SPORT = "sport", "Sport"
+    OTHER = "other", "Other"
+
+
+def _not_blank(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=GreaterThanOrEqual(Length(Trim(field)), 1), name=name)
+
+
+def weeks_between(start: date, end: date) -> int:
+    """`ceil((end - start + 1 day) / 7)`: the number of (possibly partial) weeks a date range spans."""
+    return math.ceil(((end - start).days + 1) / 7)
+
+
+class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
+    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="programs")
+    title = models.CharField(max_length=120, validators=[validate_not_blank])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    macro_cycle = models.CharField(max_length=120, blank=True, default="")
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        indexes = [
+            models.Index(fields=["athlete", "status"], name="program_athlete_status_idx"),
+            models.Index(fields=["status"], name="program_status_idx"),
+            models.Index(fields=["start_date"], name="program_start_date_idx"),
+            models.Index(fields=["updated_at"], name="program_updated_at_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["athlete"],
+                condition=Q(status=PlanStatus.CURRENT),
+                name="program_one_current_per_athlete",
+                violation_error_code="second_current_program",
+                violation_error_message="This athlete already has a current program.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="program_end_not_before_start",
+                violation_error_code="end_before_start",
+                violation_error_message="End date must not be before start date.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="program_status_valid"),
+            _not_blank("title", "program_title_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def total_weeks(self) -> int | None:
+        if self.start_date is None or self.end_date is None:
+            return None
+        return weeks_between(self.start_date, self.end_date)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.title:
+            self.title = self.title.strip()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "End date must not be before start date."}, code="end_before_start")
+        if self.status == PlanStatus.CURRENT and self.athlete_id:
+            others = TrainingProgram.objects.filter(athlete_id=self.athlete_id, status=PlanStatus.CURRENT)
+            if others.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"status": "This athlete already has a current program."}, code="second_current_program"
+                )
+        if self.pk and self.start_date and self.end_date and not self._state.adding:
+            self._clean_children_fit()
+
+    def _clean_children_fit(self) -> None:
+        """Changing a program's dates or athlete must not strand its phases, micro-cycles or sessions."""
+        if self.sessions.exclude(athlete_id=self.athlete_id).exists():
+            raise ValidationError(
+                {"athlete": "This program has sessions; it cannot move to another athlete."},
+                code="program_athlete_change",
+            )
+        outside = self.phases.filter(Q(start_date__lt=self.start_date) | Q(end_date__gt=self.end_date))
+        if outside.exists():
+            raise ValidationError(
+                {"end_date": "Some phases of this program would fall outside the new dates."},
+                code="phases_outside_program",
+            )
+        too_late = self.micro_cycles.filter(week_index__gt=self.total_weeks)
+        if too_late.exists():
+            raise ValidationError(
+                {"end_date": f"Some micro-cycles have a week index above the new {self.total_weeks} weeks."},
+                code="micro_cycles_outside_program",
+            )
+
+
+class ProgramPhase(TimeStampedModel):
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(max_length=120, validators=[validate_not_blank])
+    focus = models.CharField(max_length=120, validators=[validate_not_blank])
+    phase_order = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED)
+
+    class Meta:
+        ordering = ["program_id", "phase_order"]
+        indexes = [
+            models.Index(fields=["program", "status"], name="phase_program_status_idx"),
+            models.Index(fields=["status"], name="phase_status_idx"),
+            models.Index(fields=["program", "start_date", "end_date"], name="phase_program_dates_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "phase_order"],
+                name="phase_order_unique_per_program",
+                violation_error_code="duplicate_phase_order",
+                violation_error_message="Another phase of this program has this order.",
+            ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status=PlanStatus.CURRENT),
+                name="phase_one_current_per_program",
+                violation_error_code="second_current_phase",
+                violation_error_message="This program already has a current phase.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="phase_end_not_before_start",
+                violation_error_code="end_before_start",
+                violation_error_message="End date must not be before start date.",
+            ),
+            models.CheckConstraint(condition=Q(phase_order__gte=1), name="phase_order_positive"),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="phase_status_valid"),
+            _not_blank("name", "phase_name_not_blank"),
+            _not_blank("focus", "phase_focus_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase_order}. {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.name = (self.name or "").strip()
+        self.focus = (self.focus or "").strip()
+        if not (self.start_date and self.end_date):
+            return
+        if self.end_date < self.start_date:
+            raise ValidationError({"end_date": "End date must not be before start date."}, code="end_before_start")
+        if not self.program_id:
+            return
+        program = self.program
+        errors = {}
+        if self.start_date < program.start_date:
+            errors["start_date"] = f"The phase must start on or after its program's start ({program.start_date})."
+        if self.end_date > program.end_date:
+            errors["end_date"] = f"The phase must end on or before its program's end ({program.end_date})."
+        if errors:
+            raise ValidationError(errors, code="phase_outside_program")
+        overlapping = (
+            ProgramPhase.objects.filter(
+                program_id=self.program_id, start_date__lte=self.end_date, end_date__gte=self.start_date
+            )
+            .exclude(pk=self.pk)
+            .order_by("phase_order")
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                {
+                    "start_date": f"The phase overlaps phase {overlapping.phase_order} “{overlapping.name}” "
+                    f"({overlapping.start_date} – {overlapping.end_date})."
+                },
+                code="phase_overlap",
+            )
+        if self.status == PlanStatus.CURRENT:
+            others = ProgramPhase.objects.filter(program_id=self.program_id, status=PlanStatus.CURRENT)
+            if others.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"status": "This program already has a current phase."}, code="second_current_phase"
+                )
+
+
+class MicroCycle(TimeStampedModel):
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="micro_cycles")
+    phase = models.ForeignKey(
+        ProgramPhase, on_delete=models.SET_NULL, null=True, blank=True, related_name="micro_cycles"
+    )
+    week_index = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    readiness_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED)
+
+    objects = MicroCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program_id", "week_index"]
+        indexes = [
+            models.Index(fields=["program", "status"], name="cycle_program_status_idx"),
+            models.Index(fields=["status"], name="cycle_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "week_index"],
+                name="cycle_week_unique_per_program",
+                violation_error_code="duplicate_week_index",
+                violation_error_message="This program already has a micro-cycle for this week.",
+            ),
+            models.CheckConstraint(condition=Q(week_index__gte=1), name="cycle_week_index_positive"),
+            models.CheckConstraint(
+                condition=Q(readiness_score__isnull=True) | Q(readiness_score__gte=0, readiness_score__lte=100),
+                name="cycle_readiness_0_100",
+            ),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="cycle_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.week_index}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.program_id:
+            return
+        errors = {}
+        if self.phase_id and self.phase.program_id != self.program_id:
+            errors["phase"] = "The phase belongs to another program."
+        total = self.program.total_weeks
+        if self.week_index is not None and total is not None and self.week_index > total:
+            errors["week_index"] = f"The week index must be between 1 and the program's {total} weeks."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TrainingSession(TimeStampedModel):
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="sessions")
+    phase = models.ForeignKey(ProgramPhase, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
+    micro_cycle = models.ForeignKey(
+        MicroCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
+    )
+    # Denormalized from the program so an athlete's sessions filter without a join; clean() keeps it honest.
+    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=120, validators=[validate_not_blank])
+    scheduled_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    load = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10000)],
+        help_text="Training load, e.g. session RPE × minutes (0–10000).",
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "id"]
+        indexes = [
+            models.Index(fields=["athlete", "scheduled_at"], name="session_athlete_sched_idx"),
+            models.Index(fields=["program", "scheduled_at"], name="session_program_sched_idx"),
+            models.Index(fields=["program", "status", "scheduled_at"], name="session_prog_status_sched_idx"),
+            models.Index(fields=["status"], name="session_status_idx"),
+            models.Index(fields=["modality"], name="session_modality_idx"),
+            models.Index(fields=["scheduled_at"], name="session_scheduled_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=1440),
+                name="session_duration_1_1440",
+            ),
+            models.CheckConstraint(
+                condition=Q(load__isnull=True) | Q(load__gte=0, load__lte=10000),
+                name="session_load_0_10000",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=False))
+                | (~Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=True)),
+                name="session_completed_at_iff_completed",
+                violation_error_message="completedAt is set exactly when the session is completed.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_valid"),
+            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="session_modality_valid"),
+            _not_blank("title", "session_title_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.title:
+            self.title = self.title.strip()
+        # completedAt goes with status: stamped when completed without one, cleared otherwise.
+        if self.status == SessionStatus.COMPLETED:
+            if self.completed_at is None:
+                self.completed_at = timezone.now()
+        else:
+            self.completed_at = None
+        if not self.program_id:
+            return
+        program = self.program
+        errors = {}
+        if self.athlete_id is None:
+            self.athlete_id = program.athlete_id
+        elif self.athlete_id != program.athlete_id:
+            errors["athlete"] = "The athlete must be the program's athlete."
+        if self.phase_id and self.phase.program_id != self.program_id:
+            errors["phase"] = "The phase belongs to another program."
+        if self.micro_cycle_id:
+            cycle = self.micro_cycle
+            if cycle.program_id != self.program_id:
+                errors["micro_cycle"] = "The micro-cycle belongs to another program."
+            elif self.phase_id and cycle.phase_id != self.phase_id:
+                errors["micro_cycle"] = "The micro-cycle belongs to another phase."
+        if self.scheduled_at is not None:
+            local_date = self.scheduled_at.astimezone(program.athlete.tzinfo).date()
+            if not program.start_date <= local_date <= program.end_date:
+                errors["scheduled_at"] = (
+                    f"The session falls on {local_date} in the athlete's timezone ({program.athlete.timezone}), "
+                    f"outside the program ({program.start_date} – {program.end_date})."
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,104 @@
+"""Writes that span rows or must stay correct under concurrent requests.
+
+Views, serializers, admin actions and commands call these; they do not re-implement them. Each is one
+transaction. Rules are checked with `full_clean()` after taking a row lock that serializes the writers who
+could break them, so on PostgreSQL two concurrent writers cannot both pass the check; the database's own
+constraints stay as the last line, and an `IntegrityError` from them is turned into a `ValidationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from athletes.models import AthleteProfile
+
+from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
+
+_CONSTRAINT_MESSAGES = {
+    "program_one_current_per_athlete": {"status": "This athlete already has a current program."},
+    "phase_one_current_per_program": {"status": "This program already has a current phase."},
+    "phase_order_unique_per_program": {"phase_order": "Another phase of this program has this order."},
+    "cycle_week_unique_per_program": {"week_index": "This program already has a micro-cycle for this week."},
+}
+
+
+def _save_checked(instance, *, lock=None) -> None:
+    """full_clean + save in a savepoint; a constraint that fires anyway (a race) becomes a ValidationError."""
+    if lock is not None:
+        lock()
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        text = str(exc)
+        for name, message in _CONSTRAINT_MESSAGES.items():
+            if name in text:
+                raise ValidationError(message, code="conflict") from exc
+        raise ValidationError("The change conflicts with another record.", code="conflict") from exc
+
+
+def _lock_athlete(athlete_id) -> None:
+    # Serializes every writer that could make a second program of this athlete current.
+    list(AthleteProfile.objects.select_for_update().filter(pk=athlete_id).values_list("pk", flat=True))
+
+
+def _lock_program(program_id) -> None:
+    # Serializes writers of one program's phases (current flag, order, dates) and micro-cycles.
+    list(TrainingProgram.objects.select_for_update().filter(pk=program_id).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def program_save(*, program: TrainingProgram) -> TrainingProgram:
+    """Create or update a program, race-safe for the one-current-program-per-athlete rule."""
+    _save_checked(program, lock=lambda: _lock_athlete(program.athlete_id))
+    return program
+
+
+@transaction.atomic
+def program_activate(*, program: TrainingProgram) -> TrainingProgram:
+    """Make `program` its athlete's current program; a ValidationError if another one is current."""
+    program.status = PlanStatus.CURRENT
+    return program_save(program=program)
+
+
+@transaction.atomic
+def phase_save(*, phase: ProgramPhase) -> ProgramPhase:
+    """Create or update a phase; the program lock makes overlap, order and current-phase checks race-safe."""
+    _save_checked(phase, lock=lambda: _lock_program(phase.program_id))
+    return phase
+
+
+@transaction.atomic
+def micro_cycle_save(*, micro_cycle: MicroCycle) -> MicroCycle:
+    _save_checked(micro_cycle, lock=lambda: _lock_program(micro_cycle.program_id))
+    return micro_cycle
+
+
+@transaction.atomic
+def session_save(*, session: TrainingSession) -> TrainingSession:
+    """Create or update a session; clean() fills the athlete from the program and handles completedAt."""
+    _save_checked(session)
+    return session
+
+
+@transaction.atomic
+def sessions_set_status(
+    *, sessions: Iterable[TrainingSession], status: str, at: datetime | None = None
+) -> list[TrainingSession]:
+    """Mark sessions completed or skipped (or planned) with the same rules as a single save."""
+    if status not in SessionStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    at = at or timezone.now()
+    changed = []
+    for session in sessions:
+        session.status = status
+        session.completed_at = at if status == SessionStatus.COMPLETED else None
+        _save_checked(session)
+        changed.append(session)
+    return changed
