@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/v1/", include("athletes.urls")),
     path("api/v1/", include("training.urls")),
     path("api/v1/", include("connections.urls")),
+    path("api/v1/", include("health.api_urls")),
 ]
