@@ -57,10 +57,11 @@ class AthleteProfile(TimeStampedModel):
     def __str__(self) -> str:
         return self.display_name
 
-    def clean(self) -> None:
-        super().clean()
-        if self.display_name:
+    def clean_fields(self, exclude=None) -> None:
+        # Trim before the field validators run, so "1–80 characters after trimming" is what max_length sees.
+        if isinstance(self.display_name, str):
             self.display_name = self.display_name.strip()
+        super().clean_fields(exclude=exclude)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

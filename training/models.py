@@ -5,8 +5,9 @@ live in `clean()`, which the admin and the API reach through `full_clean()`. Wri
 be race-safe go through `training.services`.
 """
 
+import contextlib
 import math
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -57,6 +58,22 @@ def weeks_between(start: date, end: date) -> int:
     return math.ceil(((end - start).days + 1) / 7)
 
 
+def _strip_fields(instance: models.Model, *names: str) -> None:
+    # Trim before the field validators run, so a length limit counts the characters that are kept.
+    for name in names:
+        value = getattr(instance, name)
+        if isinstance(value, str):
+            setattr(instance, name, value.strip())
+
+
+def local_day_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
+    """The instants [first moment of `start`, first moment of the day after `end`) in timezone `tz`.
+
+    A timestamp's local calendar date lies in [start, end] exactly when it lies in this half-open range
+    (fold=0 maps a midnight skipped or repeated by a DST change to the first instant of that day)."""
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+
+
 class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
     athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="programs")
     title = models.CharField(max_length=120, validators=[validate_not_blank])
@@ -102,10 +119,12 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
             return None
         return weeks_between(self.start_date, self.end_date)
 
+    def clean_fields(self, exclude=None) -> None:
+        _strip_fields(self, "title", "macro_cycle")
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         super().clean()
-        if self.title:
-            self.title = self.title.strip()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "End date must not be before start date."}, code="end_before_start")
         if self.status == PlanStatus.CURRENT and self.athlete_id:
@@ -135,6 +154,13 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
             raise ValidationError(
                 {"end_date": f"Some micro-cycles have a week index above the new {self.total_weeks} weeks."},
                 code="micro_cycles_outside_program",
+            )
+        first, after_last = local_day_bounds(self.start_date, self.end_date, self.athlete.tzinfo)
+        stranded = self.sessions.filter(Q(scheduled_at__lt=first) | Q(scheduled_at__gte=after_last))
+        if stranded.exists():
+            raise ValidationError(
+                {"end_date": "Some sessions of this program would fall outside the new dates."},
+                code="sessions_outside_program",
             )
 
 
@@ -183,10 +209,12 @@ class ProgramPhase(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.phase_order}. {self.name}"
 
+    def clean_fields(self, exclude=None) -> None:
+        _strip_fields(self, "name", "focus")
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         super().clean()
-        self.name = (self.name or "").strip()
-        self.focus = (self.focus or "").strip()
         if not (self.start_date and self.end_date):
             return
         if self.end_date < self.start_date:
@@ -332,10 +360,17 @@ class TrainingSession(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def clean_fields(self, exclude=None) -> None:
+        _strip_fields(self, "title")
+        # The athlete is optional on input: it comes from the program, before "this field is required" can fire.
+        if self.athlete_id is None and self.program_id is not None:
+            # A missing program is reported by the program field itself.
+            with contextlib.suppress(TrainingProgram.DoesNotExist):
+                self.athlete_id = self.program.athlete_id
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         super().clean()
-        if self.title:
-            self.title = self.title.strip()
         # completedAt goes with status: stamped when completed without one, cleared otherwise.
         if self.status == SessionStatus.COMPLETED:
             if self.completed_at is None:

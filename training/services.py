@@ -53,10 +53,19 @@ def _lock_program(program_id) -> None:
     list(TrainingProgram.objects.select_for_update().filter(pk=program_id).values_list("pk", flat=True))
 
 
+def _lock_athlete_and_program(program: TrainingProgram) -> None:
+    # Athlete first, then program (the same order everywhere, so no deadlock): the athlete lock serializes
+    # "one current program"; the program lock keeps concurrent phase/cycle/session writes from slipping
+    # outside dates that are being changed.
+    _lock_athlete(program.athlete_id)
+    if not program._state.adding:
+        _lock_program(program.pk)
+
+
 @transaction.atomic
 def program_save(*, program: TrainingProgram) -> TrainingProgram:
     """Create or update a program, race-safe for the one-current-program-per-athlete rule."""
-    _save_checked(program, lock=lambda: _lock_athlete(program.athlete_id))
+    _save_checked(program, lock=lambda: _lock_athlete_and_program(program))
     return program
 
 
@@ -83,7 +92,7 @@ def micro_cycle_save(*, micro_cycle: MicroCycle) -> MicroCycle:
 @transaction.atomic
 def session_save(*, session: TrainingSession) -> TrainingSession:
     """Create or update a session; clean() fills the athlete from the program and handles completedAt."""
-    _save_checked(session)
+    _save_checked(session, lock=lambda: _lock_program(session.program_id))
     return session
 
 
@@ -99,6 +108,6 @@ def sessions_set_status(
     for session in sessions:
         session.status = status
         session.completed_at = at if status == SessionStatus.COMPLETED else None
-        _save_checked(session)
+        _save_checked(session, lock=lambda s=session: _lock_program(s.program_id))
         changed.append(session)
     return changed
