@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .views import AthleteProfileViewSet
+
+router = SimpleRouter()
+router.register("athletes", AthleteProfileViewSet, basename="athlete")
+
+urlpatterns = router.urls

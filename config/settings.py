@@ -179,7 +179,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.CamelCaseOrderingFilter",  # ?ordering=-startDate (camelCase values too)
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -189,6 +189,9 @@ REST_FRAMEWORK = {
         "login": env.str("LOGIN_THROTTLE_RATE", default="30/min"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
+    # Proxies in front of the app: 0 means the login throttle keys on REMOTE_ADDR and ignores a
+    # client-supplied X-Forwarded-For (which would let a client dodge the throttle).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -210,7 +213,14 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "core.schema.add_error_responses",
     ],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "training.models.PlanStatus",
+        "SessionStatusEnum": "training.models.SessionStatus",
+        "CheckStatusEnum": "health.models.CheckStatus",
+    },
 }
 
 # --- Logging: to stderr, where the process manager collects it -----------------------------------

@@ -2,13 +2,20 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("health.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("core.urls")),
     path("api/v1/", include("athletes.urls")),
     path("api/v1/", include("training.urls")),
     path("api/v1/", include("connections.urls")),
     path("api/v1/", include("health.api_urls")),
 ]
+
+# JSON, not Django's HTML pages, for unmatched paths and crashes: API clients always get JSON.
+handler404 = "core.views.json_404"
+handler500 = "core.views.json_500"

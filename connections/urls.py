@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import DatabaseConnectionProfileViewSet
+
+router = SimpleRouter()
+router.register("connection-profiles", DatabaseConnectionProfileViewSet, basename="connection-profile")
+
+urlpatterns = router.urls

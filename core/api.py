@@ -1,7 +1,22 @@
-"""API plumbing shared by every resource: the list envelope and JSON errors."""
+"""API plumbing shared by every resource: the list envelope, camelCase ordering, JSON errors, ETags and
+the serializer write path (the viewsets are in core.viewsets: this module is named in REST_FRAMEWORK
+settings and so must not import rest_framework.generics)."""
 
-from rest_framework import pagination
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, transaction
+from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
+from rest_framework import exceptions, filters, pagination, serializers, status
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -12,5 +27,149 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+class CamelCaseOrderingFilter(filters.OrderingFilter):
+    """`?ordering=-startDate,updatedAt`: the camelCase middleware renames parameters, not values."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [term.strip() for term in params.split(",")]
+            fields = [("-" if f.startswith("-") else "") + camel_to_underscore(f.lstrip("-")) for f in fields if f]
+            ordering = self.remove_invalid_fields(queryset, fields, view, request)
+            if ordering:
+                return [*ordering, "id"]  # a stable order for pagination when the chosen field ties
+        return self.get_default_ordering(view)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        valid = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, context={})]
+        camel = [re.sub(camelize_re, underscore_to_camel, name) for name in valid]
+        for param in params:
+            param["description"] = "Order by one or more of: " + ", ".join(camel) + " (prefix '-' for descending)."
+        return params
+
+
+# --- Errors -------------------------------------------------------------------------------------------
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it (If-Match does not match its ETag)."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The change conflicts with another record; reload and try again."
+    default_code = "conflict"
+
+
+def django_errors_to_drf(exc: DjangoValidationError, field_map: dict[str, str] | None = None) -> dict:
+    """A Django ValidationError as DRF's error shape, model field names renamed to the API's fields."""
+    field_map = field_map or {}
+    if not hasattr(exc, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+    errors: dict[str, list[str]] = {}
+    for field, messages in exc.message_dict.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field_map.get(field, field)
+        errors.setdefault(key, []).extend(messages)
+    return errors
+
+
 def exception_handler(exc, context):
-    return drf_exception_handler(exc, context)
+    """DRF's handler, plus: Django ValidationError -> 400, IntegrityError -> 409, DataError -> 400.
+
+    These come from the database or model layer when a rule was not caught earlier (a race, a value the
+    database rejects); they are the client's problem, never a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(django_errors_to_drf(exc))
+    elif isinstance(exc, IntegrityError):
+        logger.info("IntegrityError answered as 409: %s", exc)
+        exc = Conflict()
+    elif isinstance(exc, DataError):
+        logger.info("DataError answered as 400: %s", exc)
+        exc = exceptions.ValidationError({"detail": "A value is out of range or malformed for the database."})
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        set_rollback()
+    return response
+
+
+# --- ETags --------------------------------------------------------------------------------------------
+
+
+def etag_for(instance) -> str:
+    """A strong validator for the row's current version (bumped by every save)."""
+    return f'"{instance.version}"'
+
+
+def if_match_satisfied(header: str | None, instance) -> bool:
+    """RFC 9110 If-Match: absent or `*` passes; otherwise one of the listed tags must be the current one.
+
+    Weak tags (`W/"3"`) are accepted too: clients that copy the header from a proxy that weakened it would
+    otherwise never be able to write."""
+    if header is None:
+        return True
+    header = header.strip()
+    if header == "*":
+        return True
+    current = etag_for(instance)
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag == current:
+            return True
+    return False
+
+
+# --- The write path -----------------------------------------------------------------------------------
+
+
+class ServiceModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose writes go through a service function (full_clean + race-safe save).
+
+    Model-level errors come back as DRF 400s keyed by the API's field names (`athlete` -> `athlete_id`,
+    `__all__` -> `non_field_errors`, both camelized by the renderer)."""
+
+    def save_instance(self, instance):
+        """Validate and save `instance` (override to call the app's service). Default: full_clean + save."""
+        instance.full_clean()
+        with transaction.atomic():
+            instance.save()
+        return instance
+
+    def fill_defaults(self, validated_data: dict, instance=None) -> dict:
+        """Hook to derive fields from others before the model is validated."""
+        return validated_data
+
+    def create(self, validated_data):
+        validated_data = self.fill_defaults(validated_data)
+        instance = self.Meta.model(**validated_data)
+        return self._save(instance)
+
+    def update(self, instance, validated_data):
+        validated_data = self.fill_defaults(validated_data, instance)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._save(instance)
+
+    def _save(self, instance):
+        try:
+            return self.save_instance(instance)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(django_errors_to_drf(exc, self._field_map())) from exc
+        except IntegrityError as exc:
+            # A constraint the model's checks could not see coming (a concurrent writer): nothing was written.
+            raise Conflict() from exc
+
+    def _field_map(self) -> dict[str, str]:
+        return {field.source: name for name, field in self.fields.items() if field.source != "*"}
+
+
+class UUIDRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key given as a UUID string; a malformed one is a 400, not a database error."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
+        super().__init__(**kwargs)

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import ConnectionHealthEventViewSet
+
+router = SimpleRouter()
+router.register("health-events", ConnectionHealthEventViewSet, basename="health-event")
+
+urlpatterns = router.urls

@@ -1,0 +1,15 @@
+import django_filters
+
+from .models import AthleteProfile, PrimaryGoal
+
+
+class AthleteProfileFilter(django_filters.FilterSet):
+    primary_goal = django_filters.ChoiceFilter(choices=PrimaryGoal.choices)
+    # A form CharField (not DRF's SearchFilter) so NUL bytes and over-long values are a 400, not a DataError.
+    search = django_filters.CharFilter(
+        field_name="display_name", lookup_expr="icontains", max_length=80, label="Search in displayName"
+    )
+
+    class Meta:
+        model = AthleteProfile
+        fields = ["primary_goal", "search"]

@@ -1,0 +1,68 @@
+"""OpenAPI post-processing: the error responses every operation can give.
+
+drf-spectacular documents only success responses; clients (and fuzzers checking conformance) need the
+4xx shapes too. Errors are DRF's shapes with camelCase keys: `{"detail": "..."}` or field errors
+`{"fieldName": ["..."], "nonFieldErrors": ["..."]}`."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": '`{"detail": "…"}`.',
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Field errors keyed by the camelCase field name (`nonFieldErrors` for the whole object), "
+    'each a list of messages; or `{"detail": "…"}`.',
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS = {
+    "400": "Invalid input: malformed JSON, a field or filter value that does not validate.",
+    "401": "No or invalid credentials (see the WWW-Authenticate header).",
+    "403": "Authenticated but not allowed (athletes: other writes; staff-only resources).",
+    "404": "Not found, or not visible to the current user; also an out-of-range page.",
+    "405": "Method not allowed (DELETE is never allowed).",
+    "409": "Conflict with a concurrent change.",
+    "412": "If-Match does not match the resource's current ETag; nothing was changed.",
+    "415": "Unsupported media type: send application/json.",
+    "429": "Too many failed logins from this client; retry later.",
+}
+
+
+def _response(code: str, ref: str) -> dict:
+    return {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def add_error_responses(result, generator, request, public):
+    """Add the error components and, per operation, the 4xx codes it can answer."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["ValidationError"] = VALIDATION_ERROR_SCHEMA
+    error_ref, validation_ref = "#/components/schemas/Error", "#/components/schemas/ValidationError"
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete", "head", "options"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            codes = ["400", "401", "403", "404", "405"]
+            if method in {"post", "put", "patch"}:
+                codes += ["409", "415"]
+            if method in {"put", "patch"}:
+                codes.append("412")
+            if path.endswith("/auth/token/"):
+                codes = ["400", "401", "405", "415", "429"]
+            for code in codes:
+                if code not in responses:
+                    responses[code] = _response(code, validation_ref if code == "400" else error_ref)
+            if method in {"put", "patch"}:
+                operation.setdefault("parameters", []).append(
+                    {
+                        "in": "header",
+                        "name": "If-Match",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "The ETag from a previous response; a stale one answers 412.",
+                    }
+                )
+    return result

@@ -1,0 +1,128 @@
+"""Authentication endpoints (token, logout, me) and the JSON error pages for the whole site."""
+
+from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
+from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+
+class LoginFailureThrottle(SimpleRateThrottle):
+    """Counts failed logins per client (IP) in the configured cache; once the `login` rate is used up, every
+    login attempt from that client is 429 until the window passes. Successful logins are not counted, so
+    normal use (a dozen logins a minute) is never throttled."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        self.now = self.timer()
+        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return True
+
+    def record_failure(self) -> None:
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    is_staff = serializers.BooleanField(read_only=True)
+    athlete_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+
+class TokenView(APIView):
+    """Exchange a username and password for a Bearer token (stored hashed, expires after the TTL)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginFailureThrottle]
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+        summary="Log in: get a Bearer token",
+    )
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        if serializer.is_valid():
+            user = authenticate(
+                request._request,
+                username=serializer.validated_data["username"],
+                password=serializer.validated_data["password"],
+            )
+        else:
+            user = None
+        if user is None or not user.is_active:
+            for throttle in self.get_throttles():
+                throttle.record_failure()
+            if not serializer.is_valid():
+                return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"non_field_errors": ["Unable to log in with the given username and password."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        instance, token = AuthToken.objects.create(user=user)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response(TokenSerializer({"token": token, "expires_at": instance.expiry}).data)
+
+    def get_throttles(self):
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
+
+class LogoutView(APIView):
+    """Revoke the token this request carries (or end the session)."""
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out")}, summary="Log out")
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+            user_logged_out.send(sender=request.user.__class__, request=request._request, user=request.user)
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """Who the credentials belong to, and their athlete profile's id (null for none)."""
+
+    @extend_schema(responses={200: MeSerializer}, summary="The current user")
+    def get(self, request):
+        user = request.user
+        profile = getattr(user, "athlete_profile", None)
+        data = {"id": user.pk, "username": user.get_username(), "is_staff": user.is_staff}
+        data["athlete_id"] = profile.pk if profile is not None else None
+        return Response(MeSerializer(data).data)
+
+
+def json_404(request, exception=None):
+    """JSON 404 for every unmatched path, so API clients never get an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def json_500(request):
+    return JsonResponse({"detail": "Internal server error."}, status=500)

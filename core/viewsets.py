@@ -1,0 +1,62 @@
+"""The base viewsets: list / retrieve / create / update / partial update, no destroy (DELETE answers 405),
+writes in one transaction with an atomic If-Match check, and the refreshed (annotated) row in the response."""
+
+from django.db import transaction
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from .api import PreconditionFailed, etag_for, if_match_satisfied
+
+
+class CadenceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """list / retrieve / create / update / partial_update with ETags; no destroy, so DELETE answers 405.
+
+    Subclasses set `queryset` (typed `.none()` for the schema), `serializer_class`, `filterset_class`,
+    `ordering_fields`, `ordering`, and implement `scoped_queryset()` (who sees what)."""
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return self.queryset
+        return self.scoped_queryset()
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = serializer.save()
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(
+            self.get_serializer(fresh).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(fresh)}
+        )
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()  # scoped (404 for others' rows) and object permissions (403)
+        with transaction.atomic():
+            # Lock, compare, write: a second writer holding the same ETag waits here, then sees the new
+            # version and gets 412, so two PATCHes with one ETag cannot both win.
+            locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            if not if_match_satisfied(request.headers.get("If-Match"), locked):
+                raise PreconditionFailed()
+            serializer = self.get_serializer(locked, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, headers={"ETag": etag_for(fresh)})
+
+
+class ReadOnlyCadenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """list / retrieve only; every write method answers 405."""

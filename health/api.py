@@ -1,0 +1,29 @@
+"""/api/v1/health-events/: the recorded database checks, newest first; staff only, read-only."""
+
+import django_filters
+
+from core.permissions import IsCoach
+from core.viewsets import ReadOnlyCadenceViewSet
+
+from .models import CheckStatus, ConnectionHealthEvent
+from .serializers import ConnectionHealthEventSerializer
+
+
+class ConnectionHealthEventFilter(django_filters.FilterSet):
+    environment = django_filters.CharFilter(max_length=40)
+    status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
+    checked_after = django_filters.IsoDateTimeFilter(field_name="checked_at", lookup_expr="gte")
+    checked_before = django_filters.IsoDateTimeFilter(field_name="checked_at", lookup_expr="lt")
+
+    class Meta:
+        model = ConnectionHealthEvent
+        fields = ["environment", "status", "checked_after", "checked_before"]
+
+
+class ConnectionHealthEventViewSet(ReadOnlyCadenceViewSet):
+    queryset = ConnectionHealthEvent.objects.all()
+    serializer_class = ConnectionHealthEventSerializer
+    permission_classes = [IsCoach]
+    filterset_class = ConnectionHealthEventFilter
+    ordering_fields = ["checked_at"]
+    ordering = ["-checked_at", "-id"]

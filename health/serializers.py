@@ -1,0 +1,10 @@
+from rest_framework import serializers
+
+from .models import ConnectionHealthEvent
+
+
+class ConnectionHealthEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConnectionHealthEvent
+        fields = ["id", "checked_at", "environment", "status", "latency_ms", "error_code", "message"]
+        read_only_fields = fields

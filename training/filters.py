@@ -1,0 +1,58 @@
+"""Query filters for the training resources; every value is parsed by a form field, so a malformed UUID or
+date is a 400 (django-filter's backend raises), never an empty list or a database error."""
+
+import django_filters
+
+from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
+
+
+class TrainingProgramFilter(django_filters.FilterSet):
+    athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+
+    class Meta:
+        model = TrainingProgram
+        fields = ["athlete_id", "status"]
+
+
+class ProgramPhaseFilter(django_filters.FilterSet):
+    program_id = django_filters.UUIDFilter(field_name="program_id")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+
+    class Meta:
+        model = ProgramPhase
+        fields = ["program_id", "status"]
+
+
+class MicroCycleFilter(django_filters.FilterSet):
+    program_id = django_filters.UUIDFilter(field_name="program_id")
+    phase_id = django_filters.UUIDFilter(field_name="phase_id")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+
+    class Meta:
+        model = MicroCycle
+        fields = ["program_id", "phase_id", "status"]
+
+
+class TrainingSessionFilter(django_filters.FilterSet):
+    athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
+    program_id = django_filters.UUIDFilter(field_name="program_id")
+    phase_id = django_filters.UUIDFilter(field_name="phase_id")
+    micro_cycle_id = django_filters.UUIDFilter(field_name="micro_cycle_id")
+    status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
+    modality = django_filters.ChoiceFilter(choices=Modality.choices)
+    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "athlete_id",
+            "program_id",
+            "phase_id",
+            "micro_cycle_id",
+            "status",
+            "modality",
+            "scheduled_after",
+            "scheduled_before",
+        ]

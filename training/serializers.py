@@ -1,0 +1,142 @@
+"""Programs, phases, micro-cycles and sessions as the API shows them.
+
+Writes go through `training.services` (lock, full_clean, save); model errors come back as 400s keyed by the
+API's names (`micro_cycle` -> `microCycleId`). The partial unique constraints (one current program per
+athlete, one current phase per program) are not turned into DRF unique-together validators
+(`Meta.validators = []`): the model's clean() checks them under the row lock, with a message naming the rule,
+and a race that still reaches the database is the same 400 (see services._save_checked)."""
+
+from rest_framework import serializers
+
+from athletes.models import AthleteProfile
+from core.api import ServiceModelSerializer, UUIDRelatedField
+
+from . import services
+from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+
+SMALLINT_MAX = 32767  # PositiveSmallIntegerField's range; SQLite would not enforce it
+
+
+class TrainingProgramSerializer(ServiceModelSerializer):
+    athlete_id = UUIDRelatedField(source="athlete", queryset=AthleteProfile.objects.all())
+    total_weeks = serializers.IntegerField(read_only=True)
+    completed_weeks = serializers.IntegerField(read_only=True)
+    adherence_rate = serializers.FloatField(read_only=True, allow_null=True, min_value=0, max_value=1)
+    current_phase_id = serializers.UUIDField(read_only=True, allow_null=True)
+    next_session_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TrainingProgram
+        fields = [
+            "id",
+            "athlete_id",
+            "title",
+            "start_date",
+            "end_date",
+            "macro_cycle",
+            "status",
+            "total_weeks",
+            "completed_weeks",
+            "adherence_rate",
+            "current_phase_id",
+            "next_session_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators: list = []
+
+    def save_instance(self, instance):
+        return services.program_save(program=instance)
+
+
+class ProgramPhaseSerializer(ServiceModelSerializer):
+    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
+
+    class Meta:
+        model = ProgramPhase
+        fields = ["id", "program_id", "name", "focus", "phase_order", "start_date", "end_date", "status", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        extra_kwargs = {"phase_order": {"min_value": 1, "max_value": SMALLINT_MAX}}
+        validators: list = []
+
+    def save_instance(self, instance):
+        return services.phase_save(phase=instance)
+
+
+class MicroCycleSerializer(ServiceModelSerializer):
+    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
+    phase_id = UUIDRelatedField(source="phase", queryset=ProgramPhase.objects.all(), allow_null=True, required=False)
+    sessions_planned = serializers.IntegerField(read_only=True)
+    sessions_completed = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = MicroCycle
+        fields = [
+            "id",
+            "program_id",
+            "phase_id",
+            "week_index",
+            "sessions_planned",
+            "sessions_completed",
+            "readiness_score",
+            "status",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+        extra_kwargs = {
+            "week_index": {"min_value": 1, "max_value": SMALLINT_MAX},
+            "readiness_score": {"min_value": 0, "max_value": 100},
+        }
+        validators: list = []
+
+    def save_instance(self, instance):
+        return services.micro_cycle_save(micro_cycle=instance)
+
+
+class TrainingSessionSerializer(ServiceModelSerializer):
+    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
+    phase_id = UUIDRelatedField(source="phase", queryset=ProgramPhase.objects.all(), allow_null=True, required=False)
+    micro_cycle_id = UUIDRelatedField(
+        source="micro_cycle", queryset=MicroCycle.objects.all(), allow_null=True, required=False
+    )
+    athlete_id = UUIDRelatedField(
+        source="athlete",
+        queryset=AthleteProfile.objects.all(),
+        required=False,
+        help_text="Optional: taken from the program; if given it must be the program's athlete.",
+    )
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "id",
+            "program_id",
+            "phase_id",
+            "micro_cycle_id",
+            "athlete_id",
+            "title",
+            "scheduled_at",
+            "duration_minutes",
+            "modality",
+            "status",
+            "load",
+            "completed_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+        extra_kwargs = {
+            "duration_minutes": {"min_value": 1, "max_value": 1440},
+            "load": {"min_value": 0, "max_value": 10000},
+            "completed_at": {"help_text": "Only with status completed (set to now when omitted); cleared otherwise."},
+        }
+        validators: list = []
+
+    def fill_defaults(self, validated_data, instance=None):
+        # The session's athlete is the program's unless the client names one (which clean() then checks).
+        if "athlete" not in validated_data and "program" in validated_data:
+            validated_data["athlete"] = validated_data["program"].athlete
+        return validated_data
+
+    def save_instance(self, instance):
+        return services.session_save(session=instance)
