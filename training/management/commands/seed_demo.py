@@ -1,0 +1,356 @@
+"""`manage.py seed_demo`: deterministic, idempotent demo data for the admin, the API and load tests."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import uuid6
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from athletes.models import AthleteProfile, PrimaryGoal
+from training.models import (
+    MicroCycle,
+    Modality,
+    PlanStatus,
+    ProgramPhase,
+    SessionStatus,
+    TrainingProgram,
+    TrainingSession,
+)
+
+COACH_USERNAME = "coach"
+ATHLETE_USERNAME = "athlete{:04d}"
+PASSWORD_ENV = "SEED_COACH_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
+DEBUG_PASSWORD = "cadence-demo"  # noqa: S105 (a demo password, used only with DEBUG on)
+DEFAULT_ATHLETES = 5
+DEFAULT_WEEKS = 12
+DEFAULT_SEED = 2026
+MAX_WEEKS = 520
+SESSIONS_PER_WEEK = 3
+
+TIMEZONES = [
+    "Europe/Oslo",
+    "America/Los_Angeles",
+    "Pacific/Auckland",
+    "UTC",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Australia/Sydney",
+]
+FIRST_NAMES = ["Ada", "Bjørn", "Chiara", "Dev", "Emeka", "Freya", "Guo", "Hana", "Ines", "Jonas", "Kai", "Lena"]
+LAST_NAMES = ["Andersen", "Baker", "Costa", "Dahl", "Eze", "Fischer", "García", "Haddad", "Ito", "Johansson"]
+PHASES = [("Base", "Aerobic base"), ("Build", "Threshold and strength"), ("Peak", "Race-specific intensity")]
+WEEK_PATTERNS = [(0, 2, 4), (1, 3, 5), (0, 3, 5), (1, 2, 4)]
+LOCAL_TIMES = [time(6, 30), time(7, 0), time(12, 0), time(17, 30), time(18, 0)]  # never in a DST gap
+DURATIONS = [30, 45, 60, 75, 90]
+# The share of past sessions that were done, skipped, or missed (left planned).
+PAST_OUTCOMES = [(SessionStatus.COMPLETED, 0.75), (SessionStatus.SKIPPED, 0.10), (SessionStatus.PLANNED, 0.15)]
+
+
+@dataclass
+class AthletePlan:
+    """Everything seeded for one athlete, as unsaved model instances with ids and timestamps set."""
+
+    user: object
+    profile: AthleteProfile
+    programs: list[TrainingProgram] = field(default_factory=list)
+    phases: list[ProgramPhase] = field(default_factory=list)
+    micro_cycles: list[MicroCycle] = field(default_factory=list)
+    sessions: list[TrainingSession] = field(default_factory=list)
+
+
+@dataclass
+class SeedResult:
+    coach_username: str
+    coach_created: bool
+    coach_password: str | None  # only when the coach was created in this run
+    athletes_created: int = 0
+    athletes_existing: int = 0
+    programs: int = 0
+    phases: int = 0
+    micro_cycles: int = 0
+    sessions: int = 0
+
+
+def _stamp(instance, now: datetime):
+    # bulk_create does not call save(): set what TimeStampedModel.save() would have.
+    instance.id = uuid6.uuid7()
+    instance.created_at = now
+    instance.updated_at = now
+    instance.version = 1
+    return instance
+
+
+def _split_weeks(total_weeks: int) -> list[tuple[int, int]]:
+    """Up to three phases over the weeks 1..total, as even as possible: [(first_week, last_week), ...]."""
+    count = min(len(PHASES), total_weeks)
+    bounds, first = [], 1
+    for index in range(count):
+        size = math.ceil((total_weeks - first + 1) / (count - index))
+        bounds.append((first, first + size - 1))
+        first += size
+    return bounds
+
+
+def _plan_program(
+    plan: AthletePlan, rng: random.Random, *, start: date, weeks: int, current: bool, today: date, now: datetime, tz
+) -> None:
+    end = start + timedelta(days=7 * weeks - 1)
+    program = _stamp(
+        TrainingProgram(
+            athlete=plan.profile,
+            title=f"{'Current' if current else 'Previous'} block: {weeks} weeks",
+            start_date=start,
+            end_date=end,
+            macro_cycle=rng.choice(["Base season", "Build season", "Race season", "Off season"]),
+            status=PlanStatus.CURRENT if current else PlanStatus.COMPLETED,
+        ),
+        now,
+    )
+    plan.programs.append(program)
+
+    def status_of(first: date, last: date) -> str:
+        if last < today or not current:
+            return PlanStatus.COMPLETED
+        return PlanStatus.CURRENT if first <= today else PlanStatus.PLANNED
+
+    for order, (first_week, last_week) in enumerate(_split_weeks(weeks), start=1):
+        name, focus = PHASES[order - 1]
+        phase_start = start + timedelta(days=7 * (first_week - 1))
+        phase_end = start + timedelta(days=7 * last_week - 1)
+        phase = _stamp(
+            ProgramPhase(
+                program=program,
+                name=name,
+                focus=focus,
+                phase_order=order,
+                start_date=phase_start,
+                end_date=phase_end,
+                status=status_of(phase_start, phase_end),
+            ),
+            now,
+        )
+        plan.phases.append(phase)
+        for week in range(first_week, last_week + 1):
+            week_start = start + timedelta(days=7 * (week - 1))
+            cycle_status = status_of(week_start, week_start + timedelta(days=6))
+            cycle = _stamp(
+                MicroCycle(
+                    program=program,
+                    phase=phase,
+                    week_index=week,
+                    readiness_score=None if cycle_status == PlanStatus.PLANNED else rng.randint(55, 95),
+                    status=cycle_status,
+                ),
+                now,
+            )
+            plan.micro_cycles.append(cycle)
+            for day in rng.choice(WEEK_PATTERNS)[:SESSIONS_PER_WEEK]:
+                local = datetime.combine(week_start + timedelta(days=day), rng.choice(LOCAL_TIMES), tzinfo=tz)
+                scheduled_at = local.astimezone(UTC)
+                modality = rng.choice(Modality.values)
+                duration = rng.choice(DURATIONS)
+                status, completed_at, load = SessionStatus.PLANNED, None, None
+                if scheduled_at < now:
+                    status = rng.choices([s for s, _ in PAST_OUTCOMES], weights=[w for _, w in PAST_OUTCOMES])[0]
+                if status == SessionStatus.COMPLETED:
+                    completed_at = min(scheduled_at + timedelta(minutes=duration), now)
+                    load = rng.randint(3, 9) * duration  # session RPE × minutes
+                plan.sessions.append(
+                    _stamp(
+                        TrainingSession(
+                            program=program,
+                            phase=phase,
+                            micro_cycle=cycle,
+                            athlete=plan.profile,
+                            title=f"{Modality(modality).label}, week {week}",
+                            scheduled_at=scheduled_at,
+                            duration_minutes=duration,
+                            modality=modality,
+                            status=status,
+                            load=load,
+                            completed_at=completed_at,
+                        ),
+                        now,
+                    )
+                )
+
+
+def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_hash: str) -> AthletePlan:
+    """The demo data of athlete number `index`: the same for the same (index, weeks, seed, day).
+
+    Two programs fill `weeks` weeks: a completed one (the first quarter) and a current one that today's
+    date, in the athlete's timezone, falls in the middle of. Three sessions a week; past ones are completed,
+    skipped or missed (still planned), future ones planned."""
+    rng = random.Random(f"{seed}:{index}")
+    user_model = get_user_model()
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    username = ATHLETE_USERNAME.format(index)
+    user = user_model(
+        username=username,
+        email=f"{username}@example.com",
+        first_name=first,
+        last_name=last,
+        password=password_hash,
+        date_joined=now,
+    )
+    tz_name = rng.choice(TIMEZONES)
+    profile = _stamp(
+        AthleteProfile(
+            user=user,
+            display_name=f"{first} {last}",
+            timezone=tz_name,
+            primary_goal=rng.choice(PrimaryGoal.values),
+            coach_notes=rng.choice(["", "Prefers morning sessions.", "Returning from a calf strain."]),
+        ),
+        now,
+    )
+    plan = AthletePlan(user=user, profile=profile)
+    tz = profile.tzinfo
+    today = now.astimezone(tz).date()
+    past_weeks = max(1, weeks // 4)
+    current_weeks = weeks - past_weeks
+    current_start = today - timedelta(days=7 * (current_weeks // 2) + rng.randint(0, 6))
+    _plan_program(
+        plan,
+        rng,
+        start=current_start - timedelta(days=7 * past_weeks),
+        weeks=past_weeks,
+        current=False,
+        today=today,
+        now=now,
+        tz=tz,
+    )
+    _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
+    return plan
+
+
+def _resolve_password(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    # Without DEBUG nobody may learn a default: a random password nobody sees (reset it with changepassword).
+    return DEBUG_PASSWORD if settings.DEBUG else secrets.token_urlsafe(18)
+
+
+@transaction.atomic
+def seed_demo(
+    *,
+    athletes: int = DEFAULT_ATHLETES,
+    weeks: int = DEFAULT_WEEKS,
+    seed: int = DEFAULT_SEED,
+    password: str | None = None,
+    batch_size: int = 2000,
+    now: datetime | None = None,
+) -> SeedResult:
+    """Create the coach and athletes 1..`athletes` that do not exist yet; existing ones are left untouched.
+
+    One transaction: a failure leaves nothing behind."""
+    if athletes < 0:
+        raise ValueError("athletes must be 0 or more")
+    if not 2 <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must be between 2 and {MAX_WEEKS}")
+    now = now or timezone.now()
+    user_model = get_user_model()
+    resolved_password = _resolve_password(password)
+
+    coach = user_model.objects.filter(username=COACH_USERNAME).first()
+    result = SeedResult(coach_username=COACH_USERNAME, coach_created=coach is None, coach_password=None)
+    if coach is None:
+        # Superuser as well as staff, so the demo admin shows every model without assigning permissions.
+        user_model.objects.create_superuser(
+            username=COACH_USERNAME, email="coach@example.com", password=resolved_password
+        )
+        result.coach_password = resolved_password
+
+    wanted = {ATHLETE_USERNAME.format(i): i for i in range(1, athletes + 1)}
+    existing = set(
+        user_model.objects.filter(username__startswith="athlete").values_list("username", flat=True).iterator()
+    )
+    missing = [index for username, index in wanted.items() if username not in existing]
+    result.athletes_existing = athletes - len(missing)
+    if not missing:
+        return result
+
+    password_hash = make_password(resolved_password)  # hashed once: PBKDF2 per athlete would dominate the run
+    plans = [plan_athlete(index=i, weeks=weeks, seed=seed, now=now, password_hash=password_hash) for i in missing]
+    users = user_model.objects.bulk_create([p.user for p in plans], batch_size=batch_size)
+    for plan, user in zip(plans, users, strict=True):
+        plan.profile.user = user  # re-assign so the profile picks up the id the database gave the user
+    AthleteProfile.objects.bulk_create([p.profile for p in plans], batch_size=batch_size)
+    for model, attr in (
+        (TrainingProgram, "programs"),
+        (ProgramPhase, "phases"),
+        (MicroCycle, "micro_cycles"),
+        (TrainingSession, "sessions"),
+    ):
+        rows = [row for plan in plans for row in getattr(plan, attr)]
+        model.objects.bulk_create(rows, batch_size=batch_size)
+        setattr(result, attr, len(rows))
+    result.athletes_created = len(plans)
+    return result
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: a coach login and athletes with a completed and a current program, phases, weekly "
+        "micro-cycles and sessions (completed, skipped, missed and upcoming). Idempotent: the coach and athletes "
+        "that already exist (by username: coach, athlete0001, ...) are left untouched, so a second run changes "
+        "nothing. Deterministic for a given --seed and day. The coach's password (shared by the demo athletes) "
+        f"comes from the {PASSWORD_ENV} environment variable; without it, it is '{DEBUG_PASSWORD}' when DEBUG is "
+        "on and a random password that is never shown when DEBUG is off (set one later with "
+        "`manage.py changepassword coach`). Credentials are printed only when DEBUG is on."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--athletes", type=int, default=DEFAULT_ATHLETES, help="athletes to have (default 5)")
+        parser.add_argument(
+            "--weeks", type=int, default=DEFAULT_WEEKS, help=f"weeks of sessions per athlete, 2-{MAX_WEEKS}"
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 2026)")
+        parser.add_argument("--batch-size", type=int, default=2000, help="rows per INSERT (default 2000)")
+
+    def handle(self, *args, **options):
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
+        try:
+            result = seed_demo(
+                athletes=options["athletes"],
+                weeks=options["weeks"],
+                seed=options["seed"],
+                batch_size=options["batch_size"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
+            f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
+            f"{result.sessions} sessions."
+        )
+        if not settings.DEBUG:
+            self.stdout.write(
+                f"Coach login '{result.coach_username}' {'created' if result.coach_created else 'exists'}"
+                "; credentials are shown only with DEBUG on."
+            )
+        elif result.coach_password is not None:
+            self.stdout.write(
+                f"Demo login (DEBUG only): username {result.coach_username}, password {result.coach_password} "
+                f"(athletes: {ATHLETE_USERNAME.format(1)} ... with the same password). Admin: /admin/"
+            )
+        else:
+            self.stdout.write(
+                f"Demo login (DEBUG only): username {result.coach_username}; its password was set when it was "
+                "created and is unchanged."
+            )
