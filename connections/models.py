@@ -38,5 +38,11 @@ class DatabaseConnectionProfile(TimeStampedModel):
             ),
         ]
 
+    def save(self, *args, **kwargs):
+        # The last line against a secret: the API and admin validate through full_clean(), but a script's
+        # plain save() does not, and whatever is saved here is also copied into the audit history.
+        validate_credential_ref(self.credential_ref)
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return f"{self.environment} ({self.host}:{self.port}/{self.database})"

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""/health/*: probes for load balancers, Kubernetes and monitors."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "health"
+
+urlpatterns = [
+    path("live", views.live, name="live"),
+    path("db", views.db, name="db"),
+]

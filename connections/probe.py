@@ -1,0 +1,282 @@
+"""The database probe behind `checkdb`: one fresh connection, a hard deadline, and no secret in what it reports.
+
+The probe never uses Django's connection for the alias: it builds its own from the alias's settings, so a
+check from a web request (the admin) cannot be fooled by, or break, the request's connection. Everything the
+later checks need from the database (latency, schema, server identity, applied migrations) is read here,
+within one deadline; `connections.services` then judges it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENGINE_POSTGRES = "django.db.backends.postgresql"
+ENGINE_SQLITE = "django.db.backends.sqlite3"
+
+# libpq ignores connect_timeout values below 2 s and raises them to 2.
+LIBPQ_MIN_CONNECT_TIMEOUT = 2
+
+# Django-only OPTIONS that are not libpq connection parameters.
+_DJANGO_ONLY_OPTIONS = {
+    "pool",
+    "server_side_binding",
+    "isolation_level",
+    "assume_role",
+    "cursor_factory",
+    "prepare_threshold",
+    "context",
+}
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
+_SECRET_PAIR = re.compile(
+    r"(?P<key>\b(?:password|passwd|pwd|pgpassword|secret|token|api[_-]?key)\b\s*[=:]\s*)"
+    r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,;&'\"]+)",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+
+def sanitize(text: str, *, secrets: tuple[str, ...] = ()) -> str:
+    """Return `text` with URL passwords, `password=...`-style pairs and every known secret masked."""
+    if not text:
+        return text
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    return _SECRET_PAIR.sub(lambda m: f"{m['key']}{MASK}", text)
+
+
+@dataclass
+class ProbeResult:
+    """What one probe saw. `error_code` is None when the connection and every query worked."""
+
+    ok: bool
+    error_code: str | None = None
+    message: str | None = None
+    latency_ms: float | None = None
+    vendor: str = ""
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    current_schema: str | None = None
+    configured_schema: str | None = None
+    schema_exists: bool | None = None
+    applied_migrations: set[tuple[str, str]] = field(default_factory=set)
+
+
+class ProbeError(Exception):
+    """A failure already classified into a CONTRACT §4 error code; the message is sanitized."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def settings_secrets(db_settings: dict[str, Any]) -> tuple[str, ...]:
+    """The literal secrets in a DATABASES entry, to be masked wherever text could carry them."""
+    found = [db_settings.get("PASSWORD") or ""]
+    options = db_settings.get("OPTIONS") or {}
+    found.append(str(options.get("password") or ""))
+    return tuple(s for s in found if s)
+
+
+def configured_schema(db_settings: dict[str, Any], default: str) -> str:
+    """The schema the alias puts first on its search_path (`-c search_path=...` in OPTIONS), else `default`."""
+    options = str((db_settings.get("OPTIONS") or {}).get("options") or "")
+    match = re.search(r"search_path\s*=\s*([^\s]+)", options)
+    if match:
+        first = match.group(1).split(",")[0].strip().strip('"')
+        if first:
+            return first
+    return default
+
+
+def probe_database(db_settings: dict[str, Any], *, timeout: float, default_schema: str = "public") -> ProbeResult:
+    """Connect to the database `db_settings` describe, run the checks' queries, and return within `timeout`
+    seconds (plus a fraction of a second) whatever the server does: refuses, never answers, or stalls."""
+    engine = db_settings.get("ENGINE", "")
+    secrets = settings_secrets(db_settings)
+    if engine == ENGINE_SQLITE:
+        target = _probe_sqlite
+    elif engine in (ENGINE_POSTGRES, "django.db.backends.postgresql_psycopg2"):
+        target = _probe_postgres
+    else:
+        return ProbeResult(ok=False, error_code="DB_UNREACHABLE", message=f"Unsupported database engine {engine!r}.")
+
+    state: dict[str, Any] = {"abandoned": False, "conn": None}
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = target(db_settings, timeout, default_schema, state)
+        except ProbeError as exc:
+            outcome["error"] = exc
+        except BaseException as exc:  # a probe must report, never crash the caller
+            outcome["error"] = ProbeError("DB_UNREACHABLE", _describe(exc))
+        finally:
+            conn = state.get("conn")
+            if conn is not None:
+                with contextlib.suppress(Exception):  # best effort: it may be dead already
+                    conn.close()
+
+    started = time.monotonic()
+    # A daemon thread: if the connect attempt outlives the deadline it finishes on its own (libpq's
+    # connect_timeout bounds it) without holding the process open.
+    worker = threading.Thread(target=run, name="cadence-db-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        state["abandoned"] = True
+        _cut(state.get("conn"))
+        worker.join(0.5)
+        elapsed = time.monotonic() - started
+        return ProbeResult(
+            ok=False,
+            error_code="DB_TIMEOUT",
+            message=f"No answer from the database within {timeout:g} s (gave up after {elapsed:.2f} s).",
+            vendor="postgresql" if target is _probe_postgres else "sqlite",
+            configured_schema=None,
+        )
+    if "error" in outcome:
+        err: ProbeError = outcome["error"]
+        return ProbeResult(ok=False, error_code=err.code, message=sanitize(err.message, secrets=secrets))
+    return outcome["result"]
+
+
+def _cut(conn: Any) -> None:
+    """Shut the socket of a stalled connection down, so the worker's blocked read returns at once."""
+    if conn is None:
+        return
+    try:
+        fd = conn.pgconn.socket
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+    except Exception:  # noqa: S110 (already closed: nothing left to cut)
+        pass
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())  # libpq messages span lines; an event message is one line
+    return text or type(exc).__name__
+
+
+def _classify_postgres(exc: Exception) -> str:
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return "DB_TIMEOUT"
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate.startswith("28"):
+        return "DB_AUTH_FAILED"
+    text = str(exc).lower()
+    if "timeout expired" in text or "timed out" in text:
+        return "DB_TIMEOUT"
+    auth_markers = (
+        "password authentication failed",
+        "authentication failed",
+        "no pg_hba.conf entry",
+        "password is missing",
+        "fe_sendauth",
+        "permission denied for database",
+    )
+    if any(marker in text for marker in auth_markers) or re.search(r'role "[^"]*" does not exist', text):
+        return "DB_AUTH_FAILED"
+    return "DB_UNREACHABLE"
+
+
+def _postgres_conninfo(db_settings: dict[str, Any], timeout: float) -> dict[str, Any]:
+    options = dict(db_settings.get("OPTIONS") or {})
+    params: dict[str, Any] = {k: v for k, v in options.items() if k not in _DJANGO_ONLY_OPTIONS}
+    params["dbname"] = db_settings.get("NAME") or "postgres"
+    for key, name in (("USER", "user"), ("PASSWORD", "password"), ("HOST", "host"), ("PORT", "port")):
+        if db_settings.get(key):
+            params[name] = db_settings[key]
+    params["connect_timeout"] = max(LIBPQ_MIN_CONNECT_TIMEOUT, math.ceil(timeout))
+    statement_ms = max(1, int(timeout * 1000))
+    # A slow server is stopped by the server itself; a silent network by the probe's own deadline.
+    params["options"] = f"{params.get('options', '')} -c statement_timeout={statement_ms}".strip()
+    params.setdefault("application_name", "cadence-checkdb")
+    return params
+
+
+def _probe_postgres(db_settings: dict[str, Any], timeout: float, default_schema: str, state: dict) -> ProbeResult:
+    import psycopg
+
+    result = ProbeResult(ok=True, vendor="postgresql", configured_schema=configured_schema(db_settings, default_schema))
+    params = _postgres_conninfo(db_settings, timeout)
+    started = time.perf_counter()
+    try:
+        conn = psycopg.connect(autocommit=True, **params)
+    except psycopg.Error as exc:
+        raise ProbeError(_classify_postgres(exc), _describe(exc)) from None
+    state["conn"] = conn
+    if state["abandoned"]:
+        return result
+    try:
+        conn.execute("SELECT 1").fetchone()
+        result.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        result.host, result.port, result.database = conn.info.host, conn.info.port, conn.info.dbname
+        result.current_schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        result.schema_exists = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [result.configured_schema]
+        ).fetchone()[0]
+        result.applied_migrations = _applied_migrations(conn.execute, table_exists_sql=_PG_TABLE_EXISTS)
+    except psycopg.Error as exc:
+        if state["abandoned"]:
+            raise ProbeError("DB_TIMEOUT", "The connection stalled during the check.") from None
+        raise ProbeError(_classify_postgres(exc), _describe(exc)) from None
+    return result
+
+
+_PG_TABLE_EXISTS = "SELECT to_regclass('django_migrations') IS NOT NULL"
+_SQLITE_TABLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations')"
+
+
+def _applied_migrations(execute, *, table_exists_sql: str) -> set[tuple[str, str]]:
+    if not execute(table_exists_sql).fetchone()[0]:
+        return set()
+    return {(app, name) for app, name in execute("SELECT app, name FROM django_migrations").fetchall()}
+
+
+def sqlite_location(name: str) -> tuple[str, bool]:
+    """The (target, uri) pair that opens an existing SQLite database read-write without creating it."""
+    if name.startswith("file:"):
+        return name, True
+    if name == ":memory:":
+        return name, False
+    return f"{Path(name).resolve().as_uri()}?mode=rw", True
+
+
+def _probe_sqlite(db_settings: dict[str, Any], timeout: float, default_schema: str, state: dict) -> ProbeResult:
+    name = str(db_settings.get("NAME") or "")
+    result = ProbeResult(ok=True, vendor="sqlite", database=name)
+    target, uri = sqlite_location(name)
+    started = time.perf_counter()
+    try:
+        conn = sqlite3.connect(target, uri=uri, timeout=timeout, check_same_thread=False)
+        state["conn"] = None  # no socket to cut; sqlite's own busy timeout bounds it
+        try:
+            conn.execute("SELECT 1").fetchone()
+            result.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            result.applied_migrations = _applied_migrations(conn.execute, table_exists_sql=_SQLITE_TABLE_EXISTS)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        code = "DB_TIMEOUT" if "locked" in str(exc).lower() else "DB_UNREACHABLE"
+        raise ProbeError(code, f"SQLite database {name!r}: {_describe(exc)}") from None
+    return result

@@ -1,0 +1,289 @@
+"""Health events: recording them (through the database, or the spool when it cannot be written), the
+/health/db verdict, and retention."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from connections.probe import sanitize, settings_secrets
+
+from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
+from .spool import Spool, SpoolBusy
+
+logger = logging.getLogger("cadence.health")
+
+# Events are recorded in the application's own database. A module attribute (not a setting) so tests can
+# point recording at an unreachable alias and exercise the spool for real.
+RECORD_DATABASE = DEFAULT_DB_ALIAS
+SPOOL_BATCH_SIZE = 500
+PRUNE_BATCH_SIZE = 5000
+
+CHECK_STALE = "CHECK_STALE"
+NO_CHECK_RECORDED = "NO_CHECK_RECORDED"
+
+
+def spool() -> Spool:
+    """The spool at settings.HEALTH_SPOOL_PATH (read at call time)."""
+    return Spool(settings.HEALTH_SPOOL_PATH)
+
+
+def isoformat_z(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, as the API renders timestamps."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def event_to_json(event: ConnectionHealthEvent) -> dict[str, Any]:
+    """The event with the API's camelCase fields: what `checkdb --json` prints and the spool stores."""
+    return {
+        "id": str(event.id),
+        "checkedAt": isoformat_z(event.checked_at),
+        "environment": event.environment,
+        "status": event.status,
+        "latencyMs": event.latency_ms,
+        "errorCode": event.error_code,
+        "message": event.message,
+    }
+
+
+class SpoolRecordInvalid(ValueError):
+    """A spooled record that cannot become an event."""
+
+
+def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
+    """Rebuild a spooled event with its own id and checkedAt; raise SpoolRecordInvalid when it is not one."""
+    try:
+        event_id = uuid.UUID(str(record["id"]))
+        checked_at = parse_datetime(str(record["checkedAt"]))
+        status = record["status"]
+        error_code = record.get("errorCode")
+        latency = record.get("latencyMs")
+        environment = str(record["environment"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SpoolRecordInvalid(f"malformed spool record: {exc}") from None
+    if checked_at is None or checked_at.tzinfo is None:
+        raise SpoolRecordInvalid("spool record without an aware checkedAt")
+    if status not in CheckStatus.values or (status == CheckStatus.FAIL) != (error_code is not None):
+        raise SpoolRecordInvalid("spool record with an inconsistent status/errorCode")
+    if error_code is not None and error_code not in ErrorCode.values:
+        raise SpoolRecordInvalid("spool record with an unknown errorCode")
+    return ConnectionHealthEvent(
+        id=event_id,
+        checked_at=checked_at,
+        environment=environment[:40],
+        status=status,
+        latency_ms=float(latency) if latency is not None else None,
+        error_code=error_code,
+        message=record.get("message"),
+    )
+
+
+def _insert_batch(events: list[ConnectionHealthEvent], *, using: str) -> int:
+    """Insert the events whose ids are not in the table yet, in one transaction; return how many."""
+    with transaction.atomic(using=using):
+        ids = [e.id for e in events]
+        present = set(ConnectionHealthEvent.objects.using(using).filter(pk__in=ids).values_list("pk", flat=True))
+        new = [e for e in events if e.id not in present]
+        # ignore_conflicts (ON CONFLICT DO NOTHING) as well: a concurrent writer that is not holding this
+        # spool's lock (another host's spool) must not turn a backfill into an error or a duplicate.
+        ConnectionHealthEvent.objects.using(using).bulk_create(new, ignore_conflicts=True)
+        return len(new)
+
+
+def event_spool_flush(*, using: str | None = None) -> int:
+    """Insert every spooled event (same id, same checkedAt) and empty the spool; return how many were new.
+
+    Idempotent: events already in the table are skipped, so a flush that died after committing some batches
+    (or after committing all of them but before emptying the spool) is completed by the next one without a
+    duplicate. Raises DatabaseError when the database cannot be written; the spool is then left as it was."""
+    using = using or RECORD_DATABASE
+
+    def insert(records: list[dict[str, Any]]) -> int:
+        events: list[ConnectionHealthEvent] = []
+        for record in records:
+            try:
+                events.append(event_from_json(record))
+            except SpoolRecordInvalid as exc:
+                logger.error("dropping an invalid spooled health event: %s", exc)
+        inserted = 0
+        for start in range(0, len(events), SPOOL_BATCH_SIZE):
+            inserted += _insert_batch(events[start : start + SPOOL_BATCH_SIZE], using=using)
+        return inserted
+
+    try:
+        return spool().drain(insert)
+    except SpoolBusy:
+        logger.info("another run holds the health spool; it will backfill it")
+        return 0
+
+
+@dataclass
+class Recorded:
+    recorded: bool
+    backfilled: int
+    error: str | None = None
+
+
+def _close_quietly(using: str) -> None:
+    # A command keeps a broken connection until it is closed; the next use then reconnects.
+    with contextlib.suppress(Exception):
+        if not connections[using].in_atomic_block:
+            connections[using].close()
+
+
+def event_record(
+    event: ConnectionHealthEvent,
+    *,
+    after_insert: Callable[[str], None] | None = None,
+    database_known_down: bool = False,
+    secrets: tuple[str, ...] = (),
+) -> Recorded:
+    """Record `event`: first backfill the spool, then insert the event (and run `after_insert(using)` in the
+    same transaction). When the database cannot be written the event is appended to the spool instead.
+
+    `database_known_down` skips the database (the check just failed to connect to it), so a run against a
+    dead database does not wait for a second connect timeout."""
+    using = RECORD_DATABASE
+    backfilled = 0
+    error = None
+    if not database_known_down:
+        try:
+            backfilled = event_spool_flush(using=using)
+            with transaction.atomic(using=using):
+                event.save(using=using, force_insert=True)
+                if after_insert is not None:
+                    after_insert(using)
+            return Recorded(recorded=True, backfilled=backfilled)
+        except DatabaseError as exc:
+            error = sanitize(" ".join(str(exc).split()) or type(exc).__name__, secrets=secrets)
+            logger.warning("health event %s not written to the database (%s); spooling it", event.id, error)
+            _close_quietly(using)
+    spool().append(event_to_json(event))
+    return Recorded(recorded=False, backfilled=backfilled, error=error)
+
+
+# --- /health/db -------------------------------------------------------------------------------------------
+
+
+def _check_entry(*, alias: str, status: str, latency: float | None, time: str | None, output: str | None) -> dict:
+    entry: dict[str, Any] = {"componentId": alias, "componentType": "datastore"}
+    if latency is not None:
+        entry.update(observedValue=latency, observedUnit="ms")
+    entry["status"] = status
+    if time is not None:
+        entry["time"] = time
+    if output:
+        entry["output"] = output
+    return entry
+
+
+def health_verdict(*, environment: str | None = None, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
+    """The /health/db answer (HTTP status, body) from the newest event of `environment` (CONTRACT §3)."""
+    environment = environment or settings.APP_ENVIRONMENT
+    now = now or timezone.now()
+    max_age = timedelta(seconds=settings.HEALTH_MAX_AGE_SECONDS)
+    using = RECORD_DATABASE
+    try:
+        with transaction.atomic(using=using):
+            if connections[using].vendor == "postgresql":
+                # A server that is up but slow must not hold the probe longer than a connect would.
+                timeout_ms = int(settings.DB_CONNECT_TIMEOUT * 1000)
+                with connections[using].cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+            event = (
+                ConnectionHealthEvent.objects.using(using)
+                .filter(environment=environment)
+                .order_by("-checked_at", "-id")
+                .first()
+            )
+    except DatabaseError as exc:
+        logger.warning("/health/db could not read the database: %s", _sanitized(exc, using=using))
+        _close_quietly(using)
+        return _verdict(environment, "fail", "DB_UNREACHABLE", "The database could not be read.", alias=using)
+    if event is None:
+        return _verdict(
+            environment, "fail", NO_CHECK_RECORDED, f"No check recorded for environment {environment!r}.", alias=using
+        )
+    checked_at = isoformat_z(event.checked_at)
+    if now - event.checked_at > max_age:
+        age = int((now - event.checked_at).total_seconds())
+        message = (
+            f"The newest check ({event.status}) is {age} s old, older than {settings.HEALTH_MAX_AGE_SECONDS} s: "
+            "is checkdb running?"
+        )
+        return _verdict(
+            environment, "fail", CHECK_STALE, message, alias=using, event=event, stale=True, checked_at=checked_at
+        )
+    if event.status == CheckStatus.PASS:
+        return _verdict(environment, "pass", None, None, alias=using, event=event, checked_at=checked_at)
+    return _verdict(
+        environment, "fail", event.error_code, event.message, alias=using, event=event, checked_at=checked_at
+    )
+
+
+def _sanitized(exc: Exception, *, using: str = RECORD_DATABASE) -> str:
+    return sanitize(" ".join(str(exc).split()), secrets=settings_secrets(connections.settings[using]))
+
+
+def _verdict(
+    environment: str,
+    status: str,
+    error_code: str | None,
+    message: str | None,
+    *,
+    alias: str,
+    event: ConnectionHealthEvent | None = None,
+    stale: bool = False,
+    checked_at: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    latency = event.latency_ms if event is not None else None
+    body = {
+        "status": status,
+        "environment": environment,
+        "checkedAt": checked_at,
+        "latencyMs": latency,
+        "errorCode": error_code,
+        "message": message,
+        "stale": stale,
+        "checks": {
+            "database:responseTime": [
+                _check_entry(alias=alias, status=status, latency=latency, time=checked_at, output=message)
+            ]
+        },
+    }
+    return (200 if status == "pass" else 503), body
+
+
+# --- retention --------------------------------------------------------------------------------------------
+
+
+def events_prune(*, older_than_days: int, batch_size: int = PRUNE_BATCH_SIZE, now: datetime | None = None) -> int:
+    """Delete events checked more than `older_than_days` days ago, `batch_size` ids per DELETE (short
+    transactions, no long lock on a table checkdb writes every minute); return how many were deleted."""
+    if older_than_days < 1 or batch_size < 1:
+        raise ValueError("older_than_days and batch_size must be at least 1")
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    deleted = 0
+    while True:
+        ids = list(
+            ConnectionHealthEvent.objects.filter(checked_at__lt=cutoff)
+            .order_by("checked_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        count, _ = ConnectionHealthEvent.objects.filter(pk__in=ids).delete()
+        deleted += count
