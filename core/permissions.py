@@ -6,7 +6,7 @@ from rest_framework import permissions
 class IsCoachOrOwnAthlete(permissions.BasePermission):
     """Staff: every method. Other authenticated users: read (the viewset's queryset is already scoped to
     their own rows, so others' objects are 404), and PATCH only the fields the view lists in
-    `athlete_writable_fields`; POST, PUT and any other field are 403. DELETE falls through to 405."""
+    `athlete_writable_fields` on their own objects; POST, PUT and any other field are 403."""
 
     message = "Athletes may only change their own profile's displayName/timezone and their sessions' status."
 
@@ -14,9 +14,9 @@ class IsCoachOrOwnAthlete(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if user.is_staff:
-            return True
-        return request.method in permissions.SAFE_METHODS or request.method in ("PATCH", "DELETE")
+        # Athletes never create. PUT/PATCH are judged per object (after the scoped lookup, so someone else's
+        # object is a 404, not a 403); DELETE falls through to the 405 every resource answers.
+        return user.is_staff or request.method != "POST"
 
     def has_object_permission(self, request, view, obj):
         if request.user.is_staff or request.method in permissions.SAFE_METHODS:

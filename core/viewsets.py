@@ -28,6 +28,11 @@ class CadenceViewSet(
             return self.queryset
         return self.scoped_queryset()
 
+    def lock_for_write(self, instance):
+        """Lock the row about to be written and return it fresh. Subclasses whose services lock parent rows
+        (athlete, program) lock those first here, in the services' order, so writers cannot deadlock."""
+        return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
@@ -48,7 +53,7 @@ class CadenceViewSet(
         with transaction.atomic():
             # Lock, compare, write: a second writer holding the same ETag waits here, then sees the new
             # version and gets 412, so two PATCHes with one ETag cannot both win.
-            locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            locked = self.lock_for_write(instance)
             if not if_match_satisfied(request.headers.get("If-Match"), locked):
                 raise PreconditionFailed()
             serializer = self.get_serializer(locked, data=request.data, partial=partial)

@@ -1,1 +1,67 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests: API clients for a coach, two athletes, a user without a profile
+and an anonymous caller, each authenticated with a real knox Bearer token."""
+
+import pytest
+from django.core.cache import cache
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.athletes.factories import AthleteProfileFactory, StaffFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle state lives in the cache; one test's failed logins must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def bearer_client(user) -> APIClient:
+    """An APIClient that sends `Authorization: Bearer <token>` for a freshly issued knox token."""
+    _, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def coach(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def athlete(db):
+    """The owning athlete's profile."""
+    return AthleteProfileFactory(display_name="Owner", timezone="Europe/Oslo")
+
+
+@pytest.fixture
+def other_athlete(db):
+    return AthleteProfileFactory(display_name="Other")
+
+
+@pytest.fixture
+def coach_client(coach):
+    return bearer_client(coach)
+
+
+@pytest.fixture
+def athlete_client(athlete):
+    return bearer_client(athlete.user)
+
+
+@pytest.fixture
+def other_client(other_athlete):
+    return bearer_client(other_athlete.user)
+
+
+@pytest.fixture
+def noprofile_client(db):
+    return bearer_client(UserFactory())
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()

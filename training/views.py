@@ -2,6 +2,7 @@
 their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
 sessions' status, completedAt and load."""
 
+from athletes.models import AthleteProfile
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
 
@@ -28,6 +29,17 @@ class _TrainingViewSet(CadenceViewSet):
         return queryset if user.is_staff else queryset.filter(**{self.owner_path: user})
 
 
+def _lock(model, pk) -> None:
+    list(model.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+
+
+class _ProgramChildViewSet(_TrainingViewSet):
+    def lock_for_write(self, instance):
+        # training.services lock the program before writing a phase, cycle or session: same order here.
+        _lock(TrainingProgram, instance.program_id)
+        return super().lock_for_write(instance)
+
+
 class TrainingProgramViewSet(_TrainingViewSet):
     """Programs with their derived metrics (totalWeeks, completedWeeks, adherenceRate, currentPhaseId,
     nextSessionId), computed by the database in the query that loads the page."""
@@ -42,8 +54,13 @@ class TrainingProgramViewSet(_TrainingViewSet):
     def base_queryset(self):
         return TrainingProgram.objects.with_metrics()
 
+    def lock_for_write(self, instance):
+        # program_save locks the athlete, then the program: same order here.
+        _lock(AthleteProfile, instance.athlete_id)
+        return super().lock_for_write(instance)
 
-class ProgramPhaseViewSet(_TrainingViewSet):
+
+class ProgramPhaseViewSet(_ProgramChildViewSet):
     queryset = ProgramPhase.objects.none()
     serializer_class = ProgramPhaseSerializer
     filterset_class = ProgramPhaseFilter
@@ -55,7 +72,7 @@ class ProgramPhaseViewSet(_TrainingViewSet):
         return ProgramPhase.objects.all()
 
 
-class MicroCycleViewSet(_TrainingViewSet):
+class MicroCycleViewSet(_ProgramChildViewSet):
     queryset = MicroCycle.objects.none()
     serializer_class = MicroCycleSerializer
     filterset_class = MicroCycleFilter
@@ -67,7 +84,7 @@ class MicroCycleViewSet(_TrainingViewSet):
         return MicroCycle.objects.with_session_counts()
 
 
-class TrainingSessionViewSet(_TrainingViewSet):
+class TrainingSessionViewSet(_ProgramChildViewSet):
     queryset = TrainingSession.objects.none()
     serializer_class = TrainingSessionSerializer
     filterset_class = TrainingSessionFilter

@@ -1,0 +1,258 @@
+"""The access matrix (CONTRACT §2, roles): coach / owning athlete / other athlete / user without profile /
+anonymous x list / retrieve / create / update / partial update, for every resource."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.athletes.factories import UserFactory
+from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.health.factories import ConnectionHealthEventFactory
+from tests.training.factories import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["coach", "owner", "other", "noprofile", "anon"]
+TRAINING = ["athletes", "programs", "phases", "micro-cycles", "sessions"]
+STAFF_ONLY = ["connection-profiles", "health-events"]
+
+
+@pytest.fixture
+def world(athlete, other_athlete):
+    start = date.today() - timedelta(days=7)
+    program = TrainingProgramFactory(athlete=athlete, start_date=start, end_date=start + timedelta(days=55))
+    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
+    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
+    session = TrainingSessionFactory(
+        program=program,
+        phase=phase,
+        micro_cycle=cycle,
+        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
+    )
+    # Rows of the other athlete, which the owner must never see.
+    other_program = TrainingProgramFactory(athlete=other_athlete)
+    TrainingSessionFactory(program=other_program)
+    ProgramPhaseFactory(program=other_program)
+    MicroCycleFactory(program=other_program)
+    profile = DatabaseConnectionProfileFactory(environment="production")
+    event = ConnectionHealthEventFactory()
+    objects = {
+        "athletes": athlete,
+        "programs": program,
+        "phases": phase,
+        "micro-cycles": cycle,
+        "sessions": session,
+        "connection-profiles": profile,
+        "health-events": event,
+    }
+    creates = {
+        "athletes": lambda: {
+            "userId": UserFactory().pk,
+            "displayName": "New",
+            "timezone": "UTC",
+            "primaryGoal": "strength",
+        },
+        "programs": lambda: {
+            "athleteId": str(athlete.pk),
+            "title": "Next",
+            "startDate": "2030-01-01",
+            "endDate": "2030-02-01",
+            "status": "planned",
+        },
+        "phases": lambda: {
+            "programId": str(program.pk),
+            "name": "Build",
+            "focus": "Threshold",
+            "phaseOrder": 2,
+            "startDate": str(start + timedelta(days=28)),
+            "endDate": str(start + timedelta(days=41)),
+        },
+        "micro-cycles": lambda: {"programId": str(program.pk), "weekIndex": 2},
+        "sessions": lambda: {
+            "programId": str(program.pk),
+            "title": "Intervals",
+            "scheduledAt": f"{start + timedelta(days=2)}T10:00:00Z",
+            "durationMinutes": 45,
+            "modality": "bike",
+        },
+        "connection-profiles": lambda: {
+            "environment": "staging",
+            "host": "db",
+            "port": 5432,
+            "database": "c",
+            "schema": "public",
+            "credentialRef": "env:DATABASE_URL",
+            "rotationIntervalDays": 30,
+        },
+        "health-events": lambda: {"environment": "x", "status": "pass"},
+    }
+    # A PATCH that athletes may not make (a coach may).
+    forbidden_patch = {
+        "athletes": {"coachNotes": "mine now"},
+        "programs": {"title": "Renamed"},
+        "phases": {"name": "Renamed"},
+        "micro-cycles": {"readinessScore": 10},
+        "sessions": {"title": "Renamed"},
+        "connection-profiles": {"host": "db2"},
+        "health-events": {"message": "x"},
+    }
+    return {"objects": objects, "creates": creates, "forbidden_patch": forbidden_patch}
+
+
+@pytest.fixture
+def clients(coach_client, athlete_client, other_client, noprofile_client, anon_client):
+    return {
+        "coach": coach_client,
+        "owner": athlete_client,
+        "other": other_client,
+        "noprofile": noprofile_client,
+        "anon": anon_client,
+    }
+
+
+def _put_payload(client, url):
+    body = client.get(url).json()
+    return {k: v for k, v in body.items() if v is not None}
+
+
+LIST_EXPECT = {"coach": 200, "owner": 200, "other": 200, "noprofile": 200, "anon": 401}
+RETRIEVE_EXPECT = {"coach": 200, "owner": 200, "other": 404, "noprofile": 404, "anon": 401}
+CREATE_EXPECT = {"coach": 201, "owner": 403, "other": 403, "noprofile": 403, "anon": 401}
+UPDATE_EXPECT = {"coach": 200, "owner": 403, "other": 404, "noprofile": 404, "anon": 401}
+STAFF_EXPECT = {"coach": 200, "owner": 403, "other": 403, "noprofile": 403, "anon": 401}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", TRAINING)
+def test_training_list_scoped_to_own_rows(world, clients, role, resource):
+    response = clients[role].get(f"/api/v1/{resource}/")
+    assert response.status_code == LIST_EXPECT[role]
+    if response.status_code != 200:
+        return
+    ids = {row["id"] for row in response.json()["results"]}
+    own = str(world["objects"][resource].pk)
+    if role == "coach":
+        assert own in ids and len(ids) >= 2
+    elif role == "owner":
+        assert ids == {own}
+    elif role == "other":
+        assert own not in ids and len(ids) == 1
+    else:
+        assert ids == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", TRAINING)
+def test_training_retrieve(world, clients, role, resource):
+    url = f"/api/v1/{resource}/{world['objects'][resource].pk}/"
+    response = clients[role].get(url)
+    assert response.status_code == RETRIEVE_EXPECT[role]
+    if response.status_code == 404:
+        assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", TRAINING)
+def test_training_create(world, clients, role, resource):
+    response = clients[role].post(f"/api/v1/{resource}/", world["creates"][resource](), format="json")
+    assert response.status_code == CREATE_EXPECT[role], response.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", TRAINING)
+def test_training_put(world, clients, role, resource):
+    url = f"/api/v1/{resource}/{world['objects'][resource].pk}/"
+    payload = _put_payload(clients["coach"], url)
+    response = clients[role].put(url, payload, format="json")
+    assert response.status_code == UPDATE_EXPECT[role], response.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", TRAINING)
+def test_training_patch_of_a_field_athletes_may_not_change(world, clients, role, resource):
+    obj = world["objects"][resource]
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    version = type(obj).objects.get(pk=obj.pk).version
+    response = clients[role].patch(url, world["forbidden_patch"][resource], format="json")
+    assert response.status_code == UPDATE_EXPECT[role], response.content
+    if role != "coach":
+        assert type(obj).objects.get(pk=obj.pk).version == version  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("resource", "payload"),
+    [
+        ("athletes", {"displayName": "Me", "timezone": "Asia/Tokyo"}),
+        ("sessions", {"status": "completed", "load": 300}),
+        ("sessions", {"status": "completed", "completedAt": "2030-01-01T10:00:00+02:00"}),
+    ],
+)
+def test_owner_may_patch_the_listed_fields(world, clients, resource, payload):
+    obj = world["objects"][resource]
+    response = clients["owner"].patch(f"/api/v1/{resource}/{obj.pk}/", payload, format="json")
+    assert response.status_code == 200, response.content
+    for key, value in payload.items():
+        if key == "completedAt":
+            assert response.json()[key] == "2030-01-01T08:00:00Z"
+        else:
+            assert response.json()[key] == value
+    # ... but not the same fields of someone else's object.
+    response = clients["other"].patch(f"/api/v1/{resource}/{obj.pk}/", payload, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("resource", ["programs", "phases", "micro-cycles"])
+def test_owner_may_not_patch_even_status_of_plan_rows(world, clients, resource):
+    obj = world["objects"][resource]
+    response = clients["owner"].patch(f"/api/v1/{resource}/{obj.pk}/", {"status": "completed"}, format="json")
+    assert response.status_code == 403
+
+
+def test_owner_patch_mixing_allowed_and_forbidden_fields_is_403_and_writes_nothing(world, clients):
+    session = world["objects"]["sessions"]
+    response = clients["owner"].patch(
+        f"/api/v1/sessions/{session.pk}/", {"status": "completed", "durationMinutes": 5}, format="json"
+    )
+    assert response.status_code == 403
+    session.refresh_from_db()
+    assert session.status == "planned" and session.duration_minutes == 60
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", STAFF_ONLY)
+def test_staff_only_resources(world, clients, role, resource):
+    client = clients[role]
+    obj = world["objects"][resource]
+    assert client.get(f"/api/v1/{resource}/").status_code == STAFF_EXPECT[role]
+    assert client.get(f"/api/v1/{resource}/{obj.pk}/").status_code == STAFF_EXPECT[role]
+    create = client.post(f"/api/v1/{resource}/", world["creates"][resource](), format="json")
+    patch = client.patch(f"/api/v1/{resource}/{obj.pk}/", world["forbidden_patch"][resource], format="json")
+    if role == "coach":
+        expected = (201, 200) if resource == "connection-profiles" else (405, 405)
+        assert (create.status_code, patch.status_code) == expected
+    else:
+        assert create.status_code == patch.status_code == STAFF_EXPECT[role]
+
+
+@pytest.mark.parametrize(
+    ("resource", "param"),
+    [
+        ("programs", "athleteId"),
+        ("sessions", "athleteId"),
+        ("phases", "programId"),
+        ("micro-cycles", "programId"),
+        ("sessions", "programId"),
+    ],
+)
+def test_filters_cannot_reach_other_athletes_rows(world, clients, resource, param, other_athlete):
+    value = other_athlete.pk if param == "athleteId" else other_athlete.programs.get().pk
+    response = clients["owner"].get(f"/api/v1/{resource}/", {param: str(value)})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    # ... while the coach does get them.
+    assert clients["coach"].get(f"/api/v1/{resource}/", {param: str(value)}).json()["count"] == 1
