@@ -1,0 +1,54 @@
+"""Health events in the admin: a read-only log, newest first, status at a glance.
+
+Events are evidence of what a check saw; nobody edits or deletes them, not even a superuser. The admin
+index shows the newest verdict per environment (see `core.templatetags.cadence_admin`)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import CheckStatus, ConnectionHealthEvent
+
+
+def check_status_badge(status: str):
+    """A coloured ✔/✘ badge for a check status."""
+    passed = status == CheckStatus.PASS
+    return format_html(
+        '<span class="health-badge health-{}" style="background:{};color:#fff;padding:1px 8px;border-radius:8px;'
+        'font-weight:bold;white-space:nowrap">{} {}</span>',
+        status,
+        "#2e7d32" if passed else "#c62828",
+        "✔" if passed else "✘",
+        "PASS" if passed else "FAIL",
+    )
+
+
+@admin.register(ConnectionHealthEvent)
+class ConnectionHealthEventAdmin(admin.ModelAdmin):
+    list_display = ["checked_at", "environment", "status_badge", "latency_ms", "error_code", "short_message"]
+    list_filter = ["environment", "status", "error_code", "checked_at"]
+    search_fields = ["environment", "message", "=error_code"]
+    ordering = ["-checked_at", "-id"]
+    date_hierarchy = "checked_at"
+    list_per_page = 100
+    fields = ["id", "checked_at", "environment", "status", "latency_ms", "error_code", "message"]
+    readonly_fields = fields
+
+    # Read-only for everyone: the admin's add, change and delete paths (and the delete action) answer 403.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return check_status_badge(obj.status)
+
+    @admin.display(description="Message")
+    def short_message(self, obj):
+        if not obj.message:
+            return "—"
+        return obj.message if len(obj.message) <= 100 else obj.message[:99] + "…"
