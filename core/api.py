@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, transaction
 from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
@@ -64,6 +64,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large (over DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    default_code = "request_too_large"
+
+
 def django_errors_to_drf(exc: DjangoValidationError, field_map: dict[str, str] | None = None) -> dict:
     """A Django ValidationError as DRF's error shape, model field names renamed to the API's fields."""
     field_map = field_map or {}
@@ -77,11 +83,14 @@ def django_errors_to_drf(exc: DjangoValidationError, field_map: dict[str, str] |
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: Django ValidationError -> 400, IntegrityError -> 409, DataError -> 400.
+    """DRF's handler, plus: Django ValidationError -> 400, IntegrityError -> 409, DataError -> 400, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE -> 413.
 
     These come from the database or model layer when a rule was not caught earlier (a race, a value the
     database rejects); they are the client's problem, never a 500."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors_to_drf(exc))
     elif isinstance(exc, IntegrityError):
         logger.info("IntegrityError answered as 409: %s", exc)

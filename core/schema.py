@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     "404": "Not found, or not visible to the current user; also an out-of-range page.",
     "405": "Method not allowed (DELETE is never allowed).",
     "409": "Conflict with a concurrent change.",
+    "413": "The request body is too large.",
     "412": "If-Match does not match the resource's current ETag; nothing was changed.",
     "415": "Unsupported media type: send application/json.",
     "429": "Too many failed logins from this client; retry later.",
@@ -47,7 +48,7 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             codes = ["400", "401", "403", "404", "405"]
             if method in {"post", "put", "patch"}:
-                codes += ["409", "415"]
+                codes += ["409", "413", "415"]
             if method in {"put", "patch"}:
                 codes.append("412")
             if path.endswith("/auth/token/"):

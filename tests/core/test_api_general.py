@@ -1,0 +1,236 @@
+"""Behaviour every resource shares: envelope and page size, 405 on DELETE, JSON errors for malformed input,
+JSON 404s, UTC timestamps, ETag / If-Match."""
+
+import pytest
+
+from tests.athletes.factories import AthleteProfileFactory
+from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = [
+    "athletes",
+    "programs",
+    "phases",
+    "micro-cycles",
+    "sessions",
+    "connection-profiles",
+    "health-events",
+]
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_delete_is_405_on_list_and_detail(coach_client, resource):
+    assert coach_client.delete(f"/api/v1/{resource}/").status_code == 405
+    response = coach_client.delete(f"/api/v1/{resource}/0190d7a0-0000-7000-8000-000000000000/")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "DELETE" not allowed.'}
+
+
+def test_delete_is_405_for_athletes_too_and_deletes_nothing(athlete_client, athlete):
+    assert athlete_client.delete(f"/api/v1/athletes/{athlete.pk}/").status_code == 405
+    assert type(athlete).objects.filter(pk=athlete.pk).exists()
+
+
+def test_list_envelope_default_page_size_and_next_link(coach_client):
+    AthleteProfileFactory.create_batch(51)
+    body = coach_client.get("/api/v1/athletes/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 51 and len(body["results"]) == 50
+    assert body["previous"] is None and "page=2" in body["next"]
+    page2 = coach_client.get(body["next"]).json()
+    assert len(page2["results"]) == 1 and page2["next"] is None
+
+
+def test_page_size_is_capped_at_200(coach_client):
+    AthleteProfileFactory.create_batch(201)
+    assert len(coach_client.get("/api/v1/athletes/?pageSize=500").json()["results"]) == 200
+    assert len(coach_client.get("/api/v1/athletes/?pageSize=200").json()["results"]) == 200
+    assert len(coach_client.get("/api/v1/athletes/?pageSize=3").json()["results"]) == 3
+
+
+@pytest.mark.parametrize("page", ["0", "999", "abc", "99999999999999999999999"])
+def test_out_of_range_page_is_a_json_404(coach_client, page):
+    AthleteProfileFactory()
+    response = coach_client.get("/api/v1/athletes/", {"page": page})
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc"])
+def test_bad_page_size_falls_back_to_default(coach_client, page_size):
+    AthleteProfileFactory.create_batch(3)
+    assert coach_client.get("/api/v1/athletes/", {"pageSize": page_size}).status_code == 200
+
+
+@pytest.mark.parametrize("resource", ["athletes", "programs", "phases", "micro-cycles", "sessions"])
+def test_malformed_json_is_400(coach_client, resource):
+    response = coach_client.generic("POST", f"/api/v1/{resource}/", '{"title": "x",', content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_wrong_content_type_is_415(coach_client, content_type):
+    response = coach_client.generic("POST", "/api/v1/programs/", "title=x", content_type=content_type)
+    assert response.status_code == 415
+    assert "Unsupported media type" in response.json()["detail"]
+
+
+def test_json_body_that_is_not_an_object_is_400(coach_client):
+    response = coach_client.generic("POST", "/api/v1/programs/", "[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"nonFieldErrors": ["Invalid data. Expected a dictionary, but got list."]}
+
+
+def test_nan_and_infinity_literals_are_rejected(coach_client, athlete):
+    session = TrainingSessionFactory(program__athlete=athlete)
+    for literal in ("NaN", "Infinity"):
+        response = coach_client.generic(
+            "PATCH", f"/api/v1/sessions/{session.pk}/", f'{{"load": {literal}}}', content_type="application/json"
+        )
+        assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nothing-here/", "/api/v1/programs/not-a-uuid/", "/api/unknown", "/api/v1/programs/a/b/c/"],
+)
+def test_unmatched_paths_are_json_404(coach_client, path):
+    response = coach_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+def test_malformed_uuid_in_path_is_404_not_500(coach_client):
+    assert coach_client.get("/api/v1/programs/1234/").status_code == 404
+    assert coach_client.patch("/api/v1/sessions/zzz/", {"status": "completed"}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"athleteId": "not-a-uuid"},
+        {"programId": "123"},
+        {"status": "bogus"},
+        {"scheduledAfter": "yesterday"},
+        {"scheduledBefore": "2026-13-45T00:00:00Z"},
+        {"modality": "x\x00y"},
+        {"athleteId": "\x00"},
+        {"scheduledAfter": "\x00"},
+    ],
+)
+def test_malformed_filters_are_400_not_an_empty_list(coach_client, query):
+    response = coach_client.get("/api/v1/sessions/", query)
+    assert response.status_code == 400
+    assert set(response.json()) <= {"athleteId", "programId", "status", "scheduledAfter", "scheduledBefore", "modality"}
+
+
+@pytest.mark.parametrize("query", [{"search": "a\x00b"}, {"primaryGoal": "\x00"}, {"search": "x" * 81}])
+def test_nul_bytes_and_huge_values_in_athlete_filters_are_400(coach_client, query):
+    assert coach_client.get("/api/v1/athletes/", query).status_code == 400
+
+
+def test_nul_byte_in_health_event_environment_filter_is_400(coach_client):
+    assert coach_client.get("/api/v1/health-events/", {"environment": "prod\x00"}).status_code == 400
+
+
+def test_nul_byte_or_unknown_field_in_ordering_is_ignored(coach_client):
+    AthleteProfileFactory.create_batch(2)
+    assert coach_client.get("/api/v1/athletes/", {"ordering": "display\x00Name"}).status_code == 200
+    assert coach_client.get("/api/v1/athletes/", {"ordering": "coachNotes"}).status_code == 200
+
+
+def test_long_strings_are_400_with_a_message(coach_client, athlete):
+    response = coach_client.patch(f"/api/v1/athletes/{athlete.pk}/", {"displayName": "x" * 100_000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"displayName": ["Ensure this field has no more than 80 characters."]}
+    response = coach_client.patch(f"/api/v1/athletes/{athlete.pk}/", {"coachNotes": "x" * 10_001}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["coachNotes"]
+    assert coach_client.patch(f"/api/v1/athletes/{athlete.pk}/", {"coachNotes": "x" * 10_000}).status_code == 200
+
+
+def test_a_10_mb_body_is_413_and_writes_nothing(coach_client, athlete):
+    response = coach_client.patch(f"/api/v1/athletes/{athlete.pk}/", {"displayName": "x" * 10_000_000}, format="json")
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+    athlete.refresh_from_db()
+    assert athlete.version == 1
+
+
+def test_nul_byte_in_body_string_is_400(coach_client, athlete):
+    response = coach_client.patch(f"/api/v1/athletes/{athlete.pk}/", {"displayName": "a\x00b"}, format="json")
+    assert response.status_code == 400
+    assert "displayName" in response.json()
+
+
+# --- ETag / If-Match ----------------------------------------------------------------------------------
+
+
+def test_detail_responses_carry_the_version_etag(coach_client, athlete):
+    program = TrainingProgramFactory(athlete=athlete)
+    url = f"/api/v1/programs/{program.pk}/"
+    response = coach_client.get(url)
+    assert response["ETag"] == f'"{program.version}"'
+    patched = coach_client.patch(url, {"title": "New"}, format="json")
+    assert patched["ETag"] == f'"{program.version + 1}"' != response["ETag"]
+    assert coach_client.put(url, {**response.json(), "title": "Newer"}, format="json")["ETag"] == (
+        f'"{program.version + 2}"'
+    )
+
+
+def test_stale_if_match_is_412_and_changes_nothing(coach_client, athlete):
+    program = TrainingProgramFactory(athlete=athlete, title="Original")
+    url = f"/api/v1/programs/{program.pk}/"
+    etag = coach_client.get(url)["ETag"]
+    assert coach_client.patch(url, {"title": "First"}, format="json", HTTP_IF_MATCH=etag).status_code == 200
+    response = coach_client.patch(url, {"title": "Second"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412
+    assert "If-Match" in response.json()["detail"]
+    response = coach_client.put(
+        url, {**coach_client.get(url).json(), "title": "Third"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 412
+    program.refresh_from_db()
+    assert program.title == "First"
+
+
+@pytest.mark.parametrize("header", ['W/"{v}"', '"{v}"', '"999", "{v}"', "*"])
+def test_matching_if_match_forms_are_accepted(coach_client, athlete, header):
+    program = TrainingProgramFactory(athlete=athlete)
+    response = coach_client.patch(
+        f"/api/v1/programs/{program.pk}/",
+        {"title": "ok"},
+        format="json",
+        HTTP_IF_MATCH=header.format(v=program.version),
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", ['"0"', "garbage", "", 'W/"x"'])
+def test_non_matching_if_match_is_412(coach_client, athlete, header):
+    program = TrainingProgramFactory(athlete=athlete)
+    response = coach_client.patch(
+        f"/api/v1/programs/{program.pk}/", {"title": "no"}, format="json", HTTP_IF_MATCH=header
+    )
+    assert response.status_code == 412
+
+
+def test_if_match_applies_to_athletes_own_patch(athlete_client, athlete):
+    session = TrainingSessionFactory(program__athlete=athlete)
+    url = f"/api/v1/sessions/{session.pk}/"
+    etag = athlete_client.get(url)["ETag"]
+    assert athlete_client.patch(url, {"status": "skipped"}, format="json", HTTP_IF_MATCH=etag).status_code == 200
+    assert athlete_client.patch(url, {"status": "completed"}, format="json", HTTP_IF_MATCH=etag).status_code == 412
+
+
+def test_failed_validation_writes_nothing(coach_client, athlete):
+    program = TrainingProgramFactory(athlete=athlete, title="Keep")
+    response = coach_client.patch(
+        f"/api/v1/programs/{program.pk}/", {"title": "Changed", "endDate": "1999-01-01"}, format="json"
+    )
+    assert response.status_code == 400
+    program.refresh_from_db()
+    assert program.title == "Keep" and program.version == 1
