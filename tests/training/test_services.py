@@ -1,0 +1,312 @@
+"""training.services: transactional writes, rules through full_clean, races end in ValidationError."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connections
+
+from tests.athletes.factories import AthleteProfileFactory
+from tests.training.factories import (
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from tests.utils import postgres_only
+from training import services
+from training.models import (
+    MicroCycle,
+    PlanStatus,
+    ProgramPhase,
+    SessionStatus,
+    TrainingProgram,
+    TrainingSession,
+)
+
+START = date(2026, 3, 2)
+END = date(2026, 3, 29)
+
+
+def program_of(**kwargs) -> TrainingProgram:
+    return TrainingProgramFactory(start_date=START, end_date=END, **kwargs)
+
+
+# --- programs -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_program_save_creates_a_valid_program_and_trims_the_title():
+    athlete = AthleteProfileFactory()
+    program = services.program_save(
+        program=TrainingProgram(athlete=athlete, title="  Base  ", start_date=START, end_date=END)
+    )
+    assert TrainingProgram.objects.get(pk=program.pk).title == "Base"
+
+
+@pytest.mark.django_db
+def test_program_save_refuses_an_invalid_program_and_writes_nothing():
+    athlete = AthleteProfileFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.program_save(
+            program=TrainingProgram(athlete=athlete, title="x", start_date=START, end_date=START - timedelta(days=1))
+        )
+    assert "end_date" in exc.value.message_dict
+    assert not TrainingProgram.objects.exists()
+
+
+@pytest.mark.django_db
+def test_program_activate_makes_the_program_current():
+    program = program_of()
+    services.program_activate(program=program)
+    assert TrainingProgram.objects.get(pk=program.pk).status == PlanStatus.CURRENT
+
+
+@pytest.mark.django_db
+def test_program_activate_twice_on_the_same_program_is_fine():
+    program = program_of(status=PlanStatus.CURRENT)
+    services.program_activate(program=program)
+    assert TrainingProgram.objects.get(pk=program.pk).version == 2
+
+
+@pytest.mark.django_db
+def test_program_activate_refuses_a_second_current_program():
+    current = program_of(status=PlanStatus.CURRENT)
+    other = program_of(athlete=current.athlete)
+    with pytest.raises(ValidationError) as exc:
+        services.program_activate(program=other)
+    assert exc.value.message_dict == {"status": ["This athlete already has a current program."]}
+    assert TrainingProgram.objects.get(pk=other.pk).status == PlanStatus.PLANNED
+
+
+@pytest.mark.django_db
+def test_program_activate_of_another_athlete_is_allowed():
+    program_of(status=PlanStatus.CURRENT)
+    other = program_of()
+    services.program_activate(program=other)
+    assert TrainingProgram.objects.filter(status=PlanStatus.CURRENT).count() == 2
+
+
+@pytest.mark.django_db
+def test_constraint_that_fires_after_clean_becomes_a_validation_error(monkeypatch):
+    # What a lost race looks like: the check passed, then the database refuses. No IntegrityError escapes.
+    current = program_of(status=PlanStatus.CURRENT)
+    other = program_of(athlete=current.athlete)
+    monkeypatch.setattr(TrainingProgram, "full_clean", lambda self, *a, **k: None)
+    with pytest.raises(ValidationError) as exc:
+        services.program_activate(program=other)
+    assert exc.value.message_dict == {"status": ["This athlete already has a current program."]}
+    assert exc.value.error_dict["status"][0].code == "conflict"
+
+
+@pytest.mark.django_db
+def test_program_save_refuses_dates_that_strand_a_session():
+    program = program_of()
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 3, 29, 7, tzinfo=UTC))
+    program.end_date = date(2026, 3, 28)
+    with pytest.raises(ValidationError):
+        services.program_save(program=program)
+    assert TrainingProgram.objects.get(pk=program.pk).end_date == END
+
+
+# --- phases and micro-cycles -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_phase_save_refuses_an_overlap():
+    program = program_of()
+    services.phase_save(
+        phase=ProgramPhase(program=program, name="A", focus="f", phase_order=1, start_date=START, end_date=START)
+    )
+    with pytest.raises(ValidationError):
+        services.phase_save(
+            phase=ProgramPhase(program=program, name="B", focus="f", phase_order=2, start_date=START, end_date=END)
+        )
+    assert ProgramPhase.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_phase_constraint_after_clean_becomes_a_validation_error(monkeypatch):
+    program = program_of()
+    ProgramPhaseFactory(program=program, phase_order=1, start_date=START, end_date=START)
+    monkeypatch.setattr(ProgramPhase, "full_clean", lambda self, *a, **k: None)
+    phase = ProgramPhase(program=program, name="B", focus="f", phase_order=1, start_date=END, end_date=END)
+    with pytest.raises(ValidationError) as exc:
+        services.phase_save(phase=phase)
+    assert exc.value.message_dict == {"phase_order": ["Another phase of this program has this order."]}
+
+
+@pytest.mark.django_db
+def test_micro_cycle_save_checks_the_week_index():
+    program = program_of()  # 4 weeks
+    services.micro_cycle_save(micro_cycle=MicroCycle(program=program, week_index=4))
+    with pytest.raises(ValidationError):
+        services.micro_cycle_save(micro_cycle=MicroCycle(program=program, week_index=5))
+    with pytest.raises(ValidationError):
+        services.micro_cycle_save(micro_cycle=MicroCycle(program=program, week_index=4))
+    assert MicroCycle.objects.count() == 1
+
+
+# --- sessions -----------------------------------------------------------------------------------------
+
+
+def new_session(program, **kwargs) -> TrainingSession:
+    defaults = {
+        "title": "Tempo",
+        "scheduled_at": datetime(2026, 3, 10, 7, tzinfo=UTC),
+        "duration_minutes": 45,
+        "modality": "run",
+    }
+    return TrainingSession(program=program, **{**defaults, **kwargs})
+
+
+@pytest.mark.django_db
+def test_session_save_takes_the_athlete_from_the_program_and_stamps_completed_at():
+    program = program_of()
+    session = services.session_save(session=new_session(program, status=SessionStatus.COMPLETED))
+    session.refresh_from_db()
+    assert session.athlete_id == program.athlete_id
+    assert session.completed_at is not None
+
+
+@pytest.mark.django_db
+def test_session_save_refuses_a_session_outside_the_program():
+    program = program_of()
+    with pytest.raises(ValidationError) as exc:
+        services.session_save(session=new_session(program, scheduled_at=datetime(2026, 3, 30, 0, tzinfo=UTC)))
+    assert "scheduled_at" in exc.value.message_dict
+    assert not TrainingSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_completed_then_skipped():
+    program = program_of()
+    sessions = TrainingSessionFactory.create_batch(2, program=program)
+    at = datetime(2026, 3, 10, 9, tzinfo=UTC)
+    services.sessions_set_status(sessions=sessions, status=SessionStatus.COMPLETED, at=at)
+    assert set(TrainingSession.objects.values_list("status", "completed_at")) == {(SessionStatus.COMPLETED, at)}
+    services.sessions_set_status(sessions=sessions, status=SessionStatus.SKIPPED)
+    assert set(TrainingSession.objects.values_list("status", "completed_at")) == {(SessionStatus.SKIPPED, None)}
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_refuses_an_unknown_status():
+    session = TrainingSessionFactory()
+    with pytest.raises(ValidationError):
+        services.sessions_set_status(sessions=[session], status="missed")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_is_all_or_nothing():
+    program = program_of()
+    good = TrainingSessionFactory(program=program)
+    bad = TrainingSessionFactory(program=program)
+    # Strand one session outside its program behind clean()'s back: its save must fail, and take the other back.
+    TrainingSession.objects.filter(pk=bad.pk).update(scheduled_at=datetime(2026, 4, 5, tzinfo=UTC))
+    bad.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.sessions_set_status(sessions=[good, bad], status=SessionStatus.COMPLETED)
+    assert set(TrainingSession.objects.values_list("status", flat=True)) == {SessionStatus.PLANNED}
+
+
+# --- races on PostgreSQL -------------------------------------------------------------------------------
+
+
+def run_at_once(targets) -> list:
+    """Run each callable in its own thread, all released at the same moment; return result or exception."""
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
+
+    def worker(i, target):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target()
+        except Exception as exc:  # the test inspects whatever each thread got
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_activations_of_one_athletes_programs_leave_exactly_one_current():
+    athlete = AthleteProfileFactory()
+    programs = [program_of(athlete=athlete) for _ in range(8)]
+    # Each thread loads its own instance before the barrier, as a request would.
+    instances = [TrainingProgram.objects.get(pk=p.pk) for p in programs]
+    results = run_at_once([lambda p=p: services.program_activate(program=p) for p in instances])
+
+    winners = [r for r in results if isinstance(r, TrainingProgram)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(winners) == 1, results
+    assert len(losers) == 7
+    assert all(type(r) is ValidationError for r in losers), losers
+    assert all(r.message_dict == {"status": ["This athlete already has a current program."]} for r in losers)
+    assert list(TrainingProgram.objects.filter(status=PlanStatus.CURRENT).values_list("pk", flat=True)) == [
+        winners[0].pk
+    ]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_activations_for_different_athletes_all_succeed():
+    programs = [program_of() for _ in range(4)]
+    results = run_at_once([lambda p=p: services.program_activate(program=p) for p in programs])
+    assert all(isinstance(r, TrainingProgram) for r in results), results
+    assert TrainingProgram.objects.filter(status=PlanStatus.CURRENT).count() == 4
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_current_phases_leave_exactly_one():
+    program = program_of()
+    phases = [
+        ProgramPhaseFactory(program=program, phase_order=i + 1, start_date=day, end_date=day)
+        for i, day in enumerate([START, START + timedelta(days=7), START + timedelta(days=14), END])
+    ]
+
+    def make_current(pk):
+        phase = ProgramPhase.objects.get(pk=pk)
+        phase.status = PlanStatus.CURRENT
+        return services.phase_save(phase=phase)
+
+    results = run_at_once([lambda pk=p.pk: make_current(pk) for p in phases])
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(losers) == 3, results
+    assert all(type(r) is ValidationError for r in losers), losers
+    assert ProgramPhase.objects.filter(status=PlanStatus.CURRENT).count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_overlapping_phases_leave_one():
+    # Overlap is a rule no database constraint expresses here: only the program lock keeps it under a race.
+    program = program_of()
+    results = run_at_once(
+        [
+            lambda order=order: services.phase_save(
+                phase=ProgramPhase(
+                    program_id=program.pk,
+                    name=f"P{order}",
+                    focus="f",
+                    phase_order=order,
+                    start_date=START,
+                    end_date=END,
+                )
+            )
+            for order in range(1, 5)
+        ]
+    )
+    assert sum(isinstance(r, ProgramPhase) for r in results) == 1, results
+    assert all(type(r) is ValidationError for r in results if isinstance(r, Exception))
+    assert ProgramPhase.objects.count() == 1
