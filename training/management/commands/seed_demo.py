@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-import uuid6
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -60,7 +59,10 @@ PAST_OUTCOMES = [(SessionStatus.COMPLETED, 0.75), (SessionStatus.SKIPPED, 0.10),
 
 @dataclass
 class AthletePlan:
-    """Everything seeded for one athlete, as unsaved model instances with ids and timestamps set."""
+    """Everything seeded for one athlete, as unsaved model instances.
+
+    Their ids are already set (the UUIDv7 default runs when an instance is built), so children can point at
+    parents before anything is inserted; bulk_create skips save() but still fills created_at/updated_at."""
 
     user: object
     profile: AthleteProfile
@@ -83,15 +85,6 @@ class SeedResult:
     sessions: int = 0
 
 
-def _stamp(instance, now: datetime):
-    # bulk_create does not call save(): set what TimeStampedModel.save() would have.
-    instance.id = uuid6.uuid7()
-    instance.created_at = now
-    instance.updated_at = now
-    instance.version = 1
-    return instance
-
-
 def _split_weeks(total_weeks: int) -> list[tuple[int, int]]:
     """Up to three phases over the weeks 1..total, as even as possible: [(first_week, last_week), ...]."""
     count = min(len(PHASES), total_weeks)
@@ -107,16 +100,13 @@ def _plan_program(
     plan: AthletePlan, rng: random.Random, *, start: date, weeks: int, current: bool, today: date, now: datetime, tz
 ) -> None:
     end = start + timedelta(days=7 * weeks - 1)
-    program = _stamp(
-        TrainingProgram(
-            athlete=plan.profile,
-            title=f"{'Current' if current else 'Previous'} block: {weeks} weeks",
-            start_date=start,
-            end_date=end,
-            macro_cycle=rng.choice(["Base season", "Build season", "Race season", "Off season"]),
-            status=PlanStatus.CURRENT if current else PlanStatus.COMPLETED,
-        ),
-        now,
+    program = TrainingProgram(
+        athlete=plan.profile,
+        title=f"{'Current' if current else 'Previous'} block: {weeks} weeks",
+        start_date=start,
+        end_date=end,
+        macro_cycle=rng.choice(["Base season", "Build season", "Race season", "Off season"]),
+        status=PlanStatus.CURRENT if current else PlanStatus.COMPLETED,
     )
     plan.programs.append(program)
 
@@ -129,31 +119,25 @@ def _plan_program(
         name, focus = PHASES[order - 1]
         phase_start = start + timedelta(days=7 * (first_week - 1))
         phase_end = start + timedelta(days=7 * last_week - 1)
-        phase = _stamp(
-            ProgramPhase(
-                program=program,
-                name=name,
-                focus=focus,
-                phase_order=order,
-                start_date=phase_start,
-                end_date=phase_end,
-                status=status_of(phase_start, phase_end),
-            ),
-            now,
+        phase = ProgramPhase(
+            program=program,
+            name=name,
+            focus=focus,
+            phase_order=order,
+            start_date=phase_start,
+            end_date=phase_end,
+            status=status_of(phase_start, phase_end),
         )
         plan.phases.append(phase)
         for week in range(first_week, last_week + 1):
             week_start = start + timedelta(days=7 * (week - 1))
             cycle_status = status_of(week_start, week_start + timedelta(days=6))
-            cycle = _stamp(
-                MicroCycle(
-                    program=program,
-                    phase=phase,
-                    week_index=week,
-                    readiness_score=None if cycle_status == PlanStatus.PLANNED else rng.randint(55, 95),
-                    status=cycle_status,
-                ),
-                now,
+            cycle = MicroCycle(
+                program=program,
+                phase=phase,
+                week_index=week,
+                readiness_score=None if cycle_status == PlanStatus.PLANNED else rng.randint(55, 95),
+                status=cycle_status,
             )
             plan.micro_cycles.append(cycle)
             for day in rng.choice(WEEK_PATTERNS)[:SESSIONS_PER_WEEK]:
@@ -168,21 +152,18 @@ def _plan_program(
                     completed_at = min(scheduled_at + timedelta(minutes=duration), now)
                     load = rng.randint(3, 9) * duration  # session RPE × minutes
                 plan.sessions.append(
-                    _stamp(
-                        TrainingSession(
-                            program=program,
-                            phase=phase,
-                            micro_cycle=cycle,
-                            athlete=plan.profile,
-                            title=f"{Modality(modality).label}, week {week}",
-                            scheduled_at=scheduled_at,
-                            duration_minutes=duration,
-                            modality=modality,
-                            status=status,
-                            load=load,
-                            completed_at=completed_at,
-                        ),
-                        now,
+                    TrainingSession(
+                        program=program,
+                        phase=phase,
+                        micro_cycle=cycle,
+                        athlete=plan.profile,
+                        title=f"{Modality(modality).label}, week {week}",
+                        scheduled_at=scheduled_at,
+                        duration_minutes=duration,
+                        modality=modality,
+                        status=status,
+                        load=load,
+                        completed_at=completed_at,
                     )
                 )
 
@@ -206,15 +187,12 @@ def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_h
         date_joined=now,
     )
     tz_name = rng.choice(TIMEZONES)
-    profile = _stamp(
-        AthleteProfile(
-            user=user,
-            display_name=f"{first} {last}",
-            timezone=tz_name,
-            primary_goal=rng.choice(PrimaryGoal.values),
-            coach_notes=rng.choice(["", "Prefers morning sessions.", "Returning from a calf strain."]),
-        ),
-        now,
+    profile = AthleteProfile(
+        user=user,
+        display_name=f"{first} {last}",
+        timezone=tz_name,
+        primary_goal=rng.choice(PrimaryGoal.values),
+        coach_notes=rng.choice(["", "Prefers morning sessions.", "Returning from a calf strain."]),
     )
     plan = AthletePlan(user=user, profile=profile)
     tz = profile.tzinfo
