@@ -70,15 +70,25 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
-def django_errors_to_drf(exc: DjangoValidationError, field_map: dict[str, str] | None = None) -> dict:
-    """A Django ValidationError as DRF's error shape, model field names renamed to the API's fields."""
-    field_map = field_map or {}
+def django_errors_to_drf(
+    exc: DjangoValidationError, field_map: dict[str, str] | None = None, code_fields: dict[str, str] | None = None
+) -> dict:
+    """A Django ValidationError as DRF's error shape, model field names renamed to the API's fields.
+
+    `code_fields` moves whole-object errors with a known code to the field they are about: full_clean()
+    reports a multi-column UniqueConstraint (e.g. `duplicate_phase_order`) under `__all__`."""
+    field_map, code_fields = field_map or {}, code_fields or {}
     if not hasattr(exc, "error_dict"):
         return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
     errors: dict[str, list[str]] = {}
-    for field, messages in exc.message_dict.items():
-        key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field_map.get(field, field)
-        errors.setdefault(key, []).extend(messages)
+    for field, field_errors in exc.error_dict.items():
+        for error in field_errors:
+            model_field = code_fields.get(error.code, field) if field == NON_FIELD_ERRORS else field
+            if model_field == NON_FIELD_ERRORS:
+                key = api_settings.NON_FIELD_ERRORS_KEY
+            else:
+                key = field_map.get(model_field, model_field)
+            errors.setdefault(key, []).extend(DjangoValidationError(error).messages)
     return errors
 
 
@@ -167,7 +177,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         try:
             return self.save_instance(instance)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(django_errors_to_drf(exc, self._field_map())) from exc
+            errors = django_errors_to_drf(exc, self._field_map(), getattr(self, "error_code_fields", None))
+            raise serializers.ValidationError(errors) from exc
         except IntegrityError as exc:
             # A constraint the model's checks could not see coming (a concurrent writer): nothing was written.
             raise Conflict() from exc
