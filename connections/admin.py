@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -60,15 +61,20 @@ class DatabaseConnectionProfileAdmin(SimpleHistoryAdmin):
     def latest_check(self, obj):
         if not getattr(obj, "latest_status", None):
             return "never"
-        return format_html("{} {:%Y-%m-%d %H:%M}", check_status_badge(obj.latest_status), obj.latest_checked_at)
+        checked = timezone.localtime(obj.latest_checked_at).strftime("%Y-%m-%d %H:%M")
+        return format_html("{} {}", check_status_badge(obj.latest_status), checked)
 
     @admin.action(description="Run check now (checkdb) for the selected environments", permissions=["change"])
     def run_check_now(self, request, queryset):
         # Imported here: the check lives in the ops code, which the admin must not need at import time.
-        from connections.services import checkdb_run
+        from connections.services import CheckdbArgumentError, checkdb_run
 
         for profile in queryset:
-            result = checkdb_run(environment=profile.environment)
+            try:
+                result = checkdb_run(environment=profile.environment)
+            except CheckdbArgumentError as exc:
+                self.message_user(request, f"{profile.environment}: the check could not run: {exc}", messages.ERROR)
+                continue
             event = result.event
             parts = [f"{profile.environment}: {event.status.upper()}"]
             if event.latency_ms is not None:

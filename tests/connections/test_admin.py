@@ -1,0 +1,111 @@
+"""Connection profiles in the admin: audit history and the "Run check now" action (the real checkdb)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from connections.models import DatabaseConnectionProfile
+from health.models import ConnectionHealthEvent
+from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.health.factories import ConnectionHealthEventFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:connections_databaseconnectionprofile_changelist")
+
+
+def live_profile(environment="development"):
+    """A profile that describes the database the tests run on, so the real check passes."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return DatabaseConnectionProfileFactory(environment=environment, database=settings_dict["NAME"])
+    return DatabaseConnectionProfileFactory(
+        environment=environment,
+        host=settings_dict["HOST"] or "localhost",
+        port=int(settings_dict["PORT"] or 5432),
+        database=settings_dict["NAME"],
+        schema="public",
+    )
+
+
+def run_check(client, *profiles):
+    return client.post(
+        CHANGELIST, {"action": "run_check_now", "_selected_action": [str(p.pk) for p in profiles]}, follow=True
+    )
+
+
+def test_run_check_now_records_an_event_and_reports_it(admin_client):
+    profile = live_profile()
+    response = run_check(admin_client, profile)
+    event = ConnectionHealthEvent.objects.get()
+    assert event.environment == "development"
+    texts = [str(m) for m in response.context["messages"]]
+    assert len(texts) == 1 and texts[0].startswith(f"development: {event.status.upper()}")
+    assert "(event recorded)" in texts[0]
+    assert event.status == "pass", event.message
+    profile.refresh_from_db()
+    assert profile.last_validated_at == event.checked_at
+
+
+def test_run_check_now_reports_a_mismatch_as_an_error(admin_client):
+    profile = DatabaseConnectionProfileFactory(environment="elsewhere", database="not-this-one", port=6543)
+    response = run_check(admin_client, profile)
+    event = ConnectionHealthEvent.objects.get()
+    assert (event.environment, event.status, event.error_code) == ("elsewhere", "fail", "PROFILE_MISMATCH")
+    (message,) = list(response.context["messages"])
+    assert message.level_tag == "error" and "[PROFILE_MISMATCH]" in str(message)
+
+
+def test_run_check_now_runs_once_per_selected_profile(admin_client):
+    run_check(admin_client, live_profile(), DatabaseConnectionProfileFactory(environment="other"))
+    assert sorted(ConnectionHealthEvent.objects.values_list("environment", flat=True)) == ["development", "other"]
+
+
+def test_profile_changes_are_kept_in_the_audit_history(admin_client):
+    profile = DatabaseConnectionProfileFactory(environment="production", host="db1.internal")
+    url = reverse("admin:connections_databaseconnectionprofile_change", args=[profile.pk])
+    data = {
+        "environment": "production",
+        "host": "db2.internal",
+        "port": "5432",
+        "database": "cadence",
+        "schema": "public",
+        "credential_ref": "vault:secret/data/db/prod",
+        "rotation_interval_days": "30",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    history = admin_client.get(reverse("admin:connections_databaseconnectionprofile_history", args=[profile.pk]))
+    html = history.content.decode()
+    assert "db2.internal" in html and "db1.internal" in html
+    assert profile.history.count() == 2
+
+
+def test_a_secret_in_credential_ref_is_an_error_on_the_field(admin_client):
+    data = {
+        "environment": "production",
+        "host": "db",
+        "port": "5432",
+        "database": "cadence",
+        "schema": "public",
+        "credential_ref": "postgres://app:hunter2@db/cadence",
+        "rotation_interval_days": "30",
+    }
+    response = admin_client.post(reverse("admin:connections_databaseconnectionprofile_add"), data)
+    assert "credential_ref" in response.context["adminform"].form.errors
+    assert "hunter2" not in response.content.decode().replace('value="postgres://app:hunter2@db/cadence"', "")
+    assert not DatabaseConnectionProfile.objects.exists()
+
+
+def test_profile_changelist_costs_the_same_with_5_and_50_rows(admin_client):
+    counts = []
+    for target in (5, 50):
+        while DatabaseConnectionProfile.objects.count() < target:
+            profile = DatabaseConnectionProfileFactory()
+            ConnectionHealthEventFactory(environment=profile.environment)
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.get(CHANGELIST)
+        assert response.context["cl"].result_count == target
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert 'class="health-badge health-pass"' in response.content.decode()

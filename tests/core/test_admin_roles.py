@@ -1,0 +1,100 @@
+"""The role groups: what the data migration grants, that it is idempotent and reversible, and what each
+role can reach in the admin."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.urls import reverse
+
+from tests.athletes.factories import StaffFactory
+from tests.health.factories import ConnectionHealthEventFactory
+
+pytestmark = pytest.mark.django_db
+
+roles = importlib.import_module("core.migrations.0001_role_groups")
+
+
+class _SchemaEditor:
+    connection = connection
+
+
+def ensure_groups():
+    # Transactional tests elsewhere flush the database (and the migrated groups with it): re-apply.
+    roles.create_role_groups(apps, _SchemaEditor())
+
+
+def perms(name):
+    group = Group.objects.get(name=name)
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+
+def staff_in(group_name):
+    ensure_groups()
+    user = StaffFactory()
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def test_coaches_may_work_on_athletes_and_training_but_not_delete_athletes_or_touch_ops():
+    ensure_groups()
+    granted = perms("Coaches")
+    for model in ("trainingprogram", "programphase", "microcycle", "trainingsession"):
+        assert {f"training.{a}_{model}" for a in ("add", "change", "delete", "view")} <= granted
+    assert {"athletes.add_athleteprofile", "athletes.change_athleteprofile", "athletes.view_athleteprofile"} <= granted
+    assert "athletes.delete_athleteprofile" not in granted
+    assert "auth.view_user" in granted and "auth.change_user" not in granted
+    assert not any(p.startswith(("connections.", "health.")) for p in granted)
+
+
+def test_operations_may_manage_profiles_and_view_events_only():
+    ensure_groups()
+    assert perms("Operations") == {
+        "connections.add_databaseconnectionprofile",
+        "connections.change_databaseconnectionprofile",
+        "connections.delete_databaseconnectionprofile",
+        "connections.view_databaseconnectionprofile",
+        "connections.view_historicaldatabaseconnectionprofile",
+        "health.view_connectionhealthevent",
+    }
+
+
+def test_the_migration_is_idempotent_and_reversible():
+    ensure_groups()
+    before = (perms("Coaches"), perms("Operations"))
+    ensure_groups()
+    assert Group.objects.filter(name__in=["Coaches", "Operations"]).count() == 2
+    assert (perms("Coaches"), perms("Operations")) == before
+    roles.remove_role_groups(apps, _SchemaEditor())
+    assert not Group.objects.filter(name__in=["Coaches", "Operations"]).exists()
+    ensure_groups()
+    assert (perms("Coaches"), perms("Operations")) == before
+
+
+def test_the_migration_is_a_reversible_run_python_after_every_app():
+    operation = roles.Migration.operations[0]
+    assert operation.reversible
+    assert {app for app, _ in roles.Migration.dependencies} >= {"athletes", "training", "connections", "health"}
+
+
+def test_a_coach_reaches_training_but_not_operations(client):
+    client.force_login(staff_in("Coaches"))
+    assert client.get(reverse("admin:training_trainingprogram_add")).status_code == 200
+    assert client.get(reverse("admin:training_trainingsession_changelist")).status_code == 200
+    assert client.get(reverse("admin:athletes_athleteprofile_add")).status_code == 200
+    assert client.get(reverse("admin:connections_databaseconnectionprofile_changelist")).status_code == 403
+    assert client.get(reverse("admin:health_connectionhealthevent_changelist")).status_code == 403
+    # The athlete form's user autocomplete works for a coach.
+    url = reverse("admin:autocomplete") + "?app_label=athletes&model_name=athleteprofile&field_name=user&term=coach"
+    assert client.get(url).status_code == 200
+
+
+def test_an_operator_reaches_profiles_events_and_verdicts_but_not_training(client):
+    ConnectionHealthEventFactory(environment="production")
+    client.force_login(staff_in("Operations"))
+    assert client.get(reverse("admin:connections_databaseconnectionprofile_add")).status_code == 200
+    assert client.get(reverse("admin:health_connectionhealthevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:training_trainingprogram_changelist")).status_code == 403
+    assert 'id="health-verdicts"' in client.get(reverse("admin:index")).content.decode()
