@@ -96,7 +96,7 @@ def _pending_migrations(applied: set[tuple[str, str]]) -> list[str]:
 
 
 def _same_database(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    keys = ("ENGINE", "NAME", "HOST", "PORT")
+    keys = ("ENGINE", "NAME", "HOST", "PORT", "USER")
     return all(str(a.get(k) or "") == str(b.get(k) or "") for k in keys)
 
 
@@ -194,9 +194,7 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
     def mark_validated(using: str) -> None:
         # update(), not save(): a timestamp checkdb refreshes every minute is not an edit of the profile, so
         # it neither adds an audit-history row nor bumps the version (ETag) a coach's pending edit relies on.
-        DatabaseConnectionProfile.objects.using(using).filter(pk=profile.pk).update(
-            last_validated_at=event.checked_at
-        )
+        DatabaseConnectionProfile.objects.using(using).filter(pk=profile.pk).update(last_validated_at=event.checked_at)
 
     passed = event.status == CheckStatus.PASS
     known_down = (

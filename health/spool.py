@@ -124,9 +124,7 @@ class Spool:
             self._set_aside(rejected)
             self._replace([*records, record])
 
-    def drain(
-        self, insert: Callable[[list[dict[str, Any]]], int], *, wait: float = DRAIN_LOCK_WAIT_SECONDS
-    ) -> int:
+    def drain(self, insert: Callable[[list[dict[str, Any]]], int], *, wait: float = DRAIN_LOCK_WAIT_SECONDS) -> int:
         """Hand every spooled record to `insert` (which commits them, idempotently) and empty the spool only
         once it returned. Returns what `insert` returned. If `insert` raises, the spool is left as it was."""
         with self.locked(wait=wait):
