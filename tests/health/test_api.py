@@ -1,0 +1,71 @@
+"""/api/v1/health-events/: staff-only, read-only, newest first, filters."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.health.factories import ConnectionHealthEventFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/health-events/"
+
+
+@pytest.fixture
+def events():
+    return [
+        ConnectionHealthEventFactory(checked_at=datetime(2030, 1, 1, 12, tzinfo=UTC), environment="production"),
+        ConnectionHealthEventFactory(
+            checked_at=datetime(2030, 1, 2, 12, tzinfo=UTC),
+            environment="production",
+            status="fail",
+            error_code="DB_TIMEOUT",
+            message="timed out",
+            latency_ms=None,
+        ),
+        ConnectionHealthEventFactory(checked_at=datetime(2030, 1, 3, 12, tzinfo=UTC), environment="staging"),
+    ]
+
+
+def test_fields_and_newest_first(coach_client, events):
+    results = coach_client.get(URL).json()["results"]
+    assert [r["id"] for r in results] == [str(e.pk) for e in reversed(events)]
+    assert set(results[0]) == {"id", "checkedAt", "environment", "status", "latencyMs", "errorCode", "message"}
+    assert results[1]["errorCode"] == "DB_TIMEOUT" and results[1]["latencyMs"] is None
+    assert results[0]["errorCode"] is None and results[0]["checkedAt"] == "2030-01-03T12:00:00Z"
+
+
+def test_filters(coach_client, events):
+    ids = lambda q: [r["id"] for r in coach_client.get(URL, q).json()["results"]]  # noqa: E731
+    assert ids({"environment": "production"}) == [str(events[1].pk), str(events[0].pk)]
+    assert ids({"status": "fail"}) == [str(events[1].pk)]
+    assert ids({"checkedAfter": "2030-01-02T12:00:00Z"}) == [str(events[2].pk), str(events[1].pk)]
+    assert ids({"checkedBefore": "2030-01-02T12:00:00Z"}) == [str(events[0].pk)]
+    assert ids(
+        {
+            "checkedAfter": "2030-01-02T00:00:00+01:00",
+            "checkedBefore": "2030-01-03T00:00:00Z",
+            "environment": "production",
+        }
+    ) == [str(events[1].pk)]
+    assert ids({"environment": "nowhere"}) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "ok"},
+        {"checkedAfter": "2030-13-01"},
+        {"checkedBefore": "soon"},
+        {"environment": "x" * 41},
+        {"environment": "\x00"},
+    ],
+)
+def test_malformed_filters_are_400(coach_client, events, query):
+    assert coach_client.get(URL, query).status_code == 400
+
+
+def test_read_only(coach_client, events):
+    assert coach_client.post(URL, {"environment": "x", "status": "pass"}, format="json").status_code == 405
+    assert coach_client.patch(f"{URL}{events[0].pk}/", {"message": "x"}, format="json").status_code == 405
+    assert coach_client.put(f"{URL}{events[0].pk}/", {"message": "x"}, format="json").status_code == 405
+    assert coach_client.get(f"{URL}{events[0].pk}/").status_code == 200
