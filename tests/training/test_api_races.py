@@ -1,0 +1,105 @@
+"""Concurrent requests against PostgreSQL: one current program per athlete and If-Match hold under races."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connections
+
+from tests.athletes.factories import AthleteProfileFactory, StaffFactory
+from tests.conftest import bearer_client
+from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.utils import postgres_only
+from training.models import TrainingProgram
+
+pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
+N = 8
+
+
+def _concurrently(calls):
+    """Run the callables at once (a barrier releases them together); return their status codes."""
+    barrier = threading.Barrier(len(calls))
+    codes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            codes[i] = call().status_code
+        except Exception as exc:  # a crash is a finding, not a hang
+            codes[i] = repr(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return codes
+
+
+def test_eight_concurrent_patches_make_exactly_one_program_current():
+    athlete = AthleteProfileFactory()
+    programs = TrainingProgramFactory.create_batch(N, athlete=athlete)
+    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    codes = _concurrently(
+        [
+            (lambda c=c, p=p: c.patch(f"/api/v1/programs/{p.pk}/", {"status": "current"}, format="json"))
+            for c, p in zip(clients, programs, strict=True)
+        ]
+    )
+    assert Counter(codes) == {200: 1, 400: N - 1}, codes
+    assert TrainingProgram.objects.filter(athlete=athlete, status="current").count() == 1
+
+
+def test_eight_concurrent_creates_of_a_current_program_make_exactly_one():
+    athlete = AthleteProfileFactory()
+    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    body = {
+        "athleteId": str(athlete.pk),
+        "title": "Race",
+        "startDate": "2030-01-01",
+        "endDate": "2030-02-01",
+        "status": "current",
+    }
+    codes = _concurrently([(lambda c=c: c.post("/api/v1/programs/", body, format="json")) for c in clients])
+    assert Counter(codes) == {201: 1, 400: N - 1}, codes
+    assert TrainingProgram.objects.filter(athlete=athlete).count() == 1
+
+
+def test_two_patches_with_the_same_etag_one_wins_one_412():
+    program = TrainingProgramFactory(title="Start")
+    coach = bearer_client(StaffFactory())
+    etag = coach.get(f"/api/v1/programs/{program.pk}/")["ETag"]
+    clients = [bearer_client(StaffFactory()) for _ in range(2)]
+    codes = _concurrently(
+        [
+            (
+                lambda c=c, t=t: c.patch(
+                    f"/api/v1/programs/{program.pk}/", {"title": t}, format="json", HTTP_IF_MATCH=etag
+                )
+            )
+            for c, t in zip(clients, ["A", "B"], strict=True)
+        ]
+    )
+    assert sorted(codes) == [200, 412], codes
+    program.refresh_from_db()
+    assert program.title in {"A", "B"} and program.version == 2
+
+
+def test_eight_athlete_patches_with_one_etag_exactly_one_wins():
+    session = TrainingSessionFactory()
+    client = bearer_client(session.athlete.user)
+    etag = client.get(f"/api/v1/sessions/{session.pk}/")["ETag"]
+    clients = [bearer_client(session.athlete.user) for _ in range(N)]
+    codes = _concurrently(
+        [
+            (
+                lambda c=c, i=i: c.patch(
+                    f"/api/v1/sessions/{session.pk}/", {"load": i}, format="json", HTTP_IF_MATCH=etag
+                )
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
+    assert Counter(codes) == {200: 1, 412: N - 1}, codes
