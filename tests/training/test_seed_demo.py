@@ -230,15 +230,19 @@ def test_bulk_inserts_keep_the_query_count_independent_of_the_athletes(django_as
 
 
 def test_a_failure_leaves_nothing_behind(monkeypatch):
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real_insert = seed_module._insert
 
-    monkeypatch.setattr(TrainingSession.objects, "bulk_create", explode)
+    def insert_then_fail(model, rows, **kwargs):
+        real_insert(model, rows, **kwargs)
+        if model is TrainingSession:  # the last step: everything else has been written by now
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(seed_module, "_insert", insert_then_fail)
     with pytest.raises(RuntimeError):
         seed_demo(athletes=2, weeks=4, now=NOW)
     assert not get_user_model().objects.exists()
-    assert not AthleteProfile.objects.exists()
-    assert not TrainingProgram.objects.exists()
+    for model in MODELS:
+        assert not model.objects.exists()
 
 
 # --- credentials --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, PrimaryGoal
@@ -55,6 +55,8 @@ LOCAL_TIMES = [time(6, 30), time(7, 0), time(12, 0), time(17, 30), time(18, 0)] 
 DURATIONS = [30, 45, 60, 75, 90]
 # The share of past sessions that were done, skipped, or missed (left planned).
 PAST_OUTCOMES = [(SessionStatus.COMPLETED, 0.75), (SessionStatus.SKIPPED, 0.10), (SessionStatus.PLANNED, 0.15)]
+_OUTCOMES, _OUTCOME_WEIGHTS = [s for s, _ in PAST_OUTCOMES], [w for _, w in PAST_OUTCOMES]
+_MODALITY_LABELS = dict(Modality.choices)
 
 
 @dataclass
@@ -62,7 +64,7 @@ class AthletePlan:
     """Everything seeded for one athlete, as unsaved model instances.
 
     Their ids are already set (the UUIDv7 default runs when an instance is built), so children can point at
-    parents before anything is inserted; bulk_create skips save() but still fills created_at/updated_at."""
+    parents before anything is inserted. Nothing here calls save(), so `_insert` sets the timestamps."""
 
     user: object
     profile: AthleteProfile
@@ -147,7 +149,7 @@ def _plan_program(
                 duration = rng.choice(DURATIONS)
                 status, completed_at, load = SessionStatus.PLANNED, None, None
                 if scheduled_at < now:
-                    status = rng.choices([s for s, _ in PAST_OUTCOMES], weights=[w for _, w in PAST_OUTCOMES])[0]
+                    status = rng.choices(_OUTCOMES, weights=_OUTCOME_WEIGHTS)[0]
                 if status == SessionStatus.COMPLETED:
                     completed_at = min(scheduled_at + timedelta(minutes=duration), now)
                     load = rng.randint(3, 9) * duration  # session RPE × minutes
@@ -157,7 +159,7 @@ def _plan_program(
                         phase=phase,
                         micro_cycle=cycle,
                         athlete=plan.profile,
-                        title=f"{Modality(modality).label}, week {week}",
+                        title=f"{_MODALITY_LABELS[modality]}, week {week}",
                         scheduled_at=scheduled_at,
                         duration_minutes=duration,
                         modality=modality,
@@ -223,6 +225,25 @@ def _resolve_password(explicit: str | None) -> str:
     return DEBUG_PASSWORD if settings.DEBUG else secrets.token_urlsafe(18)
 
 
+def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: int, stamp: datetime) -> None:
+    """Insert `rows` as they are: COPY on PostgreSQL (several times faster than INSERT for 100k rows),
+    bulk_create elsewhere. Neither calls save(), so the timestamps save() would keep are set here."""
+    for row in rows:
+        row.created_at = row.updated_at = stamp
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows, batch_size=batch_size)
+        return
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    attnames = [f.attname for f in fields]
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([getattr(row, name) for name in attnames])
+
+
 @transaction.atomic
 def seed_demo(
     *,
@@ -267,7 +288,8 @@ def seed_demo(
     users = user_model.objects.bulk_create([p.user for p in plans], batch_size=batch_size)
     for plan, user in zip(plans, users, strict=True):
         plan.profile.user = user  # re-assign so the profile picks up the id the database gave the user
-    AthleteProfile.objects.bulk_create([p.profile for p in plans], batch_size=batch_size)
+    stamp = timezone.now()
+    _insert(AthleteProfile, [p.profile for p in plans], batch_size=batch_size, stamp=stamp)
     for model, attr in (
         (TrainingProgram, "programs"),
         (ProgramPhase, "phases"),
@@ -275,7 +297,7 @@ def seed_demo(
         (TrainingSession, "sessions"),
     ):
         rows = [row for plan in plans for row in getattr(plan, attr)]
-        model.objects.bulk_create(rows, batch_size=batch_size)
+        _insert(model, rows, batch_size=batch_size, stamp=stamp)
         setattr(result, attr, len(rows))
     result.athletes_created = len(plans)
     return result
