@@ -1,15 +1,25 @@
 """AthleteProfile: the person a program is planned for, tied to one Django user."""
 
 import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.models import TimeStampedModel
 
-from .validators import validate_iana_timezone, validate_not_blank
+from .validators import iana_timezones, validate_iana_timezone, validate_not_blank
+
+
+def local_day_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
+    """The instants [first moment of `start`, first moment of the day after `end`) in timezone `tz`.
+
+    A timestamp's local calendar date lies in [start, end] exactly when it lies in this half-open range
+    (fold=0 maps a midnight skipped or repeated by a DST change to the first instant of that day)."""
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
 
 
 class PrimaryGoal(models.TextChoices):
@@ -62,6 +72,30 @@ class AthleteProfile(TimeStampedModel):
         if isinstance(self.display_name, str):
             self.display_name = self.display_name.strip()
         super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self._state.adding and self.timezone in iana_timezones():
+            stored = AthleteProfile.objects.filter(pk=self.pk).values_list("timezone", flat=True).first()
+            if stored is not None and stored != self.timezone:
+                self._clean_sessions_fit_timezone()
+
+    def _clean_sessions_fit_timezone(self) -> None:
+        """A new timezone must keep every session's local date inside its program.
+
+        Reached through the reverse relations of training's foreign keys, so athletes imports nothing of it."""
+        tz = zoneinfo.ZoneInfo(self.timezone)
+        outside = models.Q()
+        for program_id, start, end in self.programs.values_list("pk", "start_date", "end_date"):
+            first, after_last = local_day_bounds(start, end, tz)
+            outside |= models.Q(program_id=program_id) & (
+                models.Q(scheduled_at__lt=first) | models.Q(scheduled_at__gte=after_last)
+            )
+        if outside and self.sessions.filter(outside).exists():
+            raise ValidationError(
+                {"timezone": "In this timezone some sessions would fall outside their program's dates."},
+                code="sessions_outside_program",
+            )
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

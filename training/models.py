@@ -7,7 +7,7 @@ be race-safe go through `training.services`.
 
 import contextlib
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +17,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from athletes.models import AthleteProfile
+from athletes.models import AthleteProfile, local_day_bounds
 from athletes.validators import validate_not_blank
 from core.models import TimeStampedModel
 
@@ -64,14 +64,6 @@ def _strip_fields(instance: models.Model, *names: str) -> None:
         value = getattr(instance, name)
         if isinstance(value, str):
             setattr(instance, name, value.strip())
-
-
-def local_day_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
-    """The instants [first moment of `start`, first moment of the day after `end`) in timezone `tz`.
-
-    A timestamp's local calendar date lies in [start, end] exactly when it lies in this half-open range
-    (fold=0 maps a midnight skipped or repeated by a DST change to the first instant of that day)."""
-    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
 
 
 class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
@@ -221,6 +213,7 @@ class ProgramPhase(TimeStampedModel):
             raise ValidationError({"end_date": "End date must not be before start date."}, code="end_before_start")
         if not self.program_id:
             return
+        self._clean_children_stay()
         program = self.program
         errors = {}
         if self.start_date < program.start_date:
@@ -251,6 +244,19 @@ class ProgramPhase(TimeStampedModel):
                 raise ValidationError(
                     {"status": "This program already has a current phase."}, code="second_current_phase"
                 )
+
+    def _clean_children_stay(self) -> None:
+        """A phase with micro-cycles or sessions cannot move to another program: they would point across."""
+        if self._state.adding:
+            return
+        stored = ProgramPhase.objects.filter(pk=self.pk).values_list("program_id", flat=True).first()
+        if stored is None or stored == self.program_id:
+            return
+        if self.micro_cycles.exists() or self.sessions.exists():
+            raise ValidationError(
+                {"program": "This phase has micro-cycles or sessions; it cannot move to another program."},
+                code="phase_program_change",
+            )
 
 
 class MicroCycle(TimeStampedModel):
@@ -302,6 +308,21 @@ class MicroCycle(TimeStampedModel):
             errors["week_index"] = f"The week index must be between 1 and the program's {total} weeks."
         if errors:
             raise ValidationError(errors)
+        self._clean_sessions_agree()
+
+    def _clean_sessions_agree(self) -> None:
+        """Changing a cycle's program or phase must keep its sessions' program and phase agreeing with it."""
+        if self._state.adding:
+            return
+        if self.sessions.exclude(program_id=self.program_id).exists():
+            raise ValidationError(
+                {"program": "This micro-cycle has sessions; it cannot move to another program."},
+                code="cycle_program_change",
+            )
+        if self.sessions.filter(phase__isnull=False).exclude(phase_id=self.phase_id).exists():
+            raise ValidationError(
+                {"phase": "Some sessions of this micro-cycle are in another phase."}, code="cycle_phase_change"
+            )
 
 
 class TrainingSession(TimeStampedModel):

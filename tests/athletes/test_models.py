@@ -1,5 +1,7 @@
 """AthleteProfile rules (CONTRACT §2): display name, timezone, primary goal, one profile per user."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -7,6 +9,7 @@ from django.db.models.deletion import ProtectedError
 
 from athletes.models import AthleteProfile, PrimaryGoal
 from tests.athletes.factories import AthleteProfileFactory, UserFactory
+from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +149,43 @@ def test_coach_notes_may_be_empty():
     profile.full_clean()
     profile.save()
     assert AthleteProfile.objects.get(pk=profile.pk).coach_notes == ""
+
+
+# --- a timezone change must not strand sessions outside their program ------------------------------
+
+
+def program_with_session(tz: str, scheduled_at: datetime):
+    athlete = AthleteProfileFactory(timezone=tz)
+    program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 3, 2), end_date=date(2026, 3, 29))
+    TrainingSessionFactory(program=program, scheduled_at=scheduled_at)
+    return athlete
+
+
+def test_timezone_change_that_moves_a_session_outside_its_program_is_refused():
+    # 29 Mar 23:30 UTC is the program's last day in UTC, but 30 Mar in Oslo (UTC+2 after 29 Mar 01:00 UTC).
+    athlete = program_with_session("UTC", datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    athlete.timezone = "Europe/Oslo"
+    assert errors_of(athlete) == {
+        "timezone": ["In this timezone some sessions would fall outside their program's dates."]
+    }
+
+
+def test_timezone_change_that_keeps_sessions_inside_is_accepted():
+    athlete = program_with_session("UTC", datetime(2026, 3, 29, 12, 0, tzinfo=UTC))
+    athlete.timezone = "Europe/Oslo"
+    athlete.full_clean()
+    athlete.timezone = "America/Los_Angeles"
+    athlete.full_clean()
+
+
+def test_timezone_change_is_judged_against_the_first_day_too():
+    # 2 Mar 03:00 UTC is the first day in UTC but still 1 Mar in Los Angeles.
+    athlete = program_with_session("UTC", datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
+    athlete.timezone = "America/Los_Angeles"
+    assert "timezone" in errors_of(athlete)
+
+
+def test_other_fields_can_change_without_a_timezone_check():
+    athlete = program_with_session("UTC", datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    athlete.display_name = "Renamed"
+    athlete.full_clean()

@@ -7,7 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tests.training.factories import MicroCycleFactory, ProgramPhaseFactory, TrainingProgramFactory
+from tests.training.factories import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
 from training.models import MicroCycle, PlanStatus
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +131,32 @@ def test_unknown_status_is_refused(program):
     assert "status" in errors_of(build(program, status="done"))
     with pytest.raises(IntegrityError), transaction.atomic():
         build(program, status="done").save()
+
+
+# --- a cycle's sessions keep agreeing with it ---------------------------------------------------------
+
+
+def test_changing_a_cycles_phase_away_from_its_sessions_phase_is_refused(program):
+    first = ProgramPhaseFactory(program=program, phase_order=1, start_date=START, end_date=START)
+    second = ProgramPhaseFactory(program=program, phase_order=2, start_date=START + timedelta(days=1))
+    cycle = MicroCycleFactory(program=program, phase=first)
+    TrainingSessionFactory(program=program, phase=first, micro_cycle=cycle)
+    cycle.phase = second
+    assert "phase" in errors_of(cycle)
+    cycle.phase = None
+    assert "phase" in errors_of(cycle)
+
+
+def test_changing_a_cycles_phase_is_allowed_when_its_sessions_have_no_phase(program):
+    phase = ProgramPhaseFactory(program=program)
+    cycle = MicroCycleFactory(program=program)
+    TrainingSessionFactory(program=program, micro_cycle=cycle)
+    cycle.phase = phase
+    cycle.full_clean()
+
+
+def test_moving_a_cycle_with_sessions_to_another_program_is_refused(program):
+    cycle = MicroCycleFactory(program=program)
+    TrainingSessionFactory(program=program, micro_cycle=cycle)
+    cycle.program = TrainingProgramFactory(start_date=START, end_date=START + timedelta(days=9))
+    assert "program" in errors_of(cycle)

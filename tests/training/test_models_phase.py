@@ -209,3 +209,26 @@ def test_deleting_a_phase_keeps_its_micro_cycles_and_sessions_with_phase_null(pr
     assert cycle.phase_id is None
     assert session.phase_id is None
     assert session.micro_cycle_id == cycle.pk
+
+
+# --- a phase with children stays in its program -----------------------------------------------------
+
+
+def test_moving_a_phase_with_sessions_to_another_program_is_refused(program):
+    phase = ProgramPhaseFactory(program=program)
+    TrainingSessionFactory(program=program, phase=phase)
+    phase.program = TrainingProgramFactory(start_date=START, end_date=END)
+    assert "program" in errors_of(phase)
+
+
+def test_moving_a_phase_with_micro_cycles_to_another_program_is_refused(program):
+    phase = ProgramPhaseFactory(program=program)
+    MicroCycleFactory(program=program, phase=phase)
+    phase.program = TrainingProgramFactory(start_date=START, end_date=END)
+    assert "program" in errors_of(phase)
+
+
+def test_moving_an_empty_phase_to_another_program_is_allowed(program):
+    phase = ProgramPhaseFactory(program=program)
+    phase.program = TrainingProgramFactory(start_date=START, end_date=END)
+    phase.full_clean()
