@@ -73,10 +73,10 @@ class DatabaseConnectionProfileAdmin(SimpleHistoryAdmin):
             try:
                 result = checkdb_run(environment=profile.environment)
             except CheckdbArgumentError as exc:
-                self.message_user(request, f"{profile.environment}: the check could not run: {exc}", messages.ERROR)
+                self.message_user(request, f"Check of {profile.environment} could not run: {exc}", messages.ERROR)
                 continue
             event = result.event
-            parts = [f"{profile.environment}: {event.status.upper()}"]
+            parts = [f"Check of {profile.environment}: {event.status.upper()}"]
             if event.latency_ms is not None:
                 parts.append(f"in {event.latency_ms:.1f} ms")
             if event.error_code:

@@ -68,7 +68,7 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
     if not weeks:
         return mark_safe('<p class="help">No weeks to show yet.</p>')
     left, right, top, bottom = 44, 52, 34, 34
-    slot = max(18, min(56, 640 // len(weeks)))
+    slot = max(18, min(56, 560 // len(weeks)))
     plot_w, plot_h = slot * len(weeks), 180
     width, height = left + plot_w + right, top + plot_h + bottom
     max_sessions = _nice_max(max(max(w.planned for w in weeks), 1))

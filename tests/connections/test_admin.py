@@ -41,7 +41,7 @@ def test_run_check_now_records_an_event_and_reports_it(admin_client):
     event = ConnectionHealthEvent.objects.get()
     assert event.environment == "development"
     texts = [str(m) for m in response.context["messages"]]
-    assert len(texts) == 1 and texts[0].startswith(f"development: {event.status.upper()}")
+    assert len(texts) == 1 and texts[0].startswith(f"Check of development: {event.status.upper()}")
     assert "(event recorded)" in texts[0]
     assert event.status == "pass", event.message
     profile.refresh_from_db()
