@@ -61,21 +61,36 @@ def _save_checked(instance, *, lock=None) -> None:
         raise _integrity_error_as_validation_error(instance, exc) from exc
 
 
-def _lock_athlete(athlete_id) -> None:
+def _lock_athlete(athlete_id) -> AthleteProfile | None:
     # Serializes every writer that could make a second program of this athlete current.
-    list(AthleteProfile.objects.select_for_update().filter(pk=athlete_id).values_list("pk", flat=True))
+    return AthleteProfile.objects.select_for_update().filter(pk=athlete_id).first()
 
 
-def _lock_program(program_id) -> None:
-    # Serializes writers of one program's phases (current flag, order, dates) and micro-cycles.
-    list(TrainingProgram.objects.select_for_update().filter(pk=program_id).values_list("pk", flat=True))
+def _lock_program(program_id) -> TrainingProgram | None:
+    # Serializes writers of one program's phases (current flag, order, dates), micro-cycles and sessions.
+    # of=("self",): the athlete comes along for its timezone but is not locked (the athlete-then-program
+    # order of program_save stays the only order, so no deadlock).
+    return (
+        TrainingProgram.objects.select_for_update(of=("self",)).select_related("athlete").filter(pk=program_id).first()
+    )
+
+
+def _lock_parent_program(child) -> None:
+    """Lock the child's program and re-attach the row read under the lock: clean() must judge against the
+    program as it is now, not a copy loaded before the lock (e.g. by a serializer) that another writer
+    has since changed."""
+    program = _lock_program(child.program_id)
+    if program is not None:
+        child.program = program
 
 
 def _lock_athlete_and_program(program: TrainingProgram) -> None:
     # Athlete first, then program (the same order everywhere, so no deadlock): the athlete lock serializes
     # "one current program"; the program lock keeps concurrent phase/cycle/session writes from slipping
     # outside dates that are being changed.
-    _lock_athlete(program.athlete_id)
+    athlete = _lock_athlete(program.athlete_id)
+    if athlete is not None:
+        program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
     if not program._state.adding:
         _lock_program(program.pk)
 
@@ -97,20 +112,20 @@ def program_activate(*, program: TrainingProgram) -> TrainingProgram:
 @transaction.atomic
 def phase_save(*, phase: ProgramPhase) -> ProgramPhase:
     """Create or update a phase; the program lock makes overlap, order and current-phase checks race-safe."""
-    _save_checked(phase, lock=lambda: _lock_program(phase.program_id))
+    _save_checked(phase, lock=lambda: _lock_parent_program(phase))
     return phase
 
 
 @transaction.atomic
 def micro_cycle_save(*, micro_cycle: MicroCycle) -> MicroCycle:
-    _save_checked(micro_cycle, lock=lambda: _lock_program(micro_cycle.program_id))
+    _save_checked(micro_cycle, lock=lambda: _lock_parent_program(micro_cycle))
     return micro_cycle
 
 
 @transaction.atomic
 def session_save(*, session: TrainingSession) -> TrainingSession:
     """Create or update a session; clean() fills the athlete from the program and handles completedAt."""
-    _save_checked(session, lock=lambda: _lock_program(session.program_id))
+    _save_checked(session, lock=lambda: _lock_parent_program(session))
     return session
 
 
@@ -126,6 +141,6 @@ def sessions_set_status(
     for session in sessions:
         session.status = status
         session.completed_at = at if status == SessionStatus.COMPLETED else None
-        _save_checked(session, lock=lambda s=session: _lock_program(s.program_id))
+        _save_checked(session, lock=lambda s=session: _lock_parent_program(s))
         changed.append(session)
     return changed

@@ -211,6 +211,61 @@ def test_sessions_set_status_is_all_or_nothing():
     assert set(TrainingSession.objects.values_list("status", flat=True)) == {SessionStatus.PLANNED}
 
 
+# --- the rules are judged against the parent as it is under the lock, not a stale copy ----------------
+
+
+@pytest.mark.django_db
+def test_phase_save_judges_against_the_program_as_it_is_now():
+    program = program_of()
+    phase = ProgramPhase(program=program, name="Base", focus="x", phase_order=1, start_date=START, end_date=END)
+    # Another writer shortened the program after `phase.program` was loaded (e.g. by a serializer).
+    TrainingProgram.objects.filter(pk=program.pk).update(end_date=date(2026, 3, 15))
+    with pytest.raises(ValidationError) as exc:
+        services.phase_save(phase=phase)
+    assert "end_date" in exc.value.message_dict
+    assert not ProgramPhase.objects.exists()
+
+
+@pytest.mark.django_db
+def test_micro_cycle_save_judges_against_the_program_as_it_is_now():
+    program = program_of()  # 4 weeks
+    cycle = MicroCycle(program=program, week_index=4)
+    TrainingProgram.objects.filter(pk=program.pk).update(end_date=date(2026, 3, 15))  # now 2 weeks
+    with pytest.raises(ValidationError) as exc:
+        services.micro_cycle_save(micro_cycle=cycle)
+    assert "week_index" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_session_save_judges_against_the_program_and_timezone_as_they_are_now():
+    program = program_of()
+    late = new_session(program, scheduled_at=datetime(2026, 3, 20, 7, tzinfo=UTC))
+    TrainingProgram.objects.filter(pk=program.pk).update(end_date=date(2026, 3, 15))
+    with pytest.raises(ValidationError) as exc:
+        services.session_save(session=late)
+    assert "scheduled_at" in exc.value.message_dict
+
+    # 29 Mar 23:30 UTC: inside in UTC, 30 Mar (outside) once the athlete has moved to Oslo.
+    program = program_of()
+    edge = new_session(program, scheduled_at=datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    type(program.athlete).objects.filter(pk=program.athlete_id).update(timezone="Europe/Oslo")
+    with pytest.raises(ValidationError) as exc:
+        services.session_save(session=edge)
+    assert "scheduled_at" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_program_save_judges_sessions_in_the_athletes_timezone_as_it_is_now():
+    program = program_of()
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC))
+    program.refresh_from_db()
+    program.athlete  # noqa: B018 - load the athlete (UTC) before the change below
+    type(program.athlete).objects.filter(pk=program.athlete_id).update(timezone="Europe/Oslo")
+    program.end_date = date(2026, 3, 28)  # fine in UTC; in Oslo the session is on 29 Mar
+    with pytest.raises(ValidationError):
+        services.program_save(program=program)
+
+
 # --- races on PostgreSQL -------------------------------------------------------------------------------
 
 
