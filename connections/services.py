@@ -52,6 +52,7 @@ class CheckRun:
     backfilled: int
     steps: list[tuple[str, bool, str]] = field(default_factory=list)
     exit_code: int = 1
+    spooled: bool = False
 
 
 class _Failed(Exception):
@@ -217,5 +218,7 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
         recorded=outcome.recorded,
         backfilled=outcome.backfilled,
         steps=steps,
-        exit_code=0 if passed else 1,
+        # A pass that could be stored nowhere is not a pass the monitors will ever see.
+        exit_code=0 if passed and (outcome.recorded or outcome.spooled) else 1,
+        spooled=not outcome.recorded and outcome.spooled,
     )

@@ -128,6 +128,9 @@ def event_spool_flush(*, using: str | None = None) -> int:
     except SpoolBusy:
         logger.info("another run holds the health spool; it will backfill it")
         return 0
+    except OSError as exc:
+        logger.error("the health spool %s cannot be read: %s", settings.HEALTH_SPOOL_PATH, exc)
+        return 0
 
 
 @dataclass
@@ -135,6 +138,7 @@ class Recorded:
     recorded: bool
     backfilled: int
     error: str | None = None
+    spooled: bool = True
 
 
 def _close_quietly(using: str) -> None:
@@ -171,7 +175,12 @@ def event_record(
             error = sanitize(" ".join(str(exc).split()) or type(exc).__name__, secrets=secrets)
             logger.warning("health event %s not written to the database (%s); spooling it", event.id, error)
             _close_quietly(using)
-    spool().append(event_to_json(event))
+    try:
+        spool().append(event_to_json(event))
+    except (OSError, SpoolBusy) as exc:
+        # Neither the database nor the spool took it: say so loudly (the caller still has the event to print).
+        logger.error("health event %s could not be spooled to %s: %s", event.id, settings.HEALTH_SPOOL_PATH, exc)
+        return Recorded(recorded=False, backfilled=backfilled, error=f"{error}; spool: {exc}", spooled=False)
     return Recorded(recorded=False, backfilled=backfilled, error=error)
 
 

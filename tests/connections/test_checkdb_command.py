@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from connections.models import DatabaseConnectionProfile
@@ -78,21 +78,30 @@ def test_json_prints_the_event_with_camelcase_fields(live_profile):
     assert body["latencyMs"] == event.latency_ms > 0
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--timeout", "0"],
-        ["--timeout", "-3"],
-        ["--timeout", "soon"],
-        ["--database", "no-such-alias"],
-        ["--environment", "Not Valid"],
-        ["--unknown-flag"],
-    ],
-)
-def test_bad_arguments_exit_2(args):
+@pytest.mark.parametrize("args", [["--timeout", "0"], ["--database", "no-such-alias"]])
+def test_bad_arguments_exit_2_from_the_shell(args):
     result = manage("checkdb", *args, env_extra={"DATABASE_URL": "sqlite:////nonexistent-dir/x.sqlite3"})
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--timeout", "-3"], "positive"),
+        (["--timeout", "soon"], "not a number"),
+        (["--timeout", "nan"], "positive"),
+        (["--database", "no-such-alias"], "unknown database alias"),
+        (["--environment", "Not Valid"], "invalid environment"),
+        (["--unknown-flag"], "unrecognized arguments"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_check(args, fragment):
+    # In-process, argparse errors surface as CommandError (the shell sees exit 2, tested above).
+    with pytest.raises(CommandError, match=fragment) as info:
+        call_command("checkdb", *args, stdout=io.StringIO(), stderr=io.StringIO())
+    if args[0] in ("--database", "--environment"):
+        assert info.value.returncode == 2
 
 
 @postgres_only

@@ -127,10 +127,10 @@ def test_death_after_commit_before_emptying_the_spool_does_not_duplicate(monkeyp
     events = spooled(3)
 
     def crash(self):
-        raise OSError("disk gone")
+        raise SystemExit("killed between the commit and emptying the spool")
 
     monkeypatch.setattr(Spool, "truncate", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(SystemExit):
         event_spool_flush()
     assert ConnectionHealthEvent.objects.count() == 3
     monkeypatch.undo()
@@ -217,3 +217,14 @@ def test_overlapping_runs_backfill_once_and_leave_a_consistent_spool(own_spool):
     assert len(ids) == len(set(ids)) == 54
     assert set(ids) >= {e.id for e in backlog} | {event_id for event_id, _ in results}
     assert own_spool.read_text() == ""
+
+
+@pytest.mark.django_db
+def test_unwritable_spool_is_reported_not_a_crash(app_db_down, settings, tmp_path, caplog, live_profile):
+    live_profile("development")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.HEALTH_SPOOL_PATH = blocker / "spool.jsonl"  # a path under a regular file: cannot be created
+    run = checkdb_run()
+    assert (run.recorded, run.spooled, run.exit_code) == (False, False, 1)
+    assert f"health event {run.event.id} could not be spooled" in caplog.text

@@ -43,8 +43,10 @@ class Command(BaseCommand):
 
         if run.backfilled:
             self.stderr.write(f"backfilled {run.backfilled} spooled event(s)")
-        if not run.recorded:
+        if not run.recorded and run.spooled:
             self.stderr.write("the database could not be written: the event was spooled")
+        elif not run.recorded:
+            self.stderr.write("the event could be written neither to the database nor to the spool")
         if options["json"]:
             self.stdout.write(json.dumps(event_to_json(run.event)))
         else:
@@ -54,7 +56,7 @@ class Command(BaseCommand):
             for name in STEPS:
                 if name not in ran:
                     self.stdout.write(f"SKIP {name}: an earlier check failed")
-            where = "recorded" if run.recorded else "spooled"
+            where = "recorded" if run.recorded else ("spooled" if run.spooled else "NOT RECORDED")
             self.stdout.write(
                 f"{run.event.status.upper()} {run.event.environment}"
                 f"{' ' + run.event.error_code if run.event.error_code else ''}: event {run.event.id} {where}, "
