@@ -9,7 +9,7 @@ import contextlib
 import math
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -56,6 +56,15 @@ def _not_blank(field: str, name: str) -> models.CheckConstraint:
 def weeks_between(start: date, end: date) -> int:
     """`ceil((end - start + 1 day) / 7)`: the number of (possibly partial) weeks a date range spans."""
     return math.ceil(((end - start).days + 1) / 7)
+
+
+def _related(instance: models.Model, name: str):
+    """The row a foreign key names, or None when it names none (clean_fields has already reported that,
+    and clean() must not crash on it)."""
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def _strip_fields(instance: models.Model, *names: str) -> None:
@@ -125,7 +134,7 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
                 raise ValidationError(
                     {"status": "This athlete already has a current program."}, code="second_current_program"
                 )
-        if self.pk and self.start_date and self.end_date and not self._state.adding:
+        if self.start_date and self.end_date and not self._state.adding and _related(self, "athlete") is not None:
             self._clean_children_fit()
 
     def _clean_children_fit(self) -> None:
@@ -214,7 +223,9 @@ class ProgramPhase(TimeStampedModel):
         if not self.program_id:
             return
         self._clean_children_stay()
-        program = self.program
+        program = _related(self, "program")
+        if program is None:
+            return
         errors = {}
         if self.start_date < program.start_date:
             errors["start_date"] = f"The phase must start on or after its program's start ({program.start_date})."
@@ -300,10 +311,14 @@ class MicroCycle(TimeStampedModel):
         super().clean()
         if not self.program_id:
             return
+        program = _related(self, "program")
+        if program is None:
+            return
         errors = {}
-        if self.phase_id and self.phase.program_id != self.program_id:
+        phase = _related(self, "phase") if self.phase_id else None
+        if phase is not None and phase.program_id != self.program_id:
             errors["phase"] = "The phase belongs to another program."
-        total = self.program.total_weeks
+        total = program.total_weeks
         if self.week_index is not None and total is not None and self.week_index > total:
             errors["week_index"] = f"The week index must be between 1 and the program's {total} weeks."
         if errors:
@@ -400,16 +415,19 @@ class TrainingSession(TimeStampedModel):
             self.completed_at = None
         if not self.program_id:
             return
-        program = self.program
+        program = _related(self, "program")
+        if program is None:
+            return
         errors = {}
         if self.athlete_id is None:
             self.athlete_id = program.athlete_id
         elif self.athlete_id != program.athlete_id:
             errors["athlete"] = "The athlete must be the program's athlete."
-        if self.phase_id and self.phase.program_id != self.program_id:
+        phase = _related(self, "phase") if self.phase_id else None
+        if phase is not None and phase.program_id != self.program_id:
             errors["phase"] = "The phase belongs to another program."
-        if self.micro_cycle_id:
-            cycle = self.micro_cycle
+        cycle = _related(self, "micro_cycle") if self.micro_cycle_id else None
+        if cycle is not None:
             if cycle.program_id != self.program_id:
                 errors["micro_cycle"] = "The micro-cycle belongs to another program."
             elif self.phase_id and cycle.phase_id != self.phase_id:
