@@ -58,7 +58,10 @@ def snapshot() -> dict:
 def test_default_run_creates_a_staff_coach_and_a_few_athletes_each_with_a_user():
     run()
     coach = get_user_model().objects.get(username="coach")
-    assert coach.is_staff and coach.is_active
+    assert coach.is_staff and coach.is_active and not coach.is_superuser
+    # the role groups give the coach the admin's training models and the operations pages
+    assert set(coach.groups.values_list("name", flat=True)) == {"Coaches", "Operations"}
+    assert coach.has_perm("training.change_trainingsession") and coach.has_perm("health.view_connectionhealthevent")
     profiles = AthleteProfile.objects.select_related("user")
     assert 3 <= profiles.count() <= 10
     assert all(not p.user.is_staff for p in profiles)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -28,6 +29,7 @@ from training.models import (
 )
 
 COACH_USERNAME = "coach"
+COACH_GROUPS = ["Coaches", "Operations"]  # created by core/migrations/0001_role_groups.py
 ATHLETE_USERNAME = "athlete{:04d}"
 PASSWORD_ENV = "SEED_COACH_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
 DEBUG_PASSWORD = "cadence-demo"  # noqa: S105 (a demo password, used only with DEBUG on)
@@ -268,10 +270,11 @@ def seed_demo(
     coach = user_model.objects.filter(username=COACH_USERNAME).first()
     result = SeedResult(coach_username=COACH_USERNAME, coach_created=coach is None, coach_password=None)
     if coach is None:
-        # Superuser as well as staff, so the demo admin shows every model without assigning permissions.
-        user_model.objects.create_superuser(
-            username=COACH_USERNAME, email="coach@example.com", password=resolved_password
+        # A staff user in the role groups (core's migration), like a real coach: not a superuser.
+        coach = user_model.objects.create_user(
+            username=COACH_USERNAME, email="coach@example.com", password=resolved_password, is_staff=True
         )
+        coach.groups.set(Group.objects.filter(name__in=COACH_GROUPS))
         result.coach_password = resolved_password
 
     wanted = {ATHLETE_USERNAME.format(i): i for i in range(1, athletes + 1)}
@@ -305,7 +308,8 @@ def seed_demo(
 
 class Command(BaseCommand):
     help = (
-        "Load demo data: a coach login and athletes with a completed and a current program, phases, weekly "
+        "Load demo data: a coach login (staff, in the Coaches and Operations groups) and athletes with a "
+        "completed and a current program, phases, weekly "
         "micro-cycles and sessions (completed, skipped, missed and upcoming). Idempotent: the coach and athletes "
         "that already exist (by username: coach, athlete0001, ...) are left untouched, so a second run changes "
         "nothing. Deterministic for a given --seed and day. The coach's password (shared by the demo athletes) "
@@ -320,7 +324,9 @@ class Command(BaseCommand):
             "--weeks", type=int, default=DEFAULT_WEEKS, help=f"weeks of sessions per athlete, 2-{MAX_WEEKS}"
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 2026)")
-        parser.add_argument("--batch-size", type=int, default=2000, help="rows per INSERT (default 2000)")
+        parser.add_argument(
+            "--batch-size", type=int, default=2000, help="rows per INSERT where COPY is not used (default 2000)"
+        )
 
     def handle(self, *args, **options):
         if options["batch_size"] < 1:
