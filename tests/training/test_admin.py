@@ -512,3 +512,67 @@ def test_two_coaches_making_programs_current_at_once_get_one_current_and_one_for
     errors = next(errors for code, errors in results if code == 200)
     assert errors["status"] == ["This athlete already has a current program."]
     assert TrainingProgram.objects.filter(athlete=athlete, status="current").count() == 1
+
+
+# --- Writes go through the services ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "url_name", "make_data"),
+    [
+        ("program_save", "trainingprogram_add", lambda: program_form(AthleteProfileFactory())),
+        (
+            "session_save",
+            "trainingsession_add",
+            lambda: session_form(
+                TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 18)),
+                scheduled_at=datetime(2026, 1, 6, 7, 0),
+            ),
+        ),
+    ],
+)
+def test_admin_saves_go_through_the_services(admin_client, monkeypatch, service, url_name, make_data):
+    from training import services
+
+    calls = []
+    original = getattr(services, service)
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, service, spy)
+    assert admin_client.post(reverse(f"admin:training_{url_name}"), make_data()).status_code == 302
+    assert len(calls) == 1
+
+
+def test_inline_phases_are_saved_through_phase_save(admin_client, monkeypatch):
+    from training import services
+
+    saved = []
+    original = services.phase_save
+    monkeypatch.setattr(services, "phase_save", lambda *, phase: saved.append(phase.name) or original(phase=phase))
+    data = program_form(
+        AthleteProfileFactory(),
+        phases=[phase_row(2, "2026-02-02", "2026-03-29", name="B"), phase_row(1, "2026-01-05", "2026-02-01", name="A")],
+    )
+    assert admin_client.post(PROGRAM_ADD, data).status_code == 302
+    assert saved == ["A", "B"]  # in phase order
+
+
+def test_a_rule_broken_while_saving_is_a_message_and_nothing_is_saved(admin_client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from training import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"status": "This athlete already has a current program."})
+
+    monkeypatch.setattr(services, "phase_save", refuse)
+    data = program_form(AthleteProfileFactory(), phases=[phase_row(1, "2026-01-05", "2026-02-01")])
+    response = admin_client.post(PROGRAM_ADD, data, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was saved: This athlete already has a current program."
+    ]
+    assert not TrainingProgram.objects.exists()  # the program saved before the phase was rolled back
