@@ -430,16 +430,22 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "scheduled_at",
+        "status_badge",
         "athlete",
         "program",
         "modality",
-        "status_badge",
         "duration_minutes",
         "load",
         "completed_at",
     ]
     list_select_related = ["athlete", "program"]
-    list_filter = ["status", "modality", ("athlete", admin.RelatedOnlyFieldListFilter), ProgramListFilter]
+    list_filter = [
+        "status",
+        "modality",
+        ("athlete", admin.RelatedOnlyFieldListFilter),
+        ProgramListFilter,
+        "scheduled_at",
+    ]
     search_fields = ["title", "athlete__display_name", "program__title"]
     ordering = ["-scheduled_at", "id"]
     date_hierarchy = "scheduled_at"

@@ -441,6 +441,8 @@ def test_session_filters_by_status_modality_athlete_and_date(admin_client):
     ):
         response = admin_client.get(f"{SESSIONS}?{query}")
         assert response.context["cl"].result_count == 1, query
+    sidebar = [spec.title for spec in admin_client.get(SESSIONS).context["cl"].filter_specs if spec.has_output()]
+    assert sidebar == ["status", "modality", "athlete", "scheduled at"]
 
 
 def test_micro_cycle_duplicate_week_is_an_error_on_week_index(admin_client):
