@@ -16,16 +16,15 @@ from .models import DatabaseConnectionProfile
 class DatabaseConnectionProfileAdmin(SimpleHistoryAdmin):
     list_display = [
         "environment",
+        "latest_check",
+        "last_validated_at",
         "host",
         "port",
         "database",
         "schema",
         "credential_ref",
         "rotation_interval_days",
-        "last_validated_at",
-        "latest_check",
     ]
-    list_filter = ["schema"]
     search_fields = ["environment", "host", "database"]
     ordering = ["environment"]
     readonly_fields = ["last_validated_at", "created_at", "updated_at"]
