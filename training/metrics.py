@@ -53,9 +53,13 @@ def local_today_expression(now: datetime, timezone_field: str) -> Case:
     return Case(*whens, default=Value(utc_today), output_field=models.DateField())
 
 
-def _count_subquery(queryset: models.QuerySet, group_field: str) -> Coalesce:
-    """COUNT(*) of `queryset` per outer row, as a scalar subquery (0 when there are none)."""
-    counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")
+def _count_subquery(queryset: models.QuerySet, group_field: str, *, only: Q | None = None) -> Coalesce:
+    """COUNT(*) of `queryset` per outer row, as a scalar subquery (0 when there are none).
+
+    `only` is counted as an aggregate FILTER rather than a WHERE: the subquery's WHERE stays the bare
+    parent key, so the planner always walks the parent's index (a few rows) instead of being tempted,
+    e.g. by stale statistics after a bulk load, to intersect it with a low-selectivity status index."""
+    counted = queryset.order_by().values(group_field).annotate(n=Count("pk", filter=only)).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
 
 
@@ -128,5 +132,5 @@ class MicroCycleQuerySet(models.QuerySet):
         sessions = session_model.objects.filter(micro_cycle=OuterRef("pk"))
         return self.annotate(
             sessions_planned=_count_subquery(sessions, "micro_cycle"),
-            sessions_completed=_count_subquery(sessions.filter(status="completed"), "micro_cycle"),
+            sessions_completed=_count_subquery(sessions, "micro_cycle", only=Q(status="completed")),
         )
