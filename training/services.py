@@ -54,10 +54,12 @@ def _save_checked(instance, *, lock=None) -> None:
     if lock is not None:
         lock()
     instance.full_clean()
+    version = instance.version
     try:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:
+        instance.version = version  # save() bumped it in memory; the row kept the old one (ETags read it)
         raise _integrity_error_as_validation_error(instance, exc) from exc
 
 

@@ -97,6 +97,8 @@ def test_constraint_that_fires_after_clean_becomes_a_validation_error(monkeypatc
         services.program_activate(program=other)
     assert exc.value.message_dict == {"status": ["This athlete already has a current program."]}
     assert exc.value.error_dict["status"][0].code == "conflict"
+    assert other.version == 1  # the refused save did not leave a bumped version in memory
+    assert TrainingProgram.objects.get(pk=other.pk).version == 1
 
 
 @pytest.mark.django_db
