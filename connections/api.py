@@ -8,6 +8,9 @@ from .serializers import DatabaseConnectionProfileSerializer
 
 
 class DatabaseConnectionProfileViewSet(CadenceViewSet):
+    """Database connection profiles (coaches only). `credentialRef` names where a secret lives; a value that
+    carries a secret is rejected and never stored or echoed. Every change is kept in an audit history."""
+
     queryset = DatabaseConnectionProfile.objects.none()
     serializer_class = DatabaseConnectionProfileSerializer
     permission_classes = [IsCoach]

@@ -21,6 +21,8 @@ class ConnectionHealthEventFilter(django_filters.FilterSet):
 
 
 class ConnectionHealthEventViewSet(ReadOnlyCadenceViewSet):
+    """Recorded database checks, newest first (coaches only, read-only)."""
+
     queryset = ConnectionHealthEvent.objects.all()
     serializer_class = ConnectionHealthEventSerializer
     permission_classes = [IsCoach]
