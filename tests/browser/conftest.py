@@ -14,7 +14,7 @@ import pytest
 # refuses to run there unless told this thread is a plain synchronous one, which it is.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # override only to test the skip
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in a container
     "--disable-gpu",
