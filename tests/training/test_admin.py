@@ -578,3 +578,15 @@ def test_a_rule_broken_while_saving_is_a_message_and_nothing_is_saved(admin_clie
         "Nothing was saved: This athlete already has a current program."
     ]
     assert not TrainingProgram.objects.exists()  # the program saved before the phase was rolled back
+
+
+def test_every_training_add_and_change_page_renders(admin_client):
+    phase = ProgramPhaseFactory()
+    cycle = MicroCycleFactory(program=phase.program, phase=phase)
+    session = TrainingSessionFactory(program=phase.program, phase=phase, micro_cycle=cycle)
+    for obj in (phase.program, phase, cycle, session):
+        name = obj._meta.model_name
+        assert admin_client.get(reverse(f"admin:training_{name}_change", args=[obj.pk])).status_code == 200
+        assert admin_client.get(reverse(f"admin:training_{name}_add")).status_code == 200
+    page = admin_client.get(reverse("admin:training_microcycle_change", args=[cycle.pk])).content.decode()
+    assert '<div class="readonly">1</div>' in page  # sessions planned, from with_session_counts()
