@@ -114,3 +114,12 @@ def test_interactive_docs_are_served_without_a_cdn(client):
     assert "cdn" not in html.lower() and "unpkg" not in html and "jsdelivr" not in html
     script = next(part.split('"')[0] for part in html.split('src="')[1:] if "swagger-ui-bundle" in part)
     assert client.get(script).status_code == 200
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    # --fail-on-warn: an unannotated view or an ambiguous field type is a failure, not a silent `string`.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert out.read_text().startswith("openapi: 3")
