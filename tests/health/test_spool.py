@@ -228,3 +228,53 @@ def test_unwritable_spool_is_reported_not_a_crash(app_db_down, settings, tmp_pat
     run = checkdb_run()
     assert (run.recorded, run.spooled, run.exit_code) == (False, False, 1)
     assert f"health event {run.event.id} could not be spooled" in caplog.text
+
+
+KILLABLE_FLUSH = """
+import os, sys, time
+import django
+django.setup()
+from health import services
+services.SPOOL_BATCH_SIZE = 2
+real = services._insert_batch
+def slow(batch, *, using):
+    n = real(batch, using=using)
+    print("committed", n, flush=True)
+    time.sleep(30)  # killed here, between committed batches
+    return n
+services._insert_batch = slow
+services.event_spool_flush()
+"""
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_backfill_killed_with_sigkill_then_rerun_loses_and_duplicates_nothing(own_spool):
+    from django.db import connection
+
+    events = spooled(10)
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "tests-only",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "HEALTH_SPOOL_PATH": str(own_spool),
+        }
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_FLUSH], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "committed 2"
+    finally:
+        proc.kill()  # SIGKILL: no cleanup, no finally, the lock released only by the kernel
+        proc.wait(10)
+
+    assert ConnectionHealthEvent.objects.count() == 2
+    assert len(own_spool.read_text().splitlines()) == 10
+    assert event_spool_flush() == 8
+    ids = list(ConnectionHealthEvent.objects.values_list("pk", flat=True))
+    assert sorted(ids) == sorted(e.id for e in events)
+    assert own_spool.read_text() == ""
