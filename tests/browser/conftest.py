@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM (factories, assertions) then
-# refuses to run there unless told this thread is a plain synchronous one, which it is.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # override only to test the skip
 CHROMIUM_ARGS = [
@@ -25,6 +22,17 @@ CHROMIUM_ARGS = [
 ]
 IMG_DIR = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "pass-word-123"  # tests.athletes.factories.UserFactory's password
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM (factories, assertions, the
+    # database flush after the test) then refuses to run there unless told this thread is a plain synchronous
+    # one, which it is. Scoped to the browser modules (module scope: the loop lives as long as `browser`, and
+    # the flush after each test runs after function fixtures); the rest of the suite keeps the check.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="module")
