@@ -1,5 +1,6 @@
 """Connection profiles in the admin, with their audit history and a "Run check now" action."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -12,8 +13,22 @@ from health.models import ConnectionHealthEvent
 from .models import DatabaseConnectionProfile
 
 
+class DatabaseConnectionProfileForm(forms.ModelForm):
+    class Meta:
+        model = DatabaseConnectionProfile
+        fields = ["environment", "host", "port", "database", "schema", "credential_ref", "rotation_interval_days"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        # A refused credential reference may be a pasted secret: never render it back into the form.
+        if "credential_ref" in self.errors:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("credential_ref")] = ""
+
+
 @admin.register(DatabaseConnectionProfile)
 class DatabaseConnectionProfileAdmin(SimpleHistoryAdmin):
+    form = DatabaseConnectionProfileForm
     list_display = [
         "environment",
         "latest_check",
