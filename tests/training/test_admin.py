@@ -501,7 +501,8 @@ def test_two_coaches_making_programs_current_at_once_get_one_current_and_one_for
             barrier.wait()
             response = client.post(PROGRAM_ADD, program_form(athlete, status="current", title=title))
             errors = response.context["adminform"].form.errors if response.status_code == 200 else None
-            results.append((response.status_code, errors))
+            sent = [str(m) for m in response.wsgi_request._messages] if response.status_code == 302 else []
+            results.append((response.status_code, errors, response.get("Location"), sent))
         finally:
             connections.close_all()
 
@@ -510,8 +511,8 @@ def test_two_coaches_making_programs_current_at_once_get_one_current_and_one_for
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(code for code, _ in results) == [200, 302]
-    errors = next(errors for code, errors in results if code == 200)
+    assert sorted(code for code, *_ in results) == [200, 302], results
+    errors = next(errors for code, errors, *_ in results if code == 200)
     assert errors["status"] == ["This athlete already has a current program."]
     assert TrainingProgram.objects.filter(athlete=athlete, status="current").count() == 1
 
