@@ -63,9 +63,15 @@ def _save_checked(instance, *, lock=None) -> None:
         raise _integrity_error_as_validation_error(instance, exc) from exc
 
 
+# The locks are FOR NO KEY UPDATE (no_key=True): they serialize the writers below, yet do not block the
+# FOR KEY SHARE lock that an INSERT takes on the rows its foreign keys name. A plain FOR UPDATE on the athlete
+# deadlocked program_save (athlete, then program) against session_save (program, then the session INSERT's
+# key-share on the athlete).
+
+
 def _lock_athlete(athlete_id) -> AthleteProfile | None:
     # Serializes every writer that could make a second program of this athlete current.
-    return AthleteProfile.objects.select_for_update().filter(pk=athlete_id).first()
+    return AthleteProfile.objects.select_for_update(no_key=True).filter(pk=athlete_id).first()
 
 
 def _lock_program(program_id) -> TrainingProgram | None:
@@ -73,7 +79,10 @@ def _lock_program(program_id) -> TrainingProgram | None:
     # of=("self",): the athlete comes along for its timezone but is not locked (the athlete-then-program
     # order of program_save stays the only order, so no deadlock).
     return (
-        TrainingProgram.objects.select_for_update(of=("self",)).select_related("athlete").filter(pk=program_id).first()
+        TrainingProgram.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("athlete")
+        .filter(pk=program_id)
+        .first()
     )
 
 

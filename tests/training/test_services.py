@@ -367,3 +367,28 @@ def test_concurrent_overlapping_phases_leave_one():
     assert sum(isinstance(r, ProgramPhase) for r in results) == 1, results
     assert all(type(r) is ValidationError for r in results if isinstance(r, Exception))
     assert ProgramPhase.objects.count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_shortening_a_program_while_a_session_is_added_on_its_last_day_lets_exactly_one_win():
+    # Without the program lock both checks pass against the old state and the session ends up outside.
+    program = program_of()
+
+    def shorten():
+        fresh = TrainingProgram.objects.get(pk=program.pk)
+        fresh.end_date = date(2026, 3, 28)
+        return services.program_save(program=fresh)
+
+    def add_session():
+        return services.session_save(
+            session=new_session(
+                TrainingProgram.objects.get(pk=program.pk), scheduled_at=datetime(2026, 3, 29, 7, tzinfo=UTC)
+            )
+        )
+
+    results = run_at_once([shorten, add_session])
+    assert sum(isinstance(r, ValidationError) for r in results) == 1, results
+    assert all(isinstance(r, TrainingProgram | TrainingSession | ValidationError) for r in results), results
+    program.refresh_from_db()
+    assert TrainingSession.objects.filter(program=program).count() == (1 if program.end_date == END else 0)
