@@ -2,6 +2,7 @@
 
 import django_filters
 
+from core.filters import UTCDateTimeFilter
 from core.permissions import IsCoach
 from core.viewsets import ReadOnlyCadenceViewSet
 
@@ -12,8 +13,8 @@ from .serializers import ConnectionHealthEventSerializer
 class ConnectionHealthEventFilter(django_filters.FilterSet):
     environment = django_filters.CharFilter(max_length=40)
     status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
-    checked_after = django_filters.IsoDateTimeFilter(field_name="checked_at", lookup_expr="gte")
-    checked_before = django_filters.IsoDateTimeFilter(field_name="checked_at", lookup_expr="lt")
+    checked_after = UTCDateTimeFilter(field_name="checked_at", lookup_expr="gte")
+    checked_before = UTCDateTimeFilter(field_name="checked_at", lookup_expr="lt")
 
     class Meta:
         model = ConnectionHealthEvent

@@ -3,6 +3,8 @@ date is a 400 (django-filter's backend raises), never an empty list or a databas
 
 import django_filters
 
+from core.filters import UTCDateTimeFilter
+
 from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 
@@ -41,8 +43,8 @@ class TrainingSessionFilter(django_filters.FilterSet):
     micro_cycle_id = django_filters.UUIDFilter(field_name="micro_cycle_id")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
     modality = django_filters.ChoiceFilter(choices=Modality.choices)
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+    scheduled_after = UTCDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    scheduled_before = UTCDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
 
     class Meta:
         model = TrainingSession

@@ -234,3 +234,34 @@ def test_failed_validation_writes_nothing(coach_client, athlete):
     assert response.status_code == 400
     program.refresh_from_db()
     assert program.title == "Keep" and program.version == 1
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+01:00"])
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/sessions/", "scheduledAfter"),
+        ("/api/v1/sessions/", "scheduledBefore"),
+        ("/api/v1/health-events/", "checkedAfter"),
+        ("/api/v1/health-events/", "checkedBefore"),
+    ],
+)
+def test_timestamps_out_of_range_in_utc_are_400_in_filters(coach_client, url, param, value):
+    response = coach_client.get(url, {param: value})
+    assert response.status_code == 400
+    assert response.json() == {param: ["Datetime value out of range."]}
+
+
+def test_extreme_but_valid_timestamps_in_filters_are_fine(coach_client):
+    for value in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2030-01-01"):
+        assert coach_client.get("/api/v1/sessions/", {"scheduledAfter": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+01:00"])
+def test_timestamps_out_of_range_in_utc_are_400_in_bodies(coach_client, athlete, value):
+    session = TrainingSessionFactory(program__athlete=athlete)
+    response = coach_client.patch(
+        f"/api/v1/sessions/{session.pk}/", {"scheduledAt": value, "completedAt": value}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"scheduledAt", "completedAt"}
