@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, date
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
 from rest_framework import exceptions, filters, pagination, serializers, status
 from rest_framework.settings import api_settings
@@ -145,11 +146,45 @@ def if_match_satisfied(header: str | None, instance) -> bool:
 # --- The write path -----------------------------------------------------------------------------------
 
 
+# Dates a training plan can sensibly hold. Far narrower than Python's years 1..9999 on purpose: the model
+# rules shift dates by a day and timestamps into the athlete's timezone, which overflows at those edges.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+_RANGE_MESSAGE = f"Must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between EARLIEST_DATE and LATEST_DATE."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise serializers.ValidationError(_RANGE_MESSAGE, code="date_out_of_range")
+        return value
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A timestamp whose UTC date lies between EARLIEST_DATE and LATEST_DATE."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        if not EARLIEST_DATE <= value.astimezone(UTC).date() <= LATEST_DATE:
+            raise serializers.ValidationError(_RANGE_MESSAGE, code="date_out_of_range")
+        return value
+
+
 class ServiceModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose writes go through a service function (full_clean + race-safe save).
 
     Model-level errors come back as DRF 400s keyed by the API's field names (`athlete` -> `athlete_id`,
-    `__all__` -> `non_field_errors`, both camelized by the renderer)."""
+    `__all__` -> `non_field_errors`, both camelized by the renderer). Dates and timestamps are bounded to
+    EARLIEST_DATE..LATEST_DATE."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: BoundedDateField,
+        models.DateTimeField: BoundedDateTimeField,
+    }
 
     def save_instance(self, instance):
         """Validate and save `instance` (override to call the app's service). Default: full_clean + save."""

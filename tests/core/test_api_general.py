@@ -265,3 +265,35 @@ def test_timestamps_out_of_range_in_utc_are_400_in_bodies(coach_client, athlete,
     )
     assert response.status_code == 400
     assert set(response.json()) == {"scheduledAt", "completedAt"}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        ("1900-01-01", "2999-12-31", True),
+        ("1899-12-31", "2000-01-01", False),
+        ("2000-01-01", "3000-01-01", False),
+        ("0001-01-01", "9999-12-31", False),
+    ],
+)
+def test_dates_are_bounded_to_1900_through_2999(coach_client, athlete, start, end, ok):
+    body = {"athleteId": str(athlete.pk), "title": "Long", "startDate": start, "endDate": end}
+    response = coach_client.post("/api/v1/programs/", body, format="json")
+    assert response.status_code == (201 if ok else 400), response.content
+    if not ok:
+        assert "Must be between 1900-01-01 and 2999-12-31." in str(response.json())
+
+
+def test_extreme_end_date_on_update_is_400_not_500(coach_client, athlete):
+    program = TrainingProgramFactory(athlete=athlete)
+    response = coach_client.patch(f"/api/v1/programs/{program.pk}/", {"endDate": "9999-12-31"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["endDate"]
+
+
+@pytest.mark.parametrize("value", ["3000-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_timestamps_are_bounded_too(coach_client, athlete, value):
+    session = TrainingSessionFactory(program__athlete=athlete)
+    response = coach_client.patch(f"/api/v1/sessions/{session.pk}/", {"scheduledAt": value}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["scheduledAt"]
