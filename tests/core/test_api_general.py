@@ -297,3 +297,12 @@ def test_timestamps_are_bounded_too(coach_client, athlete, value):
     response = coach_client.patch(f"/api/v1/sessions/{session.pk}/", {"scheduledAt": value}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["scheduledAt"]
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_browsable_api_renders_for_a_logged_in_coach(client, coach, resource):
+    TrainingSessionFactory()
+    client.force_login(coach)
+    response = client.get(f"/api/v1/{resource}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"<html" in response.content
