@@ -1,7 +1,9 @@
 """AthleteProfile: the person a program is planned for, tied to one Django user."""
 
+import functools
+import operator
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,12 +16,30 @@ from core.models import TimeStampedModel
 from .validators import iana_timezones, validate_iana_timezone, validate_not_blank
 
 
-def local_day_bounds(start: date, end: date, tz) -> tuple[datetime, datetime]:
+def _utc_midnight(day: date, tz) -> datetime | None:
+    try:
+        return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+    except OverflowError:  # the calendar's edge (year 1 or 9999) shifted past datetime's range
+        return None
+
+
+def local_day_bounds(start: date, end: date, tz) -> tuple[datetime | None, datetime | None]:
     """The instants [first moment of `start`, first moment of the day after `end`) in timezone `tz`.
 
     A timestamp's local calendar date lies in [start, end] exactly when it lies in this half-open range
-    (fold=0 maps a midnight skipped or repeated by a DST change to the first instant of that day)."""
-    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    (fold=0 maps a midnight skipped or repeated by a DST change to the first instant of that day). A bound
+    beyond datetime's range is None: no timestamp can lie on that side of it."""
+    after_last = _utc_midnight(end + timedelta(days=1), tz) if end < date.max else None
+    return _utc_midnight(start, tz), after_last
+
+
+def outside_local_days(start: date, end: date, tz, field: str = "scheduled_at") -> models.Q | None:
+    """A filter for the rows whose `field` falls outside [start, end] in timezone `tz`; None if none can."""
+    first, after_last = local_day_bounds(start, end, tz)
+    parts = [models.Q(**{f"{field}__lt": first})] if first is not None else []
+    if after_last is not None:
+        parts.append(models.Q(**{f"{field}__gte": after_last}))
+    return functools.reduce(operator.or_, parts) if parts else None
 
 
 class PrimaryGoal(models.TextChoices):
@@ -87,10 +107,9 @@ class AthleteProfile(TimeStampedModel):
         tz = zoneinfo.ZoneInfo(self.timezone)
         outside = models.Q()
         for program_id, start, end in self.programs.values_list("pk", "start_date", "end_date"):
-            first, after_last = local_day_bounds(start, end, tz)
-            outside |= models.Q(program_id=program_id) & (
-                models.Q(scheduled_at__lt=first) | models.Q(scheduled_at__gte=after_last)
-            )
+            program_outside = outside_local_days(start, end, tz)
+            if program_outside is not None:
+                outside |= models.Q(program_id=program_id) & program_outside
         if outside and self.sessions.filter(outside).exists():
             raise ValidationError(
                 {"timezone": "In this timezone some sessions would fall outside their program's dates."},

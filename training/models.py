@@ -17,7 +17,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from athletes.models import AthleteProfile, local_day_bounds
+from athletes.models import AthleteProfile, outside_local_days
 from athletes.validators import validate_not_blank
 from core.models import TimeStampedModel
 
@@ -156,9 +156,8 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
                 {"end_date": f"Some micro-cycles have a week index above the new {self.total_weeks} weeks."},
                 code="micro_cycles_outside_program",
             )
-        first, after_last = local_day_bounds(self.start_date, self.end_date, self.athlete.tzinfo)
-        stranded = self.sessions.filter(Q(scheduled_at__lt=first) | Q(scheduled_at__gte=after_last))
-        if stranded.exists():
+        outside = outside_local_days(self.start_date, self.end_date, self.athlete.tzinfo)
+        if outside is not None and self.sessions.filter(outside).exists():
             raise ValidationError(
                 {"end_date": "Some sessions of this program would fall outside the new dates."},
                 code="sessions_outside_program",
@@ -433,10 +432,13 @@ class TrainingSession(TimeStampedModel):
             elif self.phase_id and cycle.phase_id != self.phase_id:
                 errors["micro_cycle"] = "The micro-cycle belongs to another phase."
         if self.scheduled_at is not None:
-            local_date = self.scheduled_at.astimezone(program.athlete.tzinfo).date()
-            if not program.start_date <= local_date <= program.end_date:
+            try:
+                local_date = self.scheduled_at.astimezone(program.athlete.tzinfo).date()
+            except OverflowError:  # within hours of year 1 or 9999: no program date can hold it
+                local_date = None
+            if local_date is None or not program.start_date <= local_date <= program.end_date:
                 errors["scheduled_at"] = (
-                    f"The session falls on {local_date} in the athlete's timezone ({program.athlete.timezone}), "
+                    f"The session falls on {local_date or 'a date beyond the calendar'} in the athlete's timezone ({program.athlete.timezone}), "
                     f"outside the program ({program.start_date} – {program.end_date})."
                 )
         if errors:
