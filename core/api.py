@@ -10,7 +10,7 @@ from datetime import UTC, date
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, OperationalError, models, transaction
 from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
 from rest_framework import exceptions, filters, pagination, serializers, status
 from rest_framework.settings import api_settings
@@ -93,9 +93,12 @@ def django_errors_to_drf(
     return errors
 
 
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus: Django ValidationError -> 400, IntegrityError -> 409, DataError -> 400, a body
-    over DATA_UPLOAD_MAX_MEMORY_SIZE -> 413.
+    """DRF's handler, plus: Django ValidationError -> 400, IntegrityError -> 409, a deadlock or serialization
+    failure -> 409, DataError -> 400, a body over DATA_UPLOAD_MAX_MEMORY_SIZE -> 413.
 
     These come from the database or model layer when a rule was not caught earlier (a race, a value the
     database rejects); they are the client's problem, never a 500."""
@@ -105,6 +108,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(django_errors_to_drf(exc))
     elif isinstance(exc, IntegrityError):
         logger.info("IntegrityError answered as 409: %s", exc)
+        exc = Conflict()
+    elif isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        # A deadlock or serialization failure: the transaction was rolled back; the client may retry.
+        logger.warning("Retryable database conflict answered as 409: %s", exc)
         exc = Conflict()
     elif isinstance(exc, DataError):
         logger.info("DataError answered as 400: %s", exc)

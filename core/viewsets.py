@@ -30,8 +30,10 @@ class CadenceViewSet(
 
     def lock_for_write(self, instance):
         """Lock the row about to be written and return it fresh. Subclasses whose services lock parent rows
-        (athlete, program) lock those first here, in the services' order, so writers cannot deadlock."""
-        return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        (athlete, program) lock those first here, in the services' order, so writers cannot deadlock.
+        FOR NO KEY UPDATE, like the services: it still serializes writers of the row, but does not block the
+        key-share lock a concurrent INSERT takes on the rows its foreign keys name (no deadlock with those)."""
+        return type(instance)._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

@@ -30,7 +30,7 @@ class _TrainingViewSet(CadenceViewSet):
 
 
 def _lock(model, pk) -> None:
-    list(model.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+    list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk", flat=True))
 
 
 class _ProgramChildViewSet(_TrainingViewSet):

@@ -306,3 +306,19 @@ def test_browsable_api_renders_for_a_logged_in_coach(client, coach, resource):
     response = client.get(f"/api/v1/{resource}/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_a_deadlock_reported_by_the_database_is_409_not_500(coach_client, athlete, monkeypatch):
+    from django.db import OperationalError
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def deadlocked(*args, **kwargs):
+        raise OperationalError("deadlock detected") from Deadlock()
+
+    monkeypatch.setattr("training.services.program_save", deadlocked)
+    program = TrainingProgramFactory(athlete=athlete)
+    response = coach_client.patch(f"/api/v1/programs/{program.pk}/", {"title": "x"}, format="json")
+    assert response.status_code == 409
+    assert "conflicts" in response.json()["detail"]

@@ -103,3 +103,26 @@ def test_eight_athlete_patches_with_one_etag_exactly_one_wins():
         ]
     )
     assert Counter(codes) == {200: 1, 412: N - 1}, codes
+
+
+def test_program_patches_and_session_creates_at_once_do_not_deadlock():
+    program = TrainingProgramFactory()
+    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    start = program.start_date
+    calls = []
+    for i, client in enumerate(clients):
+        if i % 2:
+            calls.append(
+                lambda c=client, i=i: c.patch(f"/api/v1/programs/{program.pk}/", {"title": f"T{i}"}, format="json")
+            )
+        else:
+            body = {
+                "programId": str(program.pk),
+                "title": f"S{i}",
+                "scheduledAt": f"{start}T12:00:00Z",
+                "durationMinutes": 30,
+                "modality": "run",
+            }
+            calls.append(lambda c=client, body=body: c.post("/api/v1/sessions/", body, format="json"))
+    codes = _concurrently(calls)
+    assert Counter(codes) == {200: N // 2, 201: N // 2}, codes
