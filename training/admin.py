@@ -28,9 +28,11 @@ from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, Trainin
 
 
 def _lock(model, pk) -> None:
-    # The same rows training.services lock before checking a rule (no-op on SQLite, which serializes writers).
+    # The same rows, in the same mode, that training.services lock before checking a rule (no-op on SQLite,
+    # which serializes writers). NO KEY UPDATE, not UPDATE: a plain FOR UPDATE on the athlete would also block
+    # the key-share lock a concurrent session INSERT takes on it, and deadlock against the services.
     if pk is not None:
-        list(model.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk", flat=True))
 
 
 PLAN_BADGE_COLORS = {"planned": "#607d8b", "current": "#1565c0", "completed": "#2e7d32", "skipped": "#9e6a00"}
