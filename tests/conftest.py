@@ -2,6 +2,7 @@
 and an anonymous caller, each authenticated with a real knox Bearer token."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -13,6 +14,9 @@ from tests.athletes.factories import AthleteProfileFactory, StaffFactory, UserFa
 def _clear_cache():
     # Throttle state lives in the cache; one test's failed logins must not throttle the next.
     cache.clear()
+    # A transactional test's flush re-creates content types under new ids; the process-wide ContentType cache
+    # would otherwise hand the admin's LogEntry (and permissions) ids that no longer exist.
+    ContentType.objects.clear_cache()
     yield
     cache.clear()
 

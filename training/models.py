@@ -437,8 +437,9 @@ class TrainingSession(TimeStampedModel):
             except OverflowError:  # within hours of year 1 or 9999: no program date can hold it
                 local_date = None
             if local_date is None or not program.start_date <= local_date <= program.end_date:
+                day = local_date or "a date beyond the calendar"
                 errors["scheduled_at"] = (
-                    f"The session falls on {local_date or 'a date beyond the calendar'} in the athlete's timezone ({program.athlete.timezone}), "
+                    f"The session falls on {day} in the athlete's timezone ({program.athlete.timezone}), "
                     f"outside the program ({program.start_date} – {program.end_date})."
                 )
         if errors:

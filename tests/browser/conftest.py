@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # override only to test the skip
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in a container
