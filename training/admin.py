@@ -19,21 +19,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from athletes.models import AthleteProfile
 from core.admin import ConstraintErrorsOnFieldsMixin, ServiceSaveAdminMixin
 
 from . import services
 from .charts import program_weekly_stats, render_weekly_chart
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
-
-
-def _lock(model, pk) -> None:
-    # The same rows, in the same mode, that training.services lock before checking a rule (no-op on SQLite,
-    # which serializes writers). NO KEY UPDATE, not UPDATE: a plain FOR UPDATE on the athlete would also block
-    # the key-share lock a concurrent session INSERT takes on it, and deadlock against the services.
-    if pk is not None:
-        list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk", flat=True))
-
 
 PLAN_BADGE_COLORS = {"planned": "#607d8b", "current": "#1565c0", "completed": "#2e7d32", "skipped": "#9e6a00"}
 
@@ -64,9 +54,10 @@ class TrainingProgramAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
         athlete = cleaned.get("athlete")
         # Serializes with training.services.program_save: whoever holds the athlete checks "one current" alone.
         # Athlete first, then program: the services' lock order, so admin and API writers cannot deadlock.
-        _lock(AthleteProfile, athlete.pk if athlete else None)
+        if athlete is not None:
+            services.athlete_lock(athlete.pk)
         if not self.instance._state.adding:
-            _lock(TrainingProgram, self.instance.pk)
+            services.program_lock(self.instance.pk)
         return cleaned
 
 
@@ -85,7 +76,7 @@ class ProgramPhaseForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
         cleaned = super().clean()
         program = cleaned.get("program")
         if program is not None and not program._state.adding:
-            _lock(TrainingProgram, program.pk)
+            services.program_lock(program.pk)
         return cleaned
 
 
@@ -95,7 +86,7 @@ class ProgramPhaseInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         if not self.instance._state.adding:
-            _lock(TrainingProgram, self.instance.pk)
+            services.program_lock(self.instance.pk)
         rows = [
             form for form in self.forms if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
         ]
@@ -322,7 +313,8 @@ class MicroCycleForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         program = cleaned.get("program")
-        _lock(TrainingProgram, program.pk if program else None)
+        if program is not None:
+            services.program_lock(program.pk)
         return cleaned
 
 
@@ -420,7 +412,7 @@ class TrainingSessionForm(forms.ModelForm):
         cleaned = super().clean()
         program = cleaned.get("program")
         if program is not None:
-            _lock(TrainingProgram, program.pk)  # as training.services.session_save does
+            services.program_lock(program.pk)  # as training.services.session_save does
             # The athlete is the program's athlete, always (it is denormalized onto the session).
             self.instance.athlete = program.athlete
         return cleaned

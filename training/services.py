@@ -69,12 +69,14 @@ def _save_checked(instance, *, lock=None) -> None:
 # key-share on the athlete).
 
 
-def _lock_athlete(athlete_id) -> AthleteProfile | None:
+def athlete_lock(athlete_id) -> AthleteProfile | None:
+    """Lock an athlete's row (FOR NO KEY UPDATE) until the transaction ends; the admin and the API take it too."""
     # Serializes every writer that could make a second program of this athlete current.
     return AthleteProfile.objects.select_for_update(no_key=True).filter(pk=athlete_id).first()
 
 
-def _lock_program(program_id) -> TrainingProgram | None:
+def program_lock(program_id) -> TrainingProgram | None:
+    """Lock a program's row (FOR NO KEY UPDATE) and return it as read under the lock, athlete attached."""
     # Serializes writers of one program's phases (current flag, order, dates), micro-cycles and sessions.
     # of=("self",): the athlete comes along for its timezone but is not locked (the athlete-then-program
     # order of program_save stays the only order, so no deadlock).
@@ -90,7 +92,7 @@ def _lock_parent_program(child) -> None:
     """Lock the child's program and re-attach the row read under the lock: clean() must judge against the
     program as it is now, not a copy loaded before the lock (e.g. by a serializer) that another writer
     has since changed."""
-    program = _lock_program(child.program_id)
+    program = program_lock(child.program_id)
     if program is not None:
         child.program = program
 
@@ -99,11 +101,11 @@ def _lock_athlete_and_program(program: TrainingProgram) -> None:
     # Athlete first, then program (the same order everywhere, so no deadlock): the athlete lock serializes
     # "one current program"; the program lock keeps concurrent phase/cycle/session writes from slipping
     # outside dates that are being changed.
-    athlete = _lock_athlete(program.athlete_id)
+    athlete = athlete_lock(program.athlete_id)
     if athlete is not None:
         program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
     if not program._state.adding:
-        _lock_program(program.pk)
+        program_lock(program.pk)
 
 
 @transaction.atomic

@@ -2,10 +2,10 @@
 their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
 sessions' status, completedAt and load."""
 
-from athletes.models import AthleteProfile
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
 
+from . import services
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .serializers import (
@@ -29,14 +29,10 @@ class _TrainingViewSet(CadenceViewSet):
         return queryset if user.is_staff else queryset.filter(**{self.owner_path: user})
 
 
-def _lock(model, pk) -> None:
-    list(model.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk", flat=True))
-
-
 class _ProgramChildViewSet(_TrainingViewSet):
     def lock_for_write(self, instance):
         # training.services lock the program before writing a phase, cycle or session: same order here.
-        _lock(TrainingProgram, instance.program_id)
+        services.program_lock(instance.program_id)
         return super().lock_for_write(instance)
 
 
@@ -56,7 +52,7 @@ class TrainingProgramViewSet(_TrainingViewSet):
 
     def lock_for_write(self, instance):
         # program_save locks the athlete, then the program: same order here.
-        _lock(AthleteProfile, instance.athlete_id)
+        services.athlete_lock(instance.athlete_id)
         return super().lock_for_write(instance)
 
 
