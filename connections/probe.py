@@ -139,7 +139,7 @@ def probe_database(db_settings: dict[str, Any], *, timeout: float, default_schem
     worker.join(timeout)
     if worker.is_alive():
         state["abandoned"] = True
-        _cut(state.get("conn"))
+        cut_socket(state.get("conn"))
         worker.join(0.5)
         elapsed = time.monotonic() - started
         return ProbeResult(
@@ -155,7 +155,7 @@ def probe_database(db_settings: dict[str, Any], *, timeout: float, default_schem
     return outcome["result"]
 
 
-def _cut(conn: Any) -> None:
+def cut_socket(conn: Any) -> None:
     """Shut the socket of a stalled connection down, so the worker's blocked read returns at once."""
     if conn is None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from connections.probe import sanitize, settings_secrets
+from connections.probe import cut_socket, sanitize, settings_secrets
 
 from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
 from .spool import Spool, SpoolBusy
@@ -205,12 +206,20 @@ def health_verdict(*, environment: str | None = None, now: datetime | None = Non
     now = now or timezone.now()
     max_age = timedelta(seconds=settings.HEALTH_MAX_AGE_SECONDS)
     using = RECORD_DATABASE
+    wrapper = connections[using]
+    # A persistent connection that went silent (server frozen, network black hole) would block this read
+    # forever: connect_timeout covers only connecting, and statement_timeout needs a server that runs. The
+    # watchdog shuts the socket down at the deadline, so the blocked read fails at once and the probe still
+    # answers within DB_CONNECT_TIMEOUT + 1 s (CONTRACT §3).
+    watchdog = threading.Timer(settings.DB_CONNECT_TIMEOUT + 0.5, lambda: cut_socket(wrapper.connection))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         with transaction.atomic(using=using):
-            if connections[using].vendor == "postgresql":
+            if wrapper.vendor == "postgresql":
                 # A server that is up but slow must not hold the probe longer than a connect would.
                 timeout_ms = int(settings.DB_CONNECT_TIMEOUT * 1000)
-                with connections[using].cursor() as cursor:
+                with wrapper.cursor() as cursor:
                     cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
             event = (
                 ConnectionHealthEvent.objects.using(using)
@@ -222,6 +231,8 @@ def health_verdict(*, environment: str | None = None, now: datetime | None = Non
         logger.warning("/health/db could not read the database: %s", _sanitized(exc, using=using))
         _close_quietly(using)
         return _verdict(environment, "fail", "DB_UNREACHABLE", "The database could not be read.", alias=using)
+    finally:
+        watchdog.cancel()
     if event is None:
         return _verdict(
             environment, "fail", NO_CHECK_RECORDED, f"No check recorded for environment {environment!r}.", alias=using

@@ -8,4 +8,5 @@ from tests.connections.conftest import (  # noqa: F401 (fixtures)
     pg_alias,
     record_to,
     silent_server,
+    stalling_proxy,
 )

@@ -158,6 +158,24 @@ def test_db_silent_database_answers_within_connect_timeout_plus_one(client, pg_a
     assert elapsed < 2 + 1, elapsed
 
 
+@postgres_only
+@pytest.mark.django_db
+def test_db_connection_that_stalls_after_connecting_answers_within_connect_timeout_plus_one(
+    client, pg_alias, record_to, stalling_proxy, settings
+):
+    # Connected and authenticated through the proxy, then silence: statement_timeout never reaches the server,
+    # so only the client-side watchdog can end the read.
+    settings.DB_CONNECT_TIMEOUT = 2
+    pg_alias("stalled", port=stalling_proxy.port)
+    record_to("stalled")
+    started = time.monotonic()
+    response, body = get(client, "/health/db")
+    elapsed = time.monotonic() - started
+    assert stalling_proxy.stalled.is_set()
+    assert (response.status_code, body["errorCode"]) == (503, "DB_UNREACHABLE")
+    assert elapsed < settings.DB_CONNECT_TIMEOUT + 1, elapsed
+
+
 def test_health_endpoints_need_no_authentication_and_are_not_redirected(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/health/live")
