@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Callable
@@ -65,7 +66,12 @@ class SpoolRecordInvalid(ValueError):
 
 
 def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
-    """Rebuild a spooled event with its own id and checkedAt; raise SpoolRecordInvalid when it is not one."""
+    """Rebuild a spooled event with its own id and checkedAt; raise SpoolRecordInvalid when it is not one.
+
+    The spool is a file anyone with access can edit: every field is checked, so one bad line is dropped (and
+    logged) instead of stopping every later backfill."""
+    if not isinstance(record, dict):
+        raise SpoolRecordInvalid("spool record is not a JSON object")
     try:
         event_id = uuid.UUID(str(record["id"]))
         checked_at = parse_datetime(str(record["checkedAt"]))
@@ -81,6 +87,13 @@ def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
         raise SpoolRecordInvalid("spool record with an inconsistent status/errorCode")
     if error_code is not None and error_code not in ErrorCode.values:
         raise SpoolRecordInvalid("spool record with an unknown errorCode")
+    if latency is not None and (
+        isinstance(latency, bool) or not isinstance(latency, int | float) or not 0 <= latency < math.inf
+    ):
+        raise SpoolRecordInvalid("spool record with a latencyMs that is not a finite number >= 0")
+    message = record.get("message")
+    if message is not None and not isinstance(message, str):
+        raise SpoolRecordInvalid("spool record with a message that is not a string")
     return ConnectionHealthEvent(
         id=event_id,
         checked_at=checked_at,
@@ -88,7 +101,7 @@ def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
         status=status,
         latency_ms=float(latency) if latency is not None else None,
         error_code=error_code,
-        message=record.get("message"),
+        message=message,
     )
 
 

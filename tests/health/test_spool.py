@@ -160,6 +160,28 @@ def test_invalid_spooled_record_is_dropped_and_the_rest_inserted(own_spool, capl
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"latencyMs": "abc"},
+        {"latencyMs": -1},
+        {"latencyMs": 1e400},
+        {"latencyMs": float("nan")},
+        {"latencyMs": True},
+        {"message": {"nested": "object"}},
+    ],
+    ids=["latency-text", "latency-negative", "latency-inf", "latency-nan", "latency-bool", "message-object"],
+)
+def test_a_spooled_record_with_a_bad_field_is_dropped_and_the_rest_inserted(own_spool, caplog, bad):
+    good, other = spooled(2)
+    spool().append({**event_to_json(other), "id": "01a21000-0000-7000-8000-000000000002", **bad})
+    assert event_spool_flush() == 2  # the good ones; the bad line neither crashes nor blocks the backfill
+    assert set(ConnectionHealthEvent.objects.values_list("pk", flat=True)) == {good.id, other.id}
+    assert "invalid spooled health event" in caplog.text
+    assert own_spool.read_text() == ""
+
+
+@pytest.mark.django_db
 def test_event_is_spooled_when_database_write_fails(app_db_down, own_spool):
     event = ConnectionHealthEventFactory.build()
     outcome = event_record(event)
