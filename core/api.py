@@ -126,8 +126,10 @@ def exception_handler(exc, context):
 
 
 def etag_for(instance) -> str:
-    """A strong validator for the row's current version (bumped by every save)."""
-    return f'"{instance.version}"'
+    """A strong validator for the row's current version (bumped by every save); rows that never change
+    after they are written (health events) have no version, and their id serves."""
+    version = getattr(instance, "version", None)
+    return f'"{version}"' if version is not None else f'"{instance.pk}"'
 
 
 def if_match_satisfied(header: str | None, instance) -> bool:

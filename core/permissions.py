@@ -8,7 +8,10 @@ class IsCoachOrOwnAthlete(permissions.BasePermission):
     their own rows, so others' objects are 404), and PATCH only the fields the view lists in
     `athlete_writable_fields` on their own objects; POST, PUT and any other field are 403."""
 
-    message = "Athletes may only change their own profile's displayName/timezone and their sessions' status."
+    message = (
+        "Athletes may only change their own profile's displayName and timezone, and their own sessions' "
+        "status, completedAt and load."
+    )
 
     def has_permission(self, request, view):
         user = request.user

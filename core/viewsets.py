@@ -8,9 +8,17 @@ from rest_framework.response import Response
 from .api import PreconditionFailed, etag_for, if_match_satisfied
 
 
+class ETagRetrieveMixin(mixins.RetrieveModelMixin):
+    """Detail GETs carry the row's ETag (CONTRACT §2), for a later If-Match."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
+
+
 class CadenceViewSet(
+    ETagRetrieveMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
@@ -34,10 +42,6 @@ class CadenceViewSet(
         FOR NO KEY UPDATE, like the services: it still serializes writers of the row, but does not block the
         key-share lock a concurrent INSERT takes on the rows its foreign keys name (no deadlock with those)."""
         return type(instance)._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -65,5 +69,5 @@ class CadenceViewSet(
         return Response(self.get_serializer(fresh).data, headers={"ETag": etag_for(fresh)})
 
 
-class ReadOnlyCadenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReadOnlyCadenceViewSet(ETagRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """list / retrieve only; every write method answers 405."""

@@ -69,3 +69,9 @@ def test_read_only(coach_client, events):
     assert coach_client.patch(f"{URL}{events[0].pk}/", {"message": "x"}, format="json").status_code == 405
     assert coach_client.put(f"{URL}{events[0].pk}/", {"message": "x"}, format="json").status_code == 405
     assert coach_client.get(f"{URL}{events[0].pk}/").status_code == 200
+
+
+def test_detail_carries_an_etag(coach_client, events):
+    # Events never change once written, so their id is a strong validator (CONTRACT §2: detail GETs carry one).
+    response = coach_client.get(f"{URL}{events[0].pk}/")
+    assert response["ETag"] == f'"{events[0].pk}"'
