@@ -1,9 +1,9 @@
 """/health/live and /health/db (CONTRACT §3). Plain Django views: no authentication, no DRF negotiation."""
 
+import functools
 import json
 
 from django.http import HttpResponse
-from django.views.decorators.http import require_safe
 
 from .services import health_verdict
 
@@ -16,13 +16,27 @@ def _respond(status: int, body: dict) -> HttpResponse:
     return response
 
 
-@require_safe
+def _get_only(view):
+    """GET and HEAD; anything else is a 405 in the same health+json shape (monitors parse every answer)."""
+
+    @functools.wraps(view)
+    def wrapper(request):
+        if request.method not in ("GET", "HEAD"):
+            response = _respond(405, {"status": "fail", "message": f"Method {request.method} not allowed."})
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request)
+
+    return wrapper
+
+
+@_get_only
 def live(request):
     """The process answers: 200 without touching the database (liveness must not fail with it)."""
     return _respond(200, {"status": "pass"})
 
 
-@require_safe
+@_get_only
 def db(request):
     """The verdict of the newest recorded check of this environment."""
     status, body = health_verdict()

@@ -182,5 +182,13 @@ def test_health_endpoints_need_no_authentication_and_are_not_redirected(client, 
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/health/live", "/health/db"])
+def test_health_endpoints_answer_writes_with_a_json_405(client, path):
+    response = client.post(path)
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
+    assert_health_headers(response)
+    assert json.loads(response.content)["status"] == "fail"
+
+
 def test_health_endpoints_refuse_writes(client):
     assert client.post("/health/live").status_code == 405
