@@ -13,10 +13,8 @@ class ConstraintErrorsOnFieldsMixin:
     """A ModelForm mixin that moves constraint violations from the form's top onto the field they concern.
 
     `Model.validate_constraints()` reports a partial `UniqueConstraint` (one current program per athlete)
-    under `__all__`. `constraint_error_fields` maps a violation's code to the field that shows it; a message
-    already shown on that field is not repeated."""
-
-    constraint_error_fields: dict[str, str] = {}
+    under `__all__`. The model's `constraint_error_fields` maps a violation's code to the field that shows it;
+    a message already shown on that field is not repeated."""
 
     def _update_errors(self, errors: ValidationError) -> None:
         error_dict = errors.error_dict if hasattr(errors, "error_dict") else {NON_FIELD_ERRORS: errors.error_list}
@@ -25,7 +23,7 @@ class ConstraintErrorsOnFieldsMixin:
             for error in field_errors:
                 target = field
                 if field == NON_FIELD_ERRORS:
-                    mapped = self.constraint_error_fields.get(error.code)
+                    mapped = self._meta.model.constraint_error_fields.get(error.code)
                     if mapped in self.fields:
                         target = mapped
                 already = self._errors.get(target) if self._errors else None

@@ -221,7 +221,7 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         try:
             return self.save_instance(instance)
         except DjangoValidationError as exc:
-            errors = django_errors_to_drf(exc, self._field_map(), getattr(self, "error_code_fields", None))
+            errors = django_errors_to_drf(exc, self._field_map(), type(instance).constraint_error_fields)
             raise serializers.ValidationError(errors) from exc
         except IntegrityError as exc:
             # A constraint the model's checks could not see coming (a concurrent writer): nothing was written.

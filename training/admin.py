@@ -43,8 +43,6 @@ def status_badge(value: str, label: str):
 
 
 class TrainingProgramAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
-    constraint_error_fields = {"second_current_program": "status", "end_before_start": "end_date"}
-
     class Meta:
         model = TrainingProgram
         fields = ["athlete", "title", "start_date", "end_date", "macro_cycle", "status"]
@@ -62,12 +60,6 @@ class TrainingProgramAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
 
 
 class ProgramPhaseForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
-    constraint_error_fields = {
-        "second_current_phase": "status",
-        "duplicate_phase_order": "phase_order",
-        "end_before_start": "end_date",
-    }
-
     class Meta:
         model = ProgramPhase
         fields = ["program", "phase_order", "name", "focus", "start_date", "end_date", "status"]
@@ -304,8 +296,6 @@ class ProgramPhaseAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
 
 class MicroCycleForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
-    constraint_error_fields = {"duplicate_week_index": "week_index"}
-
     class Meta:
         model = MicroCycle
         fields = ["program", "phase", "week_index", "readiness_score", "status"]

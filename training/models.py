@@ -85,6 +85,8 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
 
     objects = ProgramQuerySet.as_manager()
 
+    constraint_error_fields = {"second_current_program": "status", "end_before_start": "end_date"}
+
     class Meta:
         ordering = ["start_date", "id"]
         indexes = [
@@ -172,6 +174,12 @@ class ProgramPhase(TimeStampedModel):
     start_date = models.DateField()
     end_date = models.DateField()
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED)
+
+    constraint_error_fields = {
+        "second_current_phase": "status",
+        "duplicate_phase_order": "phase_order",
+        "end_before_start": "end_date",
+    }
 
     class Meta:
         ordering = ["program_id", "phase_order"]
@@ -285,6 +293,8 @@ class MicroCycle(TimeStampedModel):
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.PLANNED)
 
     objects = MicroCycleQuerySet.as_manager()
+
+    constraint_error_fields = {"duplicate_week_index": "week_index"}
 
     class Meta:
         ordering = ["program_id", "week_index"]

@@ -46,8 +46,6 @@ class TrainingProgramSerializer(ServiceModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []
 
-    error_code_fields = {"second_current_program": "status"}
-
     def save_instance(self, instance):
         return services.program_save(program=instance)
 
@@ -61,8 +59,6 @@ class ProgramPhaseSerializer(ServiceModelSerializer):
         read_only_fields = ["id", "updated_at"]
         extra_kwargs = {"phase_order": {"min_value": 1, "max_value": SMALLINT_MAX}}
         validators: list = []
-
-    error_code_fields = {"duplicate_phase_order": "phase_order", "second_current_phase": "status"}
 
     def save_instance(self, instance):
         return services.phase_save(phase=instance)
@@ -93,8 +89,6 @@ class MicroCycleSerializer(ServiceModelSerializer):
             "readiness_score": {"min_value": 0, "max_value": 100},
         }
         validators: list = []
-
-    error_code_fields = {"duplicate_week_index": "week_index"}
 
     def save_instance(self, instance):
         return services.micro_cycle_save(micro_cycle=instance)

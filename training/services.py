@@ -19,35 +19,6 @@ from athletes.models import AthleteProfile
 
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
-_CONSTRAINT_MESSAGES = {
-    "program_one_current_per_athlete": ("status", "This athlete already has a current program."),
-    "phase_one_current_per_program": ("status", "This program already has a current phase."),
-    "phase_order_unique_per_program": ("phase_order", "Another phase of this program has this order."),
-    "cycle_week_unique_per_program": ("week_index", "This program already has a micro-cycle for this week."),
-}
-
-
-def _names_constraint(model, name: str, text: str) -> bool:
-    """Whether a database's error text names constraint `name`: PostgreSQL gives the name; SQLite gives
-    exactly "UNIQUE constraint failed: table.col1, table.col2" (partial unique indexes included)."""
-    if name in text:
-        return True
-    for constraint in model._meta.constraints:
-        if constraint.name == name and getattr(constraint, "fields", None):
-            table = model._meta.db_table
-            columns = ", ".join(f"{table}.{model._meta.get_field(field).column}" for field in constraint.fields)
-            return text.strip() == f"UNIQUE constraint failed: {columns}"
-    return False
-
-
-def _integrity_error_as_validation_error(instance, exc: IntegrityError) -> ValidationError:
-    text = str(exc)
-    for name, (field, message) in _CONSTRAINT_MESSAGES.items():
-        if _names_constraint(type(instance), name, text):
-            # code "conflict": the rule held when checked, and another writer got there first.
-            return ValidationError({field: ValidationError(message, code="conflict")})
-    return ValidationError("The change conflicts with another record.", code="conflict")
-
 
 def _save_checked(instance, *, lock=None) -> None:
     """full_clean + save in a savepoint; a constraint that fires anyway (a race) becomes a ValidationError."""
@@ -60,7 +31,7 @@ def _save_checked(instance, *, lock=None) -> None:
             instance.save()
     except IntegrityError as exc:
         instance.version = version  # save() bumped it in memory; the row kept the old one (ETags read it)
-        raise _integrity_error_as_validation_error(instance, exc) from exc
+        raise type(instance).integrity_error_as_validation_error(exc) from exc
 
 
 # The locks are FOR NO KEY UPDATE (no_key=True): they serialize the writers below, yet do not block the
