@@ -65,9 +65,12 @@ class AthleteProfile(TimeStampedModel):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_iana_timezone])
     primary_goal = models.CharField(max_length=32, choices=PrimaryGoal.choices)
     coach_notes = models.TextField(blank=True, default="")
+    # The coaches who plan for this athlete; a coach sees only the athletes assigned to them.
+    coaches = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="coached_athletes")
 
     class Meta:
         ordering = ["display_name", "id"]
+        permissions = [("view_all_athletes", "Can see and assign every athlete (head coach)")]
         indexes = [
             models.Index(fields=["primary_goal"], name="athlete_primary_goal_idx"),
             models.Index(fields=["display_name"], name="athlete_display_name_idx"),

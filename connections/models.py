@@ -14,8 +14,15 @@ from core.models import TimeStampedModel
 from .validators import validate_credential_ref, validate_environment_key
 
 
+class DatabaseRole(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    REPLICA = "replica", "Replica"
+
+
 class DatabaseConnectionProfile(TimeStampedModel):
     environment = models.CharField(max_length=40, unique=True, validators=[validate_environment_key])
+    # A primary must accept writes (DB_READ_ONLY otherwise); a replica is checked for replay lag.
+    role = models.CharField(max_length=16, choices=DatabaseRole.choices, default=DatabaseRole.PRIMARY)
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=5432, validators=[MinValueValidator(1), MaxValueValidator(65535)])
     database = models.CharField(max_length=63)
@@ -36,6 +43,7 @@ class DatabaseConnectionProfile(TimeStampedModel):
                 condition=Q(rotation_interval_days__gte=1, rotation_interval_days__lte=365),
                 name="profile_rotation_1_365",
             ),
+            models.CheckConstraint(condition=Q(role__in=DatabaseRole.values), name="profile_role_valid"),
         ]
 
     def save(self, *args, **kwargs):

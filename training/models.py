@@ -49,6 +49,9 @@ class Modality(models.TextChoices):
     OTHER = "other", "Other"
 
 
+MAX_LOAD = 14400  # RPE 10 × 1,440 minutes
+
+
 def _not_blank(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=GreaterThanOrEqual(Length(Trim(field)), 1), name=name)
 
@@ -368,13 +371,26 @@ class TrainingSession(TimeStampedModel):
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
     modality = models.CharField(max_length=16, choices=Modality.choices)
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    # Session RPE (Foster 2001): the athlete's rating of the whole session on the CR-10 scale.
+    rpe = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)], help_text="Session RPE, 0–10."
+    )
+    # 14,400 = RPE 10 × 1,440 minutes, the largest session RPE load a valid session can have.
     load = models.DecimalField(
         max_digits=7,
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(10000)],
-        help_text="Training load, e.g. session RPE × minutes (0–10000).",
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_LOAD)],
+        help_text="Load done, e.g. session RPE × minutes (0–14400).",
+    )
+    planned_load = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_LOAD)],
+        help_text="Load the coach planned (0–14400).",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -395,9 +411,14 @@ class TrainingSession(TimeStampedModel):
                 name="session_duration_1_1440",
             ),
             models.CheckConstraint(
-                condition=Q(load__isnull=True) | Q(load__gte=0, load__lte=10000),
-                name="session_load_0_10000",
+                condition=Q(load__isnull=True) | Q(load__gte=0, load__lte=MAX_LOAD),
+                name="session_load_0_14400",
             ),
+            models.CheckConstraint(
+                condition=Q(planned_load__isnull=True) | Q(planned_load__gte=0, planned_load__lte=MAX_LOAD),
+                name="session_planned_load_0_14400",
+            ),
+            models.CheckConstraint(condition=Q(rpe__isnull=True) | Q(rpe__gte=0, rpe__lte=10), name="session_rpe_0_10"),
             models.CheckConstraint(
                 condition=(Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=False))
                 | (~Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=True)),

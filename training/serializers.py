@@ -127,7 +127,7 @@ class TrainingSessionSerializer(ServiceModelSerializer):
         read_only_fields = ["id", "updated_at"]
         extra_kwargs = {
             "duration_minutes": {"min_value": 1, "max_value": 1440},
-            "load": {"min_value": 0, "max_value": 10000},
+            "load": {"min_value": 0, "max_value": 14400},
             "completed_at": {"help_text": "Only with status completed (set to now when omitted); cleared otherwise."},
         }
         validators: list = []

@@ -169,11 +169,11 @@ def test_database_refuses_duration_1441_through_update(program):
         TrainingSession.objects.filter(pk=session.pk).update(duration_minutes=1441)
 
 
-# --- load: 0–10000 or null ---------------------------------------------------------------------------
+# --- load: 0–14400 or null ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("load", [None, Decimal(0), Decimal("0.01"), Decimal("420.5"), Decimal(10000)])
-def test_load_0_to_10000_or_null_accepted(program, load):
+@pytest.mark.parametrize("load", [None, Decimal(0), Decimal("0.01"), Decimal("420.5"), Decimal(14400)])
+def test_load_0_to_14400_or_null_accepted(program, load):
     session = build(program, load=load)
     session.full_clean()
     session.save()
@@ -181,20 +181,20 @@ def test_load_0_to_10000_or_null_accepted(program, load):
     assert session.load == load
 
 
-@pytest.mark.parametrize("load", [Decimal(-1), Decimal("-0.01"), Decimal(10001), Decimal("10000.01")])
-def test_load_outside_0_10000_refused(program, load):
+@pytest.mark.parametrize("load", [Decimal(-1), Decimal("-0.01"), Decimal(14401), Decimal("14400.01")])
+def test_load_outside_0_14400_refused(program, load):
     assert "load" in errors_of(build(program, load=load))
 
 
-@pytest.mark.parametrize("load", [Decimal(-1), Decimal(10001)])
-def test_database_refuses_load_outside_0_10000_without_clean(program, load):
+@pytest.mark.parametrize("load", [Decimal(-1), Decimal(14401)])
+def test_database_refuses_load_outside_0_14400_without_clean(program, load):
     with pytest.raises(IntegrityError), transaction.atomic():
         build(program, athlete=program.athlete, load=load).save()
 
 
-def test_database_refuses_load_10001_through_bulk_create(program):
+def test_database_refuses_load_14401_through_bulk_create(program):
     with pytest.raises(IntegrityError), transaction.atomic():
-        TrainingSession.objects.bulk_create([build(program, athlete=program.athlete, load=Decimal(10001))])
+        TrainingSession.objects.bulk_create([build(program, athlete=program.athlete, load=Decimal(14401))])
 
 
 # --- modality and status -----------------------------------------------------------------------------
