@@ -120,7 +120,9 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "duration_minutes",
             "modality",
             "status",
+            "rpe",
             "load",
+            "planned_load",
             "completed_at",
             "updated_at",
         ]
@@ -128,6 +130,8 @@ class TrainingSessionSerializer(ServiceModelSerializer):
         extra_kwargs = {
             "duration_minutes": {"min_value": 1, "max_value": 1440},
             "load": {"min_value": 0, "max_value": 14400},
+            "planned_load": {"min_value": 0, "max_value": 14400},
+            "rpe": {"min_value": 0, "max_value": 10},
             "completed_at": {"help_text": "Only with status completed (set to now when omitted); cleared otherwise."},
         }
         validators: list = []

@@ -27,7 +27,9 @@ FIELDS = {
     "durationMinutes",
     "modality",
     "status",
+    "rpe",
     "load",
+    "plannedLoad",
     "completedAt",
     "updatedAt",
 }
