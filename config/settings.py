@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Bounds every database wait of the request and answers timeouts/outages with 503 + Retry-After.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +95,58 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR
 DATABASE_SCHEMA = env.str("DATABASE_SCHEMA", default="public")
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
 
+# Bounds on every database wait of a request (seconds; 0 turns one off). PostgreSQL enforces the first three
+# on the server; the TCP keepalives and tcp_user_timeout let the client notice a peer that vanished. Management
+# commands that do long work (migrate, seed_demo, prunehealth) raise them for their own session (core.db).
+DB_STATEMENT_TIMEOUT = env.float("DB_STATEMENT_TIMEOUT", default=5)
+DB_LOCK_TIMEOUT = env.float("DB_LOCK_TIMEOUT", default=3)
+DB_IDLE_IN_TRANSACTION_TIMEOUT = env.float("DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60)
+DB_MAINTENANCE_STATEMENT_TIMEOUT = env.float("DB_MAINTENANCE_STATEMENT_TIMEOUT", default=3600)
+DB_MAINTENANCE_LOCK_TIMEOUT = env.float("DB_MAINTENANCE_LOCK_TIMEOUT", default=60)
+DB_KEEPALIVES_IDLE = env.int("DB_KEEPALIVES_IDLE", default=30)
+DB_KEEPALIVES_INTERVAL = env.int("DB_KEEPALIVES_INTERVAL", default=10)
+DB_KEEPALIVES_COUNT = env.int("DB_KEEPALIVES_COUNT", default=3)
+DB_TCP_USER_TIMEOUT = env.float("DB_TCP_USER_TIMEOUT", default=30)
+# A request whose connection has had a command in flight for this long gets its socket cut (the server would
+# have cancelled the statement at DB_STATEMENT_TIMEOUT if it were running): see core.db.
+DB_STALL_GRACE = env.float("DB_STALL_GRACE", default=0.5)
+
+
+def postgres_options(*, schema: str = "public", startup_options: bool = True) -> dict:
+    """libpq/psycopg OPTIONS for an application connection to PostgreSQL: connect timeout, keepalives, and
+    (with `startup_options`) the search_path and the statement, lock and idle-in-transaction timeouts sent as
+    `-c` startup parameters.
+
+    Behind PgBouncer in transaction mode, startup `options` are refused (unless PgBouncer lists them in
+    `ignore_startup_parameters`, which then drops them): pass `startup_options=False` and set the timeouts
+    on the database role instead (`ALTER ROLE cadence SET statement_timeout = '5s'`)."""
+
+    def ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
+    options: dict = {
+        "connect_timeout": DB_CONNECT_TIMEOUT,
+        "application_name": env.str("DB_APPLICATION_NAME", default="cadence"),
+        "keepalives": 1,
+        "keepalives_idle": DB_KEEPALIVES_IDLE,
+        "keepalives_interval": DB_KEEPALIVES_INTERVAL,
+        "keepalives_count": DB_KEEPALIVES_COUNT,
+        "tcp_user_timeout": ms(DB_TCP_USER_TIMEOUT),
+    }
+    if startup_options:
+        # DATABASE_SCHEMA first; public after it so extensions installed there still resolve.
+        search_path = f"{schema},public" if schema != "public" else "public"
+        options["options"] = " ".join(
+            [
+                f"-c search_path={search_path}",
+                f"-c statement_timeout={ms(DB_STATEMENT_TIMEOUT)}",
+                f"-c lock_timeout={ms(DB_LOCK_TIMEOUT)}",
+                f"-c idle_in_transaction_session_timeout={ms(DB_IDLE_IN_TRANSACTION_TIMEOUT)}",
+            ]
+        )
+    return options
+
+
 _default_db = DATABASES["default"]
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     name = Path(_default_db["NAME"])
@@ -101,18 +155,8 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     _default_db.setdefault("OPTIONS", {})["timeout"] = 20  # wait for the writer lock instead of failing
 elif _default_db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
     _default_db["ENGINE"] = "django.db.backends.postgresql"
-    _default_db.setdefault("OPTIONS", {}).update(
-        {
-            "connect_timeout": DB_CONNECT_TIMEOUT,
-            # DATABASE_SCHEMA first; public after it so extensions installed there still resolve.
-            "options": f"-c search_path={DATABASE_SCHEMA},public"
-            if DATABASE_SCHEMA != "public"
-            else "-c search_path=public",
-            "application_name": env.str("DB_APPLICATION_NAME", default="cadence"),
-        }
-    )
-    # Persistent connections per worker (gunicorn sync workers are single-threaded, so one connection
-    # each is all a worker can use); health checks drop a connection the server has closed.
+    _default_db.setdefault("OPTIONS", {}).update(postgres_options(schema=DATABASE_SCHEMA))
+    # Persistent connections per worker thread; health checks drop a connection the server has closed.
     _default_db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     _default_db["CONN_HEALTH_CHECKS"] = True
 

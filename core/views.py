@@ -1,5 +1,7 @@
 """Authentication endpoints (token, logout, me) and the JSON error pages for the whole site."""
 
+import sys
+
 from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -8,6 +10,8 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
+
+from .middleware import database_unavailable_response, is_database_unavailable
 
 
 class LoginFailureThrottle(SimpleRateThrottle):
@@ -125,4 +129,8 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
+    # A database outage raised outside a view (a middleware saving the session) still gets its 503.
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     return JsonResponse({"detail": "Internal server error."}, status=500)

@@ -4,6 +4,7 @@ import argparse
 
 from django.core.management.base import BaseCommand
 
+from core.db import maintenance_timeouts
 from health.services import PRUNE_BATCH_SIZE, events_prune
 
 
@@ -25,5 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=positive_int, default=PRUNE_BATCH_SIZE, help="ids per DELETE")
 
     def handle(self, *args, **options):
-        deleted = events_prune(older_than_days=options["older_than"], batch_size=options["batch_size"])
+        with maintenance_timeouts():  # a first prune of a year of events may run long
+            deleted = events_prune(older_than_days=options["older_than"], batch_size=options["batch_size"])
         self.stdout.write(f"Deleted {deleted} health event(s) older than {options['older_than']} day(s).")

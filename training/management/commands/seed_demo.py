@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, PrimaryGoal
+from core.db import maintenance_timeouts
 from training.models import (
     MicroCycle,
     Modality,
@@ -329,6 +330,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        with maintenance_timeouts():  # a bulk load and its ANALYZE run far longer than a request may
+            self._seed(**options)
+
+    def _seed(self, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         try:

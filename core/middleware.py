@@ -1,0 +1,62 @@
+"""Requests whose database does not answer: bounded (core.db.StallGuard) and answered 503 with Retry-After
+(JSON under /api/, a page elsewhere), logged in one line without a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .db import stall_guard
+
+logger = logging.getLogger("cadence.db")
+
+RETRY_AFTER_SECONDS = 5
+
+# SQLSTATE -> what the log line and the client are told.
+_REASONS = {
+    "57014": ("statement timeout", "The database did not finish in time; try again shortly."),
+    "55P03": ("lock timeout", "The record is being changed by another request; try again shortly."),
+}
+_UNAVAILABLE = ("database unavailable", "The database is not available right now; try again shortly.")
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """A failure of the database rather than of the request: timeouts, a lost or refused connection."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
+    """503 + Retry-After: `{"detail": …}` for the API, a plain page for the admin and the rest."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    reason, detail = _REASONS.get(sqlstate or "", _UNAVAILABLE)
+    cause = " ".join(str(exc).split())[:200]
+    logger.warning("503 %s %s: %s (%s: %s)", request.method, request.path, reason, type(exc.__cause__ or exc).__name__, cause)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": detail}, status=503)
+    else:
+        # No request context: the admin's templates and context processors would query the database again.
+        response = HttpResponse(render_to_string("503.html", {"detail": detail}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # the line above is the one log line for this request
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Watch the request's database connections (a silent server is cut off after DB_STATEMENT_TIMEOUT +
+    DB_STALL_GRACE) and turn a database timeout or outage in the view into a 503."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with stall_guard.watch():
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_unavailable(exception):
+            return database_unavailable_response(request, exception)
+        return None

@@ -1,0 +1,38 @@
+"""gunicorn settings for Cadence (`gunicorn config.wsgi` reads this file from the working directory).
+
+Threaded workers (gthread): a request waiting on the database holds one thread, not the whole worker, so
+/health/live keeps answering while database-bound requests wait for their timeouts (docs/operations.md has
+the measurements). Every database wait of a request is bounded by the app itself (DB_STATEMENT_TIMEOUT,
+DB_LOCK_TIMEOUT, and a stalled connection is cut after DB_STATEMENT_TIMEOUT + DB_STALL_GRACE), so gunicorn's
+own timeout is only the last resort for a worker whose main loop is stuck.
+
+Each knob can be set by environment variable; the defaults suit a container with 1–2 CPUs.
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = _int("WEB_CONCURRENCY", 2)
+# Each thread keeps its own persistent database connection: workers × threads × replicas must fit
+# PostgreSQL's max_connections (or use PgBouncer).
+threads = _int("GUNICORN_THREADS", 8)
+# A worker whose main loop (not a request thread) does not check in for this long is killed and replaced.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM, requests in flight get this long to finish: longer than the slowest bounded request
+# (DB_STATEMENT_TIMEOUT + grace, or DB_CONNECT_TIMEOUT), shorter than Kubernetes' 30 s grace period.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then (jittered so they do not restart together): bounds slow leaks.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Behind a proxy that terminates TLS; the app trusts X-Forwarded-Proto only through SECURE_PROXY_SSL_HEADER.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
