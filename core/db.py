@@ -106,7 +106,8 @@ class StallGuard:
                     wrapper.cadence_stalled = True
                     watched.in_flight.pop(key, None)
                     logger.warning(
-                        "database alias %r did not answer within %.1f s; cutting the connection", wrapper.alias,
+                        "database alias %r did not answer within %.1f s; cutting the connection",
+                        wrapper.alias,
                         watched.limit,
                     )
                     cut_socket(conn)

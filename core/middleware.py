@@ -33,7 +33,9 @@ def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
     reason, detail = _REASONS.get(sqlstate or "", _UNAVAILABLE)
     cause = " ".join(str(exc).split())[:200]
-    logger.warning("503 %s %s: %s (%s: %s)", request.method, request.path, reason, type(exc.__cause__ or exc).__name__, cause)
+    logger.warning(
+        "503 %s %s: %s (%s: %s)", request.method, request.path, reason, type(exc.__cause__ or exc).__name__, cause
+    )
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": detail}, status=503)
     else:
