@@ -31,7 +31,8 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then (jittered so they do not restart together): bounds slow leaks.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# "-" is stderr; an empty value turns the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a proxy that terminates TLS; the app trusts X-Forwarded-Proto only through SECURE_PROXY_SSL_HEADER.

@@ -105,10 +105,9 @@ class StallGuard:
                 elif now - seen[1] >= watched.limit:
                     wrapper.cadence_stalled = True
                     watched.in_flight.pop(key, None)
-                    logger.warning(
-                        "database alias %r did not answer within %.1f s; cutting the connection",
-                        wrapper.alias,
-                        watched.limit,
+                    # DEBUG: the request's own 503 line (core.middleware) is the one line an operator needs.
+                    logger.debug(
+                        "alias %r: no answer within %.1f s; cutting the connection", wrapper.alias, watched.limit
                     )
                     cut_socket(conn)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -32,6 +32,8 @@ def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
     """503 + Retry-After: `{"detail": …}` for the API, a plain page for the admin and the rest."""
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
     reason, detail = _REASONS.get(sqlstate or "", _UNAVAILABLE)
+    if any(getattr(connections[alias], "cadence_stalled", False) for alias in connections):
+        reason = "no answer from the database (connection cut)"
     cause = " ".join(str(exc).split())[:200]
     logger.warning(
         "503 %s %s: %s (%s: %s)", request.method, request.path, reason, type(exc.__cause__ or exc).__name__, cause
