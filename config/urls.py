@@ -4,7 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.throttle import admin_login
+
 urlpatterns = [
+    # Failed admin logins are throttled like the API's (core.throttle); before admin.site.urls so it wins.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("health/", include("health.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,35 +8,24 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from .middleware import database_unavailable_response, is_database_unavailable
+from .throttle import LoginAttempts
 
 
-class LoginFailureThrottle(SimpleRateThrottle):
+class LoginFailureThrottle(LoginAttempts):
     """Counts failed logins per client (IP) in the configured cache; once the `login` rate is used up, every
-    login attempt from that client is 429 until the window passes. Successful logins are not counted, so
-    normal use (a dozen logins a minute) is never throttled."""
-
-    scope = "login"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    login attempt from that client is 429 until the window passes. Each attempt is counted atomically before it
+    is judged and a successful one is given back, so normal use (a dozen logins a minute) is never throttled
+    and parallel attempts cannot slip past the limit."""
 
     def allow_request(self, request, view):
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        self.now = self.timer()
-        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return True
+        self.slot = self.take(request)
+        return self.slot.allowed
 
-    def record_failure(self) -> None:
-        self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
+    def wait(self):
+        return self.slot.wait
 
 
 class LoginSerializer(serializers.Serializer):
@@ -80,14 +69,14 @@ class TokenView(APIView):
         else:
             user = None
         if user is None or not user.is_active:
-            for throttle in self.get_throttles():
-                throttle.record_failure()
             if not serializer.is_valid():
                 return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
             return Response(
                 {"non_field_errors": ["Unable to log in with the given username and password."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        for throttle in self.get_throttles():
+            throttle.give_back(throttle.slot)
         instance, token = AuthToken.objects.create(user=user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(TokenSerializer({"token": token, "expires_at": instance.expiry}).data)

@@ -1,0 +1,82 @@
+"""Failed-login throttling shared by the API's token endpoint and the admin's login page.
+
+Each attempt takes a slot first, atomically (`cache.add` + `cache.incr`: one Redis INCR in production, a
+locked update in local memory), and a successful login gives its slot back. So however many attempts arrive
+at once, at most the `login` rate's number of failures are ever judged per client and window; the rest get 429.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from rest_framework.throttling import SimpleRateThrottle
+
+
+@dataclass
+class Slot:
+    key: str
+    allowed: bool
+    wait: float
+
+
+class LoginAttempts(SimpleRateThrottle):
+    """The counter itself (a DRF throttle for its rate parsing and client identification)."""
+
+    scope = "login"
+    cache_format = "throttle_%(scope)s_%(ident)s"
+
+    def get_cache_key(self, request, view=None):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def take(self, request) -> Slot:
+        """Count one attempt from this client; `allowed` is False once the window's allowance is used up."""
+        key = self.get_cache_key(request)
+        if self.rate is None:
+            return Slot(key, True, 0)
+        for _ in range(3):
+            if cache.add(key, 0, self.duration):
+                cache.set(f"{key}:start", time.time(), self.duration)
+            try:
+                count = cache.incr(key)
+                break
+            except ValueError:  # the window expired between add and incr: open a new one
+                continue
+        else:
+            return Slot(key, True, 0)
+        if count <= self.num_requests:
+            return Slot(key, True, 0)
+        started = cache.get(f"{key}:start") or time.time()
+        return Slot(key, False, max(1.0, started + self.duration - time.time()))
+
+    def give_back(self, slot: Slot) -> None:
+        """A successful login: its attempt does not count."""
+        if slot.allowed and self.rate is not None:
+            with contextlib.suppress(ValueError):  # the window has ended: nothing to give back
+                cache.decr(slot.key)
+
+
+def admin_login(request):
+    """The admin's login page behind the same failed-login allowance as the API (the same counter: switching
+    between the two gains an attacker nothing). Only POSTs count; a successful login gives its slot back."""
+    from django.contrib import admin
+
+    if request.method != "POST":
+        return admin.site.login(request)
+    attempts = LoginAttempts()
+    slot = attempts.take(request)
+    if not slot.allowed:
+        wait = math.ceil(slot.wait)
+        body = render_to_string("429.html", {"wait": wait})
+        response = HttpResponse(body, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    response = admin.site.login(request)
+    if request.user.is_authenticated and response.status_code in (302, 303):
+        attempts.give_back(slot)
+    return response
