@@ -4,6 +4,7 @@ import functools
 import json
 
 from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from .services import health_verdict
 
@@ -19,6 +20,9 @@ def _respond(status: int, body: dict) -> HttpResponse:
 def _get_only(view):
     """GET and HEAD; anything else is a 405 in the same health+json shape (monitors parse every answer)."""
 
+    # csrf_exempt: a probe or monitor that sends a write method (with or without a token) gets the 405 below,
+    # not Django's HTML CSRF 403. The views never change anything, so there is nothing to forge.
+    @csrf_exempt
     @functools.wraps(view)
     def wrapper(request):
         if request.method not in ("GET", "HEAD"):
