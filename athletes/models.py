@@ -12,6 +12,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.models import TimeStampedModel
+from core.text import trim
 
 from .validators import iana_timezones, validate_iana_timezone, validate_not_blank
 
@@ -93,7 +94,7 @@ class AthleteProfile(TimeStampedModel):
     def clean_fields(self, exclude=None) -> None:
         # Trim before the field validators run, so "1–80 characters after trimming" is what max_length sees.
         if isinstance(self.display_name, str):
-            self.display_name = self.display_name.strip()
+            self.display_name = trim(self.display_name)
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:

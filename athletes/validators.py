@@ -5,11 +5,18 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 
+from core.text import trim
+
 
 @functools.cache
 def iana_timezones() -> frozenset[str]:
     """Every IANA timezone name this machine knows (system tzdata or the tzdata package)."""
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
+
+
+# In the machine's zoneinfo directory but not zones a person lives in: "localtime" is a link to the host's
+# own zone, "posixrules" a tzcode default, "Factory" IANA's placeholder for "no zone set" (abbreviation -00).
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def validate_iana_timezone(value: str) -> None:
@@ -22,5 +29,5 @@ def validate_iana_timezone(value: str) -> None:
 
 
 def validate_not_blank(value: str) -> None:
-    if not value.strip():
+    if not trim(value):
         raise ValidationError("This field may not be blank.", code="blank")

@@ -27,6 +27,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"  # the camelCase middleware turns ?pageSize= into page_size
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """`pageSize` from 1 to 200; anything else (0, -1, 201, `abc`) is a 400 like any bad parameter,
+        instead of DRF's silent fall-back to the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
+            )
+        return int(raw)
+
 
 class CamelCaseOrderingFilter(filters.OrderingFilter):
     """`?ordering=-startDate,updatedAt`: the camelCase middleware renames parameters, not values."""

@@ -20,6 +20,7 @@ from django.utils import timezone
 from athletes.models import AthleteProfile, outside_local_days
 from athletes.validators import validate_not_blank
 from core.models import TimeStampedModel
+from core.text import trim
 
 from .metrics import MicroCycleQuerySet, ProgramMetricsMixin, ProgramQuerySet
 
@@ -75,7 +76,7 @@ def _strip_fields(instance: models.Model, *names: str) -> None:
     for name in names:
         value = getattr(instance, name)
         if isinstance(value, str):
-            setattr(instance, name, value.strip())
+            setattr(instance, name, trim(value))
 
 
 class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):

@@ -42,11 +42,11 @@ def test_list_envelope_default_page_size_and_next_link(coach_client):
     assert len(page2["results"]) == 1 and page2["next"] is None
 
 
-def test_page_size_is_capped_at_200(coach_client):
+def test_page_size_from_1_to_200(coach_client):
     AthleteProfileFactory.create_batch(201)
-    assert len(coach_client.get("/api/v1/athletes/?pageSize=500").json()["results"]) == 200
     assert len(coach_client.get("/api/v1/athletes/?pageSize=200").json()["results"]) == 200
     assert len(coach_client.get("/api/v1/athletes/?pageSize=3").json()["results"]) == 3
+    assert len(coach_client.get("/api/v1/athletes/?pageSize=1").json()["results"]) == 1
 
 
 @pytest.mark.parametrize("page", ["0", "999", "abc", "99999999999999999999999"])
@@ -57,10 +57,13 @@ def test_out_of_range_page_is_a_json_404(coach_client, page):
     assert "detail" in response.json()
 
 
-@pytest.mark.parametrize("page_size", ["0", "-1", "abc"])
-def test_bad_page_size_falls_back_to_default(coach_client, page_size):
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "201", "500", "", " 5", "1.5", "\u0665", "99999999999999999999"])
+@pytest.mark.parametrize("resource", ["athletes", "programs", "sessions"])
+def test_bad_page_size_is_a_400_naming_it(coach_client, resource, page_size):
     AthleteProfileFactory.create_batch(3)
-    assert coach_client.get("/api/v1/athletes/", {"pageSize": page_size}).status_code == 200
+    response = coach_client.get(f"/api/v1/{resource}/", {"pageSize": page_size})
+    assert response.status_code == 400
+    assert response.json() == {"pageSize": ["Must be a whole number from 1 to 200."]}
 
 
 @pytest.mark.parametrize("resource", ["athletes", "programs", "phases", "micro-cycles", "sessions"])
