@@ -45,3 +45,10 @@ class AthleteProfileSerializer(ServiceModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []  # one profile per user is checked by full_clean, with the field's own message
+
+    def validate_user_id(self, user):
+        # A profile belongs to one login for good: re-pointing it would hand the athlete's plan (and their
+        # access to it) to another account, even a staff one.
+        if self.instance is not None and user.pk != self.instance.user_id:
+            raise serializers.ValidationError("Cannot be changed once the profile exists.", code="immutable")
+        return user

@@ -8,7 +8,7 @@ import logging
 import re
 from datetime import UTC, date
 
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError, models, transaction
 from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
@@ -225,6 +225,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         validated_data = self.fill_defaults(validated_data, instance)
+        if not changes_anything(instance, validated_data):
+            # Nothing to write: the version (ETag) and updatedAt stay, so another client's pending If-Match
+            # still holds after, say, an empty PATCH.
+            return instance
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return self._save(instance)
@@ -241,6 +245,26 @@ class ServiceModelSerializer(serializers.ModelSerializer):
 
     def _field_map(self) -> dict[str, str]:
         return {field.source: name for name, field in self.fields.items() if field.source != "*"}
+
+
+def changes_anything(instance, data: dict) -> bool:
+    """Whether writing `data` onto `instance` would change a stored value. Anything it cannot compare without
+    a query (many-to-many, a non-field) counts as a change."""
+    for name, value in data.items():
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        if field.many_to_many or not field.concrete:
+            return True
+        if field.is_relation:
+            current = getattr(instance, field.attname)
+            value = getattr(value, "pk", value)
+        else:
+            current = getattr(instance, name)
+        if current != value:
+            return True
+    return False
 
 
 class UUIDRelatedField(serializers.PrimaryKeyRelatedField):

@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     """Shared building blocks: the base model, API plumbing (pagination, errors), role groups."""
 
     name = "core"
+
+    def ready(self):
+        from . import signals  # noqa: F401 (connects the receivers)

@@ -214,8 +214,16 @@ def _check_entry(*, alias: str, status: str, latency: float | None, time: str | 
     return entry
 
 
-def health_verdict(*, environment: str | None = None, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
-    """The /health/db answer (HTTP status, body) from the newest event of `environment` (CONTRACT §3)."""
+def health_verdict(
+    *,
+    environment: str | None = None,
+    now: datetime | None = None,
+    may_see_event_message: Callable[[], bool] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """The /health/db answer (HTTP status, body) from the newest event of `environment` (CONTRACT §3).
+
+    A failed event's message names hosts, ports and databases: it is shown only when `may_see_event_message`
+    (asked only then) says so; otherwise the body carries the error code and `message: null`."""
     environment = environment or settings.APP_ENVIRONMENT
     now = now or timezone.now()
     max_age = timedelta(seconds=settings.HEALTH_MAX_AGE_SECONDS)
@@ -267,9 +275,8 @@ def health_verdict(*, environment: str | None = None, now: datetime | None = Non
         )
     if event.status == CheckStatus.PASS:
         return _verdict(environment, "pass", None, None, alias=using, event=event, checked_at=checked_at)
-    return _verdict(
-        environment, "fail", event.error_code, event.message, alias=using, event=event, checked_at=checked_at
-    )
+    message = event.message if may_see_event_message is None or may_see_event_message() else None
+    return _verdict(environment, "fail", event.error_code, message, alias=using, event=event, checked_at=checked_at)
 
 
 def _sanitized(exc: Exception, *, using: str = RECORD_DATABASE) -> str:

@@ -3,6 +3,7 @@
 import functools
 import json
 
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -43,5 +44,13 @@ def live(request):
 @_get_only
 def db(request):
     """The verdict of the newest recorded check of this environment."""
-    status, body = health_verdict()
+    status, body = health_verdict(may_see_event_message=lambda: _is_staff(request))
     return _respond(status, body)
+
+
+def _is_staff(request) -> bool:
+    """A logged-in staff session (the admin's); anyone else sees only the error code of a failed check."""
+    try:
+        return bool(request.user.is_staff)
+    except DatabaseError:  # the session could not be read: treat as anonymous
+        return False

@@ -57,7 +57,10 @@ def test_out_of_range_page_is_a_json_404(coach_client, page):
     assert "detail" in response.json()
 
 
-@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "201", "500", "", " 5", "1.5", "\u0665", "99999999999999999999"])
+BAD_PAGE_SIZES = ["0", "-1", "abc", "201", "500", "", " 5", "1.5", "\u0665", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("page_size", BAD_PAGE_SIZES)
 @pytest.mark.parametrize("resource", ["athletes", "programs", "sessions"])
 def test_bad_page_size_is_a_400_naming_it(coach_client, resource, page_size):
     AthleteProfileFactory.create_batch(3)

@@ -65,14 +65,16 @@ def test_db_newest_failed_event_is_503_with_its_code(client, settings):
     response, body = get(client, "/health/db")
     assert response.status_code == 503
     assert_health_headers(response)
+    # Anonymous: the code, not the message (it names hosts); staff see it (tests/health/test_endpoint_messages.py).
     assert (body["status"], body["errorCode"], body["message"], body["stale"]) == (
         "fail",
         "PROFILE_MISMATCH",
-        "host: expected a, actual b",
+        None,
         False,
     )
     check = body["checks"]["database:responseTime"][0]
-    assert (check["status"], check["output"]) == ("fail", "host: expected a, actual b")
+    assert check["status"] == "fail"
+    assert "output" not in check
 
 
 @pytest.mark.django_db
