@@ -17,6 +17,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .text import trim
+
 logger = logging.getLogger(__name__)
 
 
@@ -194,6 +196,16 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return value
 
 
+class TrimmedCharField(serializers.CharField):
+    """A CharField whose trimming (when on, DRF's default) also drops Unicode format characters at the ends,
+    before the blank and length checks: a title of only U+200B is blank (core.text.trim, as the models do)."""
+
+    def run_validation(self, data=serializers.empty):
+        if self.trim_whitespace and isinstance(data, str):
+            data = trim(data)
+        return super().run_validation(data)
+
+
 class ServiceModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose writes go through a service function (full_clean + race-safe save).
 
@@ -205,6 +217,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: BoundedDateField,
         models.DateTimeField: BoundedDateTimeField,
+        models.CharField: TrimmedCharField,
+        models.TextField: TrimmedCharField,
     }
 
     def save_instance(self, instance):
