@@ -29,6 +29,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"  # the camelCase middleware turns ?pageSize= into page_size
     max_page_size = 200
 
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"].update(minimum=1, maximum=self.max_page_size)
+        return params
+
     def get_page_size(self, request):
         """`pageSize` from 1 to 200; anything else (0, -1, 201, `abc`) is a 400 like any bad parameter,
         instead of DRF's silent fall-back to the default."""

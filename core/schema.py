@@ -28,6 +28,7 @@ _DESCRIPTIONS = {
     "412": "If-Match does not match the resource's current ETag; nothing was changed.",
     "415": "Unsupported media type: send application/json.",
     "429": "Too many failed logins from this client; retry later.",
+    "503": "The database timed out or cannot be reached; retry after the Retry-After header's seconds.",
 }
 
 
@@ -53,6 +54,7 @@ def add_error_responses(result, generator, request, public):
                 codes.append("412")
             if path.endswith("/auth/token/"):
                 codes = ["400", "401", "405", "415", "429"]
+            codes.append("503")  # any operation that reads the database (core.middleware)
             for code in codes:
                 if code not in responses:
                     responses[code] = _response(code, validation_ref if code == "400" else error_ref)
