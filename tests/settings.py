@@ -17,6 +17,11 @@ os.environ.setdefault(
     "HEALTH_SPOOL_PATH", os.path.join(tempfile.gettempdir(), f"cadence-test-spool-{os.getpid()}.jsonl")
 )
 
+# The suite runs on a shared, loaded machine: production's 5 s / 3 s bounds would make slow-but-correct tests
+# (race tests holding locks, bulk setups) flaky. tests/faults/ sets small bounds on the servers it starts.
+os.environ.setdefault("DB_STATEMENT_TIMEOUT", "20")
+os.environ.setdefault("DB_LOCK_TIMEOUT", "10")
+
 from config.settings import *  # noqa: F403
 from config.settings import STORAGES
 

@@ -185,3 +185,37 @@ def test_stall_limit_follows_the_statement_timeout():
 
     assert stall_limit() == settings.DB_STATEMENT_TIMEOUT + settings.DB_STALL_GRACE
     assert (DB_STATEMENT_TIMEOUT + DB_STALL_GRACE) < BOUND  # the bound the tests above rely on
+
+
+@pytest.mark.parametrize("outage", ["closed_port", "silent_server"])
+def test_unreachable_database_api_and_admin_answer_503_within_the_connect_bound(gunicorn_against, outage):
+    """CONTRACT §7: a database that refuses, or accepts TCP and never answers, gives 503 + Retry-After within
+    DB_CONNECT_TIMEOUT + 1 s, JSON for the API and a page for the admin."""
+    from tests.connections.conftest import SilentServer
+    from tests.faults.conftest import free_port
+
+    silent = SilentServer() if outage == "silent_server" else None
+    try:
+        server = gunicorn_against(silent.port if silent else free_port())
+        api = request(f"{server.base}/api/v1/programs/", headers={"Authorization": "Bearer " + "a" * 64})
+        admin = request(f"{server.base}/admin/", headers={"Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"})
+        login = request(
+            f"{server.base}/api/v1/auth/token/",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=b'{"username": "ada", "password": "x"}',
+        )
+    finally:
+        if silent:
+            silent.close()
+    for response in (api, login):
+        assert response.status == 503, response.body
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json()["detail"]
+        assert "Retry-After" in response.headers
+        assert response.elapsed < BOUND
+    assert admin.status == 503
+    assert admin.headers["Content-Type"].startswith("text/html")
+    assert "Retry-After" in admin.headers
+    assert admin.elapsed < BOUND
+    assert "Traceback" not in server.log()
