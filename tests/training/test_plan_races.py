@@ -285,3 +285,79 @@ def test_composite_keys_refuse_a_session_phase_or_cycle_of_another_program():
     home.delete()
     assert not TrainingSession.objects.filter(pk=session.pk).exists()
     assert incoherent_rows() == []
+
+
+# --- coherence rules a concurrent write could slip past ---------------------------------------------
+
+
+def test_concurrent_patches_make_exactly_one_cycle_current():
+    clients = [coach() for _ in range(4)]
+    for _ in range(ROUNDS // 2):
+        program = TrainingProgramFactory(start_date=START, end_date=END)
+        cycles = [MicroCycleFactory(program=program, week_index=w) for w in range(1, 5)]
+        barrier = threading.Barrier(len(cycles))
+        codes = [None] * len(cycles)
+
+        def run(i, client, cycle, barrier=barrier, codes=codes):
+            try:
+                barrier.wait()
+                codes[i] = client.patch(
+                    f"/api/v1/micro-cycles/{cycle.pk}/", {"status": "current"}, format="json"
+                ).status_code
+            finally:
+                connections.close_all()
+
+        threads = [
+            threading.Thread(target=run, args=(i, c, y)) for i, (c, y) in enumerate(zip(clients, cycles, strict=True))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert Counter(codes) == {200: 1, 400: 3}, codes
+        assert MicroCycle.objects.filter(program=program, status="current").count() == 1
+
+
+def test_phase_shortened_while_a_session_is_created_on_its_last_day():
+    client_a, client_b = coach(), coach()
+    for delay in delays():
+        program = TrainingProgramFactory(start_date=START, end_date=END)
+        phase = ProgramPhaseFactory(program=program)
+        create, shorten = race(
+            lambda program=program, phase=phase: client_a.post(
+                "/api/v1/sessions/",
+                session_body(program, phaseId=str(phase.pk), scheduledAt=f"{END}T12:00:00Z"),
+                format="json",
+            ),
+            lambda phase=phase: client_b.patch(
+                f"/api/v1/phases/{phase.pk}/", {"endDate": str(END - timedelta(days=1))}, format="json"
+            ),
+            delay=delay,
+        )
+        codes = outcome([create, shorten])
+        assert codes in ([201, 400], [400, 200]), (codes, create, shorten)
+        phase.refresh_from_db()
+        for session in TrainingSession.objects.filter(phase=phase):
+            assert session.scheduled_at.date() <= phase.end_date
+        if codes == [201, 400]:
+            assert "1 session would no longer fit" in shorten.json()["endDate"][0]
+
+
+def test_cycle_week_changed_while_a_session_in_its_old_week_is_created():
+    client_a, client_b = coach(), coach()
+    for delay in delays():
+        program = TrainingProgramFactory(start_date=START, end_date=END)
+        cycle = MicroCycleFactory(program=program, week_index=1)
+        create, rewrite = race(
+            lambda program=program, cycle=cycle: client_a.post(
+                "/api/v1/sessions/", session_body(program, microCycleId=str(cycle.pk)), format="json"
+            ),
+            lambda cycle=cycle: client_b.patch(f"/api/v1/micro-cycles/{cycle.pk}/", {"weekIndex": 2}, format="json"),
+            delay=delay,
+        )
+        codes = outcome([create, rewrite])
+        assert codes in ([201, 400], [400, 200]), (codes, create, rewrite)
+        if codes == [400, 200]:
+            assert "outside its micro-cycle's week 2" in create.json()["scheduledAt"][0]
+        else:
+            assert "1 session would no longer fit" in rewrite.json()["weekIndex"][0]
