@@ -74,8 +74,14 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     micro_cycle = None
     phase = factory.LazyAttribute(lambda s: s.micro_cycle.phase if s.micro_cycle else None)
     # A session in a cycle or phase is in its program (PostgreSQL's composite keys refuse anything else).
-    program = factory.LazyAttribute(
-        lambda s: s.micro_cycle.program if s.micro_cycle else s.phase.program if s.phase else TrainingProgramFactory()
+    program = factory.Maybe(
+        "micro_cycle",
+        yes_declaration=factory.SelfAttribute("micro_cycle.program"),
+        no_declaration=factory.Maybe(
+            "phase",
+            yes_declaration=factory.SelfAttribute("phase.program"),
+            no_declaration=factory.SubFactory(TrainingProgramFactory),
+        ),
     )
     athlete = factory.LazyAttribute(lambda s: s.program.athlete)
     title = factory.Sequence(lambda n: f"Session {n}")
