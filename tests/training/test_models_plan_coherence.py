@@ -284,3 +284,49 @@ def test_timezone_change_that_takes_a_session_out_of_its_cycle_week_is_refused(p
     }
     athlete.timezone = "America/New_York"  # 23:00 on Sunday: still week 1
     athlete.full_clean()
+
+
+# --- the children checks cost the same number of queries however many children there are ----------------
+
+
+def _queries_of(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("kind", ["program", "phase", "cycle", "timezone"])
+def test_parent_change_checks_do_not_grow_with_the_children(kind):
+    def make(sessions: int):
+        program = TrainingProgramFactory(start_date=START, end_date=END)
+        phase = ProgramPhaseFactory(program=program)
+        cycle = MicroCycleFactory(program=program, phase=phase, week_index=2)
+        for i in range(sessions):
+            TrainingSessionFactory(program=program, phase=phase, micro_cycle=cycle, title=f"S{i}")
+        return program, phase, cycle
+
+    def change(program, phase, cycle):
+        if kind == "program":
+            program.end_date = END + timedelta(days=7)
+            return lambda: services.program_save(program=program)
+        if kind == "phase":
+            phase.end_date = END - timedelta(days=1)
+            return lambda: services.phase_save(phase=phase)
+        if kind == "cycle":
+            cycle.week_index = 3  # strands every session: refused, naming at most five
+
+            def refused():
+                with pytest.raises(ValidationError, match="would no longer fit"):
+                    services.micro_cycle_save(micro_cycle=cycle)
+
+            return refused
+        athlete = program.athlete
+        athlete.timezone = "Europe/Oslo"
+        return lambda: (athlete.full_clean(), athlete.save())
+
+    few = _queries_of(change(*make(2)))
+    many = _queries_of(change(*make(30)))
+    assert few == many

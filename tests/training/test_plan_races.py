@@ -361,3 +361,27 @@ def test_cycle_week_changed_while_a_session_in_its_old_week_is_created():
             assert "outside its micro-cycle's week 2" in create.json()["scheduledAt"][0]
         else:
             assert "1 session would no longer fit" in rewrite.json()["weekIndex"][0]
+
+
+def test_program_shortened_while_a_session_in_its_last_cycle_week_is_created():
+    client_a, client_b = coach(), coach()
+    for delay in delays():
+        program = TrainingProgramFactory(start_date=START, end_date=END)
+        cycle = MicroCycleFactory(program=program, week_index=4)  # the program's last days
+        create, shorten = race(
+            lambda program=program, cycle=cycle: client_a.post(
+                "/api/v1/sessions/",
+                session_body(program, microCycleId=str(cycle.pk), scheduledAt=f"{END}T12:00:00Z"),
+                format="json",
+            ),
+            lambda program=program: client_b.patch(
+                f"/api/v1/programs/{program.pk}/", {"endDate": str(END - timedelta(days=1))}, format="json"
+            ),
+            delay=delay,
+        )
+        codes = outcome([create, shorten])
+        assert codes in ([201, 400], [400, 200]), (codes, create, shorten)
+        if codes == [201, 400]:
+            assert "1 session would no longer fit" in " ".join(shorten.json()["endDate"])
+        else:
+            assert "outside the program" in create.json()["scheduledAt"][0]
