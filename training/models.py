@@ -527,6 +527,11 @@ class TrainingSession(TimeStampedModel):
         super().save(*args, **kwargs)
         self._remember_stored()
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:  # a partial refresh leaves other in-memory changes that are not stored
+            self._remember_stored()
+
     def changed(self, *names: str) -> bool:
         """Whether any of `names` differs from the row as loaded (always True for a new or unloaded row)."""
         stored = getattr(self, "_stored", None)

@@ -330,3 +330,16 @@ def test_parent_change_checks_do_not_grow_with_the_children(kind):
     few = _queries_of(change(*make(2)))
     many = _queries_of(change(*make(30)))
     assert few == many
+
+
+def test_placement_tracking_follows_save_and_refresh(program):
+    placed = TrainingSessionFactory(program=program, scheduled_at=la(date(2026, 3, 3), 9))
+    assert not placed.changed(*TrainingSession.PLACEMENT_FIELDS)  # saved: what is stored is what it holds
+    placed.scheduled_at = la(date(2026, 3, 4), 9)
+    assert placed.changed("scheduled_at")
+    placed.refresh_from_db()
+    assert not placed.changed("scheduled_at")
+    placed.scheduled_at = la(date(2026, 3, 4), 9)
+    placed.refresh_from_db(fields=["title"])
+    assert placed.changed("scheduled_at")  # a partial refresh keeps the unsaved change, and it is judged
+    assert TrainingSession(program=program).changed("scheduled_at")  # a new row: everything is judged
