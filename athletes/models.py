@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.models import TimeStampedModel
+from core.placement import name_children, session_misfits, session_places
 from core.text import trim
 
 from .validators import iana_timezones, validate_iana_timezone, validate_not_blank
@@ -105,18 +106,19 @@ class AthleteProfile(TimeStampedModel):
                 self._clean_sessions_fit_timezone()
 
     def _clean_sessions_fit_timezone(self) -> None:
-        """A new timezone must keep every session's local date inside its program.
+        """A new timezone must keep every session's local date inside its program, its phase and its
+        micro-cycle's week; the refusal names the sessions in the way.
 
+        Inside a transaction the athlete's programs are locked first (FOR NO KEY UPDATE, in id order, after
+        the athlete row the API and the admin lock): a session written concurrently takes its program's lock,
+        so it is either seen here or judged afterwards in the new timezone, never neither.
         Reached through the reverse relations of training's foreign keys, so athletes imports nothing of it."""
-        tz = zoneinfo.ZoneInfo(self.timezone)
-        outside = models.Q()
-        for program_id, start, end in self.programs.values_list("pk", "start_date", "end_date"):
-            program_outside = outside_local_days(start, end, tz)
-            if program_outside is not None:
-                outside |= models.Q(program_id=program_id) & program_outside
-        if outside and self.sessions.filter(outside).exists():
+        if transaction.get_connection().in_atomic_block:
+            list(self.programs.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+        labels = session_misfits(session_places(self.sessions.all()), tz=zoneinfo.ZoneInfo(self.timezone))
+        if labels:
             raise ValidationError(
-                {"timezone": "In this timezone some sessions would fall outside their program's dates."},
+                {"timezone": f"In this timezone sessions would leave their plan. {name_children('session', labels)}"},
                 code="sessions_outside_program",
             )
 

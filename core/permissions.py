@@ -10,7 +10,7 @@ class IsCoachOrOwnAthlete(permissions.BasePermission):
 
     message = (
         "Athletes may only change their own profile's displayName and timezone, and their own sessions' "
-        "status, completedAt and load."
+        "status, completedAt, load and rpe."
     )
 
     def has_permission(self, request, view):

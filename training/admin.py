@@ -390,10 +390,14 @@ class TrainingSessionForm(forms.ModelForm):
             "duration_minutes",
             "modality",
             "status",
+            "rpe",
+            "planned_load",
             "load",
             "completed_at",
         ]
         help_texts = {
+            # Shown on the form because the model's rules name them (an error on a field the form lacks is a 500).
+            "rpe": "Session RPE 0–10, only for a completed session; with RPE and no load, load = RPE × minutes.",
             "completed_at": "Set to now when the session is completed without one; cleared otherwise.",
             "scheduled_at": "Its date in the athlete's timezone must lie within the program's dates.",
         }

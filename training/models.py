@@ -7,7 +7,7 @@ be race-safe go through `training.services`.
 
 import contextlib
 import math
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,9 +17,10 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from athletes.models import AthleteProfile, outside_local_days
+from athletes.models import AthleteProfile
 from athletes.validators import validate_not_blank
 from core.models import TimeStampedModel
+from core.placement import cycle_week, local_day, name_children, overlaps, session_misfits, session_places
 from core.text import trim
 
 from .metrics import MicroCycleQuerySet, ProgramMetricsMixin, ProgramQuerySet
@@ -51,6 +52,9 @@ class Modality(models.TextChoices):
 
 
 MAX_LOAD = 14400  # RPE 10 × 1,440 minutes
+# A completedAt up to this far ahead of the server's clock is accepted: a phone whose clock runs a little fast
+# logs a session "now" without a 400. Anything later is a time that has not happened yet.
+COMPLETED_AT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _not_blank(field: str, name: str) -> models.CheckConstraint:
@@ -144,30 +148,40 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
             self._clean_children_fit()
 
     def _clean_children_fit(self) -> None:
-        """Changing a program's dates or athlete must not strand its phases, micro-cycles or sessions."""
+        """Changing a program's dates or athlete must not strand its phases, micro-cycles or sessions; the
+        refusal names the children in the way."""
         if self.sessions.exclude(athlete_id=self.athlete_id).exists():
             raise ValidationError(
                 {"athlete": "This program has sessions; it cannot move to another athlete."},
                 code="program_athlete_change",
             )
-        outside = self.phases.filter(Q(start_date__lt=self.start_date) | Q(end_date__gt=self.end_date))
-        if outside.exists():
-            raise ValidationError(
-                {"end_date": "Some phases of this program would fall outside the new dates."},
-                code="phases_outside_program",
-            )
-        too_late = self.micro_cycles.filter(week_index__gt=self.total_weeks)
-        if too_late.exists():
-            raise ValidationError(
-                {"end_date": f"Some micro-cycles have a week index above the new {self.total_weeks} weeks."},
-                code="micro_cycles_outside_program",
-            )
-        outside = outside_local_days(self.start_date, self.end_date, self.athlete.tzinfo)
-        if outside is not None and self.sessions.filter(outside).exists():
-            raise ValidationError(
-                {"end_date": "Some sessions of this program would fall outside the new dates."},
-                code="sessions_outside_program",
-            )
+        stored = TrainingProgram.objects.filter(pk=self.pk).values_list("start_date", "end_date").first()
+        if stored == (self.start_date, self.end_date):
+            return  # the dates (and so every cycle's week) are unchanged
+        start, end = self.start_date, self.end_date
+        problems = []
+        phases = self.phases.filter(Q(start_date__lt=start) | Q(end_date__gt=end)).order_by("phase_order")
+        labels = [f"phase {p.phase_order} “{p.name}” ({p.start_date} – {p.end_date})" for p in phases]
+        if labels:
+            problems.append(name_children("phase", labels))
+        labels = []
+        for week, phase_start, phase_end in self.micro_cycles.order_by("week_index").values_list(
+            "week_index", "phase__start_date", "phase__end_date"
+        ):
+            if week > self.total_weeks:
+                labels.append(f"week {week} (the program would have {self.total_weeks} weeks)")
+            elif phase_start is not None and not overlaps(*cycle_week(start, end, week), phase_start, phase_end):
+                first, last = cycle_week(start, end, week)
+                labels.append(f"week {week} ({first} – {last}, outside its phase {phase_start} – {phase_end})")
+        if labels:
+            problems.append(name_children("micro-cycle", labels))
+        labels = session_misfits(
+            session_places(self.sessions.all(), program_dates=(start, end)), tz=self.athlete.tzinfo
+        )
+        if labels:
+            problems.append(name_children("session", labels))
+        if problems:
+            raise ValidationError({"end_date": problems}, code="children_in_the_way")
 
 
 class ProgramPhase(TimeStampedModel):
@@ -270,6 +284,30 @@ class ProgramPhase(TimeStampedModel):
                 raise ValidationError(
                     {"status": "This program already has a current phase."}, code="second_current_phase"
                 )
+        self._clean_children_fit(program)
+
+    def _clean_children_fit(self, program: TrainingProgram) -> None:
+        """New dates must keep overlapping the weeks of this phase's micro-cycles and keep holding its
+        sessions' days; the refusal names the children in the way."""
+        if self._state.adding:
+            return
+        stored = ProgramPhase.objects.filter(pk=self.pk).values_list("start_date", "end_date").first()
+        if stored is None or stored == (self.start_date, self.end_date):
+            return
+        problems = []
+        labels = []
+        for week in self.micro_cycles.order_by("week_index").values_list("week_index", flat=True):
+            first, last = cycle_week(program.start_date, program.end_date, week)
+            if not overlaps(first, last, self.start_date, self.end_date):
+                labels.append(f"week {week} ({first} – {last})")
+        if labels:
+            problems.append(name_children("micro-cycle", labels))
+        places = session_places(self.sessions.all(), phase_dates=(self.start_date, self.end_date))
+        labels = session_misfits(places, tz=program.athlete.tzinfo)
+        if labels:
+            problems.append(name_children("session", labels))
+        if problems:
+            raise ValidationError({"end_date": problems}, code="children_in_the_way")
 
     def _clean_children_stay(self) -> None:
         """A phase with micro-cycles or sessions cannot move to another program: they would point across."""
@@ -298,7 +336,7 @@ class MicroCycle(TimeStampedModel):
 
     objects = MicroCycleQuerySet.as_manager()
 
-    constraint_error_fields = {"duplicate_week_index": "week_index"}
+    constraint_error_fields = {"duplicate_week_index": "week_index", "second_current_cycle": "status"}
 
     class Meta:
         ordering = ["program_id", "week_index"]
@@ -315,6 +353,13 @@ class MicroCycle(TimeStampedModel):
                 violation_error_code="duplicate_week_index",
                 violation_error_message="This program already has a micro-cycle for this week.",
             ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status=PlanStatus.CURRENT),
+                name="cycle_one_current_per_program",
+                violation_error_code="second_current_cycle",
+                violation_error_message="This program already has a current micro-cycle.",
+            ),
             models.CheckConstraint(condition=Q(week_index__gte=1), name="cycle_week_index_positive"),
             models.CheckConstraint(
                 condition=Q(readiness_score__isnull=True) | Q(readiness_score__gte=0, readiness_score__lte=100),
@@ -325,6 +370,13 @@ class MicroCycle(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Week {self.week_index}"
+
+    def week_dates(self, program: TrainingProgram | None = None) -> tuple[date, date] | None:
+        """The cycle's week: its program's days `7·(weekIndex − 1)` to `+ 6`, the last week ending at endDate."""
+        program = program or _related(self, "program")
+        if program is None or self.week_index is None or program.start_date is None or program.end_date is None:
+            return None
+        return cycle_week(program.start_date, program.end_date, self.week_index)
 
     def clean(self) -> None:
         super().clean()
@@ -340,12 +392,20 @@ class MicroCycle(TimeStampedModel):
         total = program.total_weeks
         if self.week_index is not None and total is not None and self.week_index > total:
             errors["week_index"] = f"The week index must be between 1 and the program's {total} weeks."
+        elif phase is not None and "phase" not in errors and self.week_index is not None:
+            first, last = self.week_dates(program)
+            if not overlaps(first, last, phase.start_date, phase.end_date):
+                errors["week_index"] = (
+                    f"Week {self.week_index} ({first} – {last}) does not overlap its phase "
+                    f"“{phase.name}” ({phase.start_date} – {phase.end_date})."
+                )
         if errors:
             raise ValidationError(errors)
-        self._clean_sessions_agree()
+        self._clean_sessions_agree(program)
 
-    def _clean_sessions_agree(self) -> None:
-        """Changing a cycle's program or phase must keep its sessions' program and phase agreeing with it."""
+    def _clean_sessions_agree(self, program: TrainingProgram) -> None:
+        """Changing a cycle's program, phase or week must keep its sessions' program and phase agreeing with
+        it and their days inside its week; the refusal names the sessions in the way."""
         if self._state.adding:
             return
         if self.sessions.exclude(program_id=self.program_id).exists():
@@ -357,6 +417,13 @@ class MicroCycle(TimeStampedModel):
             raise ValidationError(
                 {"phase": "Some sessions of this micro-cycle are in another phase."}, code="cycle_phase_change"
             )
+        stored = MicroCycle.objects.filter(pk=self.pk).values_list("week_index", flat=True).first()
+        if stored is None or stored == self.week_index:
+            return
+        places = session_places(self.sessions.all(), week_index=self.week_index)
+        labels = session_misfits(places, tz=program.athlete.tzinfo)
+        if labels:
+            raise ValidationError({"week_index": name_children("session", labels)}, code="children_in_the_way")
 
 
 class TrainingSession(TimeStampedModel):
@@ -395,6 +462,14 @@ class TrainingSession(TimeStampedModel):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    constraint_error_fields = {"rpe_without_completed": "rpe"}
+
+    # The columns that place a session in the plan. Its placement rules (program, phase and week) are judged
+    # when one of them changes; a write that only logs the session (status, completedAt, rpe, load) is
+    # never refused for a placement that was valid when it was made (parents' changes keep it valid).
+    PLACEMENT_FIELDS = ("program_id", "phase_id", "micro_cycle_id", "athlete_id", "scheduled_at")
+    TRACKED_FIELDS = (*PLACEMENT_FIELDS, "completed_at")
+
     class Meta:
         ordering = ["scheduled_at", "id"]
         indexes = [
@@ -421,6 +496,12 @@ class TrainingSession(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(rpe__isnull=True) | Q(rpe__gte=0, rpe__lte=10), name="session_rpe_0_10"),
             models.CheckConstraint(
+                condition=Q(rpe__isnull=True) | Q(status=SessionStatus.COMPLETED),
+                name="session_rpe_only_when_completed",
+                violation_error_code="rpe_without_completed",
+                violation_error_message="RPE can only be given for a completed session.",
+            ),
+            models.CheckConstraint(
                 condition=(Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=False))
                 | (~Q(status=SessionStatus.COMPLETED) & Q(completed_at__isnull=True)),
                 name="session_completed_at_iff_completed",
@@ -434,6 +515,31 @@ class TrainingSession(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_stored()
+        return instance
+
+    def _remember_stored(self) -> None:
+        self._stored = {name: self.__dict__[name] for name in self.TRACKED_FIELDS if name in self.__dict__}
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._remember_stored()
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:  # a partial refresh leaves other in-memory changes that are not stored
+            self._remember_stored()
+
+    def changed(self, *names: str) -> bool:
+        """Whether any of `names` differs from the row as loaded (always True for a new or unloaded row)."""
+        stored = getattr(self, "_stored", None)
+        if self._state.adding or stored is None:
+            return True
+        return any(name not in stored or stored[name] != getattr(self, name) for name in names)
+
     def clean_fields(self, exclude=None) -> None:
         _strip_fields(self, "title")
         # The athlete is optional on input: it comes from the program, before "this field is required" can fire.
@@ -445,17 +551,31 @@ class TrainingSession(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        errors = {}
         # completedAt goes with status: stamped when completed without one, cleared otherwise.
         if self.status == SessionStatus.COMPLETED:
             if self.completed_at is None:
                 self.completed_at = timezone.now()
+            elif self.changed("completed_at") and self.completed_at > timezone.now() + COMPLETED_AT_CLOCK_SKEW:
+                errors["completed_at"] = "The completion time is in the future."
         else:
             self.completed_at = None
-        if not self.program_id:
-            return
+        if self.rpe is not None:
+            if self.status != SessionStatus.COMPLETED:
+                errors["rpe"] = "RPE can only be given for a completed session."
+            elif self.load is None and self.duration_minutes is not None:
+                self.load = self.rpe * self.duration_minutes  # Foster's session RPE load
+        if self.program_id and self.changed(*self.PLACEMENT_FIELDS):
+            errors.update(self._placement_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _placement_errors(self) -> dict[str, str]:
+        """The session's athlete, phase and micro-cycle agree with its program, and its day (in the athlete's
+        timezone) lies in the program, in its phase's dates and in its micro-cycle's week."""
         program = _related(self, "program")
         if program is None:
-            return
+            return {}
         errors = {}
         if self.athlete_id is None:
             self.athlete_id = program.athlete_id
@@ -464,22 +584,31 @@ class TrainingSession(TimeStampedModel):
         phase = _related(self, "phase") if self.phase_id else None
         if phase is not None and phase.program_id != self.program_id:
             errors["phase"] = "The phase belongs to another program."
+            phase = None
         cycle = _related(self, "micro_cycle") if self.micro_cycle_id else None
         if cycle is not None:
             if cycle.program_id != self.program_id:
                 errors["micro_cycle"] = "The micro-cycle belongs to another program."
+                cycle = None
             elif self.phase_id and cycle.phase_id != self.phase_id:
                 errors["micro_cycle"] = "The micro-cycle belongs to another phase."
-        if self.scheduled_at is not None:
-            try:
-                local_date = self.scheduled_at.astimezone(program.athlete.tzinfo).date()
-            except OverflowError:  # within hours of year 1 or 9999: no program date can hold it
-                local_date = None
-            if local_date is None or not program.start_date <= local_date <= program.end_date:
-                day = local_date or "a date beyond the calendar"
+        if self.scheduled_at is None or errors:
+            return errors  # dates are judged against parents that agree with each other
+        athlete = program.athlete
+        day = local_day(self.scheduled_at, athlete.tzinfo)
+        where = f"falls on {day or 'a date beyond the calendar'} in the athlete's timezone ({athlete.timezone})"
+        if day is None or not program.start_date <= day <= program.end_date:
+            errors["scheduled_at"] = (
+                f"The session {where}, outside the program ({program.start_date} – {program.end_date})."
+            )
+        elif phase is not None and not phase.start_date <= day <= phase.end_date:
+            errors["scheduled_at"] = (
+                f"The session {where}, outside its phase “{phase.name}” ({phase.start_date} – {phase.end_date})."
+            )
+        elif cycle is not None:
+            first, last = cycle.week_dates(program)
+            if not first <= day <= last:
                 errors["scheduled_at"] = (
-                    f"The session falls on {day} in the athlete's timezone ({program.athlete.timezone}), "
-                    f"outside the program ({program.start_date} – {program.end_date})."
+                    f"The session {where}, outside its micro-cycle's week {cycle.week_index} ({first} – {last})."
                 )
-        if errors:
-            raise ValidationError(errors)
+        return errors

@@ -12,7 +12,7 @@ from athletes.models import AthleteProfile
 from core.api import ServiceModelSerializer, UUIDRelatedField
 
 from . import services
-from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 SMALLINT_MAX = 32767  # PositiveSmallIntegerField's range; SQLite would not enforce it
 
@@ -131,8 +131,16 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "duration_minutes": {"min_value": 1, "max_value": 1440},
             "load": {"min_value": 0, "max_value": 14400},
             "planned_load": {"min_value": 0, "max_value": 14400},
-            "rpe": {"min_value": 0, "max_value": 10},
-            "completed_at": {"help_text": "Only with status completed (set to now when omitted); cleared otherwise."},
+            "completed_at": {
+                "help_text": "Only with status completed (set to now when omitted), never in the future "
+                "(5 minutes of clock skew allowed); cleared otherwise."
+            },
+            "rpe": {
+                "min_value": 0,
+                "max_value": 10,
+                "help_text": "Session RPE (CR-10), only with status completed; dropped when the status leaves "
+                "completed and rpe is not given. With rpe and no load, load = rpe × durationMinutes.",
+            },
         }
         validators: list = []
 
@@ -140,6 +148,14 @@ class TrainingSessionSerializer(ServiceModelSerializer):
         # The session's athlete is the program's unless the client names one (which clean() then checks).
         if "athlete" not in validated_data and "program" in validated_data:
             validated_data["athlete"] = validated_data["program"].athlete
+        # load = rpe × durationMinutes when a write gives rpe and not load (the model derives it from a load
+        # left empty), so a corrected rpe re-derives the load; an explicit load is kept as given.
+        if validated_data.get("rpe") is not None and "load" not in validated_data:
+            validated_data["load"] = None
+        # RPE goes with completed, like completedAt: leaving completed without naming rpe drops it.
+        status = validated_data.get("status")
+        if status is not None and status != SessionStatus.COMPLETED and "rpe" not in validated_data:
+            validated_data["rpe"] = None
         return validated_data
 
     def save_instance(self, instance):

@@ -49,23 +49,58 @@ def athlete_lock(athlete_id) -> AthleteProfile | None:
 def program_lock(program_id) -> TrainingProgram | None:
     """Lock a program's row (FOR NO KEY UPDATE) and return it as read under the lock, athlete attached."""
     # Serializes writers of one program's phases (current flag, order, dates), micro-cycles and sessions.
-    # of=("self",): the athlete comes along for its timezone but is not locked (the athlete-then-program
-    # order of program_save stays the only order, so no deadlock).
-    return (
-        TrainingProgram.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("athlete")
-        .filter(pk=program_id)
-        .first()
-    )
+    program = TrainingProgram.objects.select_for_update(no_key=True).filter(pk=program_id).first()
+    if program is not None:
+        # The athlete (its timezone) is read in a statement of its own, after the lock: a row joined into the
+        # locking query would be the version that query's snapshot saw, even when the query had to wait for
+        # a writer (a timezone change holds this lock) that has since committed a new one.
+        program.athlete = AthleteProfile.objects.get(pk=program.athlete_id)
+    return program
+
+
+def _stored_program_id(child):
+    return type(child)._default_manager.filter(pk=child.pk).values_list("program_id", flat=True).first()
 
 
 def _lock_parent_program(child) -> None:
-    """Lock the child's program and re-attach the row read under the lock: clean() must judge against the
-    program as it is now, not a copy loaded before the lock (e.g. by a serializer) that another writer
-    has since changed."""
-    program = program_lock(child.program_id)
-    if program is not None:
-        child.program = program
+    """Lock the child's program, and the program it is stored under when it moves, then re-attach the rows
+    it names (program, phase, micro-cycle) as read under those locks.
+
+    A lock only protects what is read after it: clean() must judge against rows as they are now, not copies
+    loaded before the lock (e.g. by a serializer resolving `phaseId`) that another writer has since changed.
+    Moving a phase or micro-cycle to another program needs its current program's lock too, so it is serialized
+    with every writer that names it there; the stored program is re-read under the lock until stable."""
+    stored = None if child._state.adding else _stored_program_id(child)
+    while True:
+        ids = sorted({pk for pk in (child.program_id, stored) if pk is not None})
+        locked = {
+            program.pk: program
+            for program in TrainingProgram.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+        }
+        now_stored = None if child._state.adding else _stored_program_id(child)
+        if now_stored == stored or now_stored in locked:
+            break
+        stored = now_stored  # moved by a writer that held the old program's lock meanwhile: lock the new one too
+    program = locked.get(child.program_id)
+    if program is None:
+        return  # a program that does not exist: clean_fields reports it
+    program.athlete = AthleteProfile.objects.get(pk=program.athlete_id)
+    child.program = program
+    if isinstance(child, TrainingSession) and not child.changed(*TrainingSession.PLACEMENT_FIELDS):
+        return  # a write that only logs the session: its placement is not judged again (see the model)
+    _reattach(child, "phase", ProgramPhase)
+    _reattach(child, "micro_cycle", MicroCycle)
+
+
+def _reattach(child, name: str, model) -> None:
+    """Replace a foreign key's cached row with the row as it is now (a missing one is left to clean_fields)."""
+    field = next((f for f in type(child)._meta.concrete_fields if f.name == name), None)
+    pk = getattr(child, field.attname) if field is not None else None
+    if pk is None:
+        return
+    fresh = model._default_manager.filter(pk=pk).first()
+    if fresh is not None:
+        setattr(child, name, fresh)
 
 
 def _lock_athlete_and_program(program: TrainingProgram) -> None:
@@ -125,6 +160,8 @@ def sessions_set_status(
     for session in sessions:
         session.status = status
         session.completed_at = at if status == SessionStatus.COMPLETED else None
+        if status != SessionStatus.COMPLETED:
+            session.rpe = None  # RPE goes with completed, like completedAt
         _save_checked(session, lock=lambda s=session: _lock_parent_program(s))
         changed.append(session)
     return changed

@@ -1,6 +1,6 @@
 """Training resources. Coaches read and write everything; an athlete's querysets hold only the rows under
 their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
-sessions' status, completedAt and load."""
+sessions' status, completedAt, load and rpe."""
 
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
@@ -87,7 +87,7 @@ class TrainingSessionViewSet(_ProgramChildViewSet):
     ordering_fields = ["scheduled_at", "updated_at"]
     ordering = ["scheduled_at", "id"]
     owner_path = "athlete__user"
-    athlete_writable_fields = ("status", "completed_at", "load")
+    athlete_writable_fields = ("status", "completed_at", "load", "rpe")
 
     def base_queryset(self):
         return TrainingSession.objects.all()

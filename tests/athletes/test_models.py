@@ -157,7 +157,7 @@ def test_coach_notes_may_be_empty():
 def program_with_session(tz: str, scheduled_at: datetime):
     athlete = AthleteProfileFactory(timezone=tz)
     program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 3, 2), end_date=date(2026, 3, 29))
-    TrainingSessionFactory(program=program, scheduled_at=scheduled_at)
+    TrainingSessionFactory(program=program, scheduled_at=scheduled_at, title="Late run")
     return athlete
 
 
@@ -166,7 +166,9 @@ def test_timezone_change_that_moves_a_session_outside_its_program_is_refused():
     athlete = program_with_session("UTC", datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
     athlete.timezone = "Europe/Oslo"
     assert errors_of(athlete) == {
-        "timezone": ["In this timezone some sessions would fall outside their program's dates."]
+        "timezone": [
+            "In this timezone sessions would leave their plan. 1 session would no longer fit: “Late run” (2026-03-30)."
+        ]
     }
 
 

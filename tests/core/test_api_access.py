@@ -189,7 +189,8 @@ def test_training_patch_of_a_field_athletes_may_not_change(world, clients, role,
     [
         ("athletes", {"displayName": "Me", "timezone": "Asia/Tokyo"}),
         ("sessions", {"status": "completed", "load": 300}),
-        ("sessions", {"status": "completed", "completedAt": "2030-01-01T10:00:00+02:00"}),
+        ("sessions", {"status": "completed", "completedAt": "2026-01-01T10:00:00+02:00"}),
+        ("sessions", {"status": "completed", "rpe": 6}),
     ],
 )
 def test_owner_may_patch_the_listed_fields(world, clients, resource, payload):
@@ -198,7 +199,7 @@ def test_owner_may_patch_the_listed_fields(world, clients, resource, payload):
     assert response.status_code == 200, response.content
     for key, value in payload.items():
         if key == "completedAt":
-            assert response.json()[key] == "2030-01-01T08:00:00Z"
+            assert response.json()[key] == "2026-01-01T08:00:00Z"
         else:
             assert response.json()[key] == value
     # ... but not the same fields of someone else's object.

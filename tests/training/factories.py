@@ -43,25 +43,49 @@ class MicroCycleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MicroCycle
 
-    program = factory.SubFactory(TrainingProgramFactory)
     phase = None
+    # A cycle in a phase is in that phase's program (PostgreSQL's composite keys refuse anything else).
+    program = factory.Maybe(
+        "phase",
+        yes_declaration=factory.SelfAttribute("phase.program"),
+        no_declaration=factory.SubFactory(TrainingProgramFactory),
+    )
     week_index = 1
     readiness_score = 70
     status = PlanStatus.PLANNED
+
+
+def _default_scheduled_at(s) -> datetime:
+    """The program's second day at 07:00 UTC; in a cycle or phase, a day of its week or dates at noon UTC."""
+    if s.micro_cycle is None and s.phase is None:
+        return datetime.combine(s.program.start_date + timedelta(days=1), time(7, 0), tzinfo=UTC)
+    first, last = s.program.start_date, s.program.end_date
+    if s.micro_cycle is not None:
+        first, last = s.micro_cycle.week_dates(s.program)
+    if s.phase is not None:
+        first, last = max(first, s.phase.start_date), min(last, s.phase.end_date)
+    return datetime.combine(min(first + timedelta(days=1), last), time(12, 0), tzinfo=UTC)
 
 
 class TrainingSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TrainingSession
 
-    program = factory.SubFactory(TrainingProgramFactory)
-    athlete = factory.LazyAttribute(lambda s: s.program.athlete)
-    phase = None
     micro_cycle = None
-    title = factory.Sequence(lambda n: f"Session {n}")
-    scheduled_at = factory.LazyAttribute(
-        lambda s: datetime.combine(s.program.start_date + timedelta(days=1), time(7, 0), tzinfo=UTC)
+    phase = factory.LazyAttribute(lambda s: s.micro_cycle.phase if s.micro_cycle else None)
+    # A session in a cycle or phase is in its program (PostgreSQL's composite keys refuse anything else).
+    program = factory.Maybe(
+        "micro_cycle",
+        yes_declaration=factory.SelfAttribute("micro_cycle.program"),
+        no_declaration=factory.Maybe(
+            "phase",
+            yes_declaration=factory.SelfAttribute("phase.program"),
+            no_declaration=factory.SubFactory(TrainingProgramFactory),
+        ),
     )
+    athlete = factory.LazyAttribute(lambda s: s.program.athlete)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    scheduled_at = factory.LazyAttribute(_default_scheduled_at)
     duration_minutes = 60
     modality = Modality.RUN
     status = SessionStatus.PLANNED

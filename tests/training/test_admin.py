@@ -318,6 +318,8 @@ def session_form(program, *, scheduled_at, status="planned", **extra):
         "modality": "run",
         "status": status,
         "load": "",
+        "rpe": "",
+        "planned_load": "",
         "completed_at_0": "",
         "completed_at_1": "",
     }
@@ -358,6 +360,18 @@ def test_session_saved_completed_gets_completed_at(admin_client):
     )
     assert response.status_code == 302
     assert TrainingSession.objects.get().completed_at is not None
+
+
+def test_session_rpe_is_checked_and_derives_the_load_in_the_admin(admin_client):
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 18))
+    add = reverse("admin:training_trainingsession_add")
+    response = admin_client.post(add, session_form(program, scheduled_at=datetime(2026, 1, 6, 7, 0), rpe="6"))
+    assert response.status_code == 200  # planned: a form error on the field, not a 500
+    assert response.context["adminform"].form.errors["rpe"] == ["RPE can only be given for a completed session."]
+    assert not TrainingSession.objects.exists()
+    data = session_form(program, scheduled_at=datetime(2026, 1, 6, 7, 0), status="completed", rpe="6")
+    assert admin_client.post(add, data).status_code == 302
+    assert TrainingSession.objects.get().load == 6 * 45
 
 
 def test_mark_completed_action_sets_status_and_completed_at_and_changes_adherence(admin_client):

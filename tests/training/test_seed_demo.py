@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -26,6 +27,7 @@ from training.models import (
     TrainingProgram,
     TrainingSession,
 )
+from training.plan_report import plan_report
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +138,14 @@ def test_every_seeded_row_passes_full_clean():
             row.full_clean()
             checked += 1
     assert checked == 2 + 4 + 2 * (1 + 3) + 2 * 6 + 2 * 6 * 3
+    assert_plan_coherent()
+
+
+def assert_plan_coherent():
+    """Every session in its phase's dates and its cycle's week, every cycle's week in its phase, and the
+    rest of the plan-coherence rules (full_clean does not judge a loaded session's placement again)."""
+    report = plan_report(django_apps)
+    assert report.empty, report.lines()
 
 
 def test_a_sample_of_a_larger_run_passes_full_clean():
@@ -144,6 +154,7 @@ def test_a_sample_of_a_larger_run_passes_full_clean():
         rows = list(model.objects.order_by("pk"))
         for row in rows[:: max(1, len(rows) // 15)]:  # an even spread over the run, the same every time
             row.full_clean()
+    assert_plan_coherent()
 
 
 def test_rows_have_time_ordered_uuid7_ids_timestamps_and_version_1():
@@ -325,3 +336,4 @@ def test_short_seasons_still_keep_every_rule(weeks):
     for model in MODELS:
         for row in model.objects.all():
             row.full_clean()
+    assert_plan_coherent()

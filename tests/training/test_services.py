@@ -205,9 +205,13 @@ def test_sessions_set_status_is_all_or_nothing():
     program = program_of()
     good = TrainingSessionFactory(program=program)
     bad = TrainingSessionFactory(program=program)
-    # Strand one session outside its program behind clean()'s back: its save must fail, and take the other back.
-    TrainingSession.objects.filter(pk=bad.pk).update(scheduled_at=datetime(2026, 4, 5, tzinfo=UTC))
-    bad.refresh_from_db()
+
+    # The second session's check fails (logging a session does not re-judge its placement, so the failure is
+    # made directly): its save must fail, and take the first one back with it.
+    def refuse(*args, **kwargs):
+        raise ValidationError({"title": "refused"})
+
+    bad.full_clean = refuse
     with pytest.raises(ValidationError):
         services.sessions_set_status(sessions=[good, bad], status=SessionStatus.COMPLETED)
     assert set(TrainingSession.objects.values_list("status", flat=True)) == {SessionStatus.PLANNED}
