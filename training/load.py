@@ -1,0 +1,214 @@
+"""Training-load figures from daily sums: pure functions, no database (docs/training-load.md).
+
+Input is one `DayTotals` per athlete-local calendar day that has sessions; output is one `DayFigures` per
+day of a window and one `WeekFigures` per ISO week that meets it. Every recurrence runs from the day of the
+athlete's first session (earlier days are 0), so a figure never depends on the window asked for. One pass
+over the days: O(days since the first session).
+
+- `acute`, `chronic`: mean of `load` over the 7 / 28 days ending on the day (coupled: the chronic window
+  contains the acute one); `acwr` = acute / chronic.
+- `acwrEwma`: E(d) = λ·load(d) + (1 − λ)·E(d − 1), λ = 2/(N + 1), N = 7 and 28 (Williams et al. 2017).
+- `fitness`, `fatigue`: X(d) = X(d − 1) + (load(d) − X(d − 1))·(1 − e^(−1/N)), N = 42 and 7 (Banister's
+  impulse-response model as GoldenCheetah's PMC computes it); `form(d)` = fitness(d − 1) − fatigue(d − 1).
+- `acwr` and `acwrEwma` are null while the chronic figure is 0 or fewer than 28 days have passed since the
+  first session.
+- weeks: `monotony` = mean / population standard deviation of the week's 7 daily loads (Foster 1998), null
+  when they are all equal; `strain` = week load × monotony (the monotony as published, 2 decimals).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+ACUTE_DAYS = 7
+CHRONIC_DAYS = 28
+FITNESS_DAYS = 42
+FATIGUE_DAYS = 7
+ACWR_HIGH = 1.5
+ACWR_LOW = 0.8
+MONOTONY_HIGH = 2.0
+
+MODEL = {"acuteDays": ACUTE_DAYS, "chronicDays": CHRONIC_DAYS, "fitnessDays": FITNESS_DAYS, "fatigueDays": FATIGUE_DAYS}
+
+_ONE = Decimal("0.1")
+_TWO = Decimal("0.01")
+
+
+def round_half_up(value: float | None, places: int) -> float | None:
+    """`value` to `places` decimals, halves away from zero, on its shortest decimal form (2.25 → 2.3, 1.005 →
+    1.01), as a person rounding the printed number would; -0.0 becomes 0.0."""
+    if value is None:
+        return None
+    rounded = float(Decimal(repr(value)).quantize(_ONE if places == 1 else _TWO, rounding=ROUND_HALF_UP))
+    return rounded + 0.0  # -0.0 → 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """One local day's sessions: the load of the completed ones, the planned load of all, how many completed."""
+
+    load: float = 0.0
+    planned_load: float = 0.0
+    sessions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    date: date
+    load: float
+    planned_load: float
+    sessions: int
+    acute: float
+    chronic: float
+    acwr: float | None
+    acwr_ewma: float | None
+    fitness: float
+    fatigue: float
+    form: float
+
+    def as_dict(self) -> dict:
+        """The API's camelCase row, rounded as CONTRACT §5 says."""
+        return {
+            "date": self.date.isoformat(),
+            "load": round_half_up(self.load, 1),
+            "plannedLoad": round_half_up(self.planned_load, 1),
+            "sessions": self.sessions,
+            "acute": round_half_up(self.acute, 1),
+            "chronic": round_half_up(self.chronic, 1),
+            "acwr": round_half_up(self.acwr, 2),
+            "acwrEwma": round_half_up(self.acwr_ewma, 2),
+            "fitness": round_half_up(self.fitness, 1),
+            "fatigue": round_half_up(self.fatigue, 1),
+            "form": round_half_up(self.form, 1),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WeekFigures:
+    week_start: date
+    load: float
+    planned_load: float
+    monotony: float | None  # already rounded to 2 decimals: strain is computed from the published value
+    strain: float | None
+
+    def as_dict(self) -> dict:
+        return {
+            "weekStart": self.week_start.isoformat(),
+            "load": round_half_up(self.load, 1),
+            "plannedLoad": round_half_up(self.planned_load, 1),
+            "monotony": self.monotony,
+            "strain": round_half_up(self.strain, 1),
+        }
+
+
+def iso_week_start(day: date) -> date:
+    """The Monday of `day`'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _zero_day(day: date, totals: DayTotals | None) -> DayFigures:
+    # Only days before the first session reach here, and they have no sessions by definition.
+    return DayFigures(day, 0.0, 0.0, 0, 0.0, 0.0, None, None, 0.0, 0.0, 0.0)
+
+
+def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: date, end: date) -> list[DayFigures]:
+    """The figures of each day `start`..`end` (inclusive), the recurrences run from `first` (the local date of
+    the athlete's first session; None when there is none). `daily` needs entries from `first` to `end`."""
+    if end < start:
+        return []
+    out: list[DayFigures] = []
+    if first is None or first > end:
+        return [_zero_day(start + timedelta(days=i), None) for i in range((end - start).days + 1)]
+    day = start
+    while day < first:
+        out.append(_zero_day(day, None))
+        day += timedelta(days=1)
+
+    lam_a, lam_c = 2 / (ACUTE_DAYS + 1), 2 / (CHRONIC_DAYS + 1)
+    k_fit, k_fat = 1 - math.exp(-1 / FITNESS_DAYS), 1 - math.exp(-1 / FATIGUE_DAYS)
+    ewma_a = ewma_c = fitness = fatigue = 0.0
+    # Rolling sums over the last 7 and 28 loads in integer hundredths (loads have 2 decimals), so the means
+    # are exact however long the series; `ring` holds the last 28 (0 before the first session).
+    ring = [0] * CHRONIC_DAYS
+    sum_a = sum_c = 0
+    empty = DayTotals()
+    n_days = (end - first).days + 1
+    day = first
+    for i in range(n_days):
+        totals = daily.get(day, empty)
+        load = totals.load
+        cents = round(load * 100)
+        slot = i % CHRONIC_DAYS
+        sum_c += cents - ring[slot]
+        sum_a += cents - ring[(i - ACUTE_DAYS) % CHRONIC_DAYS] if i >= ACUTE_DAYS else cents
+        ring[slot] = cents
+        form = fitness - fatigue  # yesterday's values
+        ewma_a += lam_a * (load - ewma_a)
+        ewma_c += lam_c * (load - ewma_c)
+        fitness += (load - fitness) * k_fit
+        fatigue += (load - fatigue) * k_fat
+        if day >= start:
+            ratios = i >= CHRONIC_DAYS  # at least 28 days have passed since the first session
+            out.append(
+                DayFigures(
+                    day,
+                    load,
+                    totals.planned_load,
+                    totals.sessions,
+                    sum_a / (100 * ACUTE_DAYS),
+                    sum_c / (100 * CHRONIC_DAYS),
+                    # acute / chronic = (sum_a / 7) / (sum_c / 28), one exact division of integers
+                    sum_a * CHRONIC_DAYS / (sum_c * ACUTE_DAYS) if ratios and sum_c > 0 else None,
+                    ewma_a / ewma_c if ratios and ewma_c > 0 else None,
+                    fitness,
+                    fatigue,
+                    form,
+                )
+            )
+        day += timedelta(days=1)
+    return out
+
+
+def week_figures(week_start: date, loads: list[float], planned: float) -> WeekFigures:
+    """Monotony and strain of one ISO week from its 7 daily loads."""
+    total = sum(loads)
+    monotony = strain = None
+    if max(loads) != min(loads):
+        mean = total / 7
+        sd = math.sqrt(sum((x - mean) ** 2 for x in loads) / 7)
+        monotony = round_half_up(mean / sd, 2)
+        strain = total * monotony
+    return WeekFigures(week_start, total, planned, monotony, strain)
+
+
+def week_series(daily: Mapping[date, DayTotals], *, start: date, end: date) -> list[WeekFigures]:
+    """One entry per ISO week (Monday first) that meets `start`..`end`, each over all 7 of its days."""
+    weeks = []
+    monday = iso_week_start(start)
+    empty = DayTotals()
+    while monday <= end:
+        days = [daily.get(monday + timedelta(days=i), empty) for i in range(7)]
+        weeks.append(week_figures(monday, [d.load for d in days], sum(d.planned_load for d in days)))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def flags(*, acwr: float | None, monotony: float | None) -> list[str]:
+    """`acwr_high` (> 1.5), `acwr_low` (< 0.8), `monotony_high` (> 2.0), on the published (rounded) values."""
+    out = []
+    if acwr is not None and acwr > ACWR_HIGH:
+        out.append("acwr_high")
+    if acwr is not None and acwr < ACWR_LOW:
+        out.append("acwr_low")
+    if monotony is not None and monotony > MONOTONY_HIGH:
+        out.append("monotony_high")
+    return out
+
+
+def series_end(end: date) -> date:
+    """The last day whose totals the window `..end` needs: the Sunday of `end`'s ISO week (weeks are whole)."""
+    return iso_week_start(end) + timedelta(days=6)

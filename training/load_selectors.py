@@ -1,0 +1,152 @@
+"""Reads for the training-load figures: who may see whose load, and daily sums grouped by the database.
+
+A session counts on the athlete-local calendar day of its `scheduled_at` (the day it was planned for: a
+session done late and logged after midnight still belongs to the day in the plan). The sums are grouped in
+SQL by that local date: PostgreSQL converts with its own zone data, `(scheduled_at AT TIME ZONE tz)::date`;
+SQLite, which knows no zones, through the Python function Django registers on every SQLite connection for
+its own `TruncDate(tzinfo=…)` (`django_datetime_cast_date`), fed the zone name from the athlete's row.
+
+The recurrences (training.load) depend on every day since the athlete's first session, so each read takes
+the whole history up to the last day it needs, one row per athlete-day: exact figures, no cut-off.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from athletes.models import AthleteProfile, local_day_bounds
+
+from . import load
+from .models import SessionStatus, TrainingSession
+
+_COMPLETED = Q(status=SessionStatus.COMPLETED)
+
+
+def load_athletes_visible_to(user) -> models.QuerySet[AthleteProfile]:
+    """The athletes whose load `user` may see: coaches (staff) every athlete, anyone else their own profile."""
+    athletes = AthleteProfile.objects.all()
+    return athletes if user.is_staff else athletes.filter(user=user)
+
+
+class LocalDate(models.Func):
+    """The calendar date of a timestamp column in the timezone named by another column (per row)."""
+
+    output_field = models.DateField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((%(expressions)s))::date", arg_joiner=" AT TIME ZONE ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django's own zone-converting cast (registered by its SQLite backend); the connection works in UTC.
+        return self.as_sql(compiler, connection, template="django_datetime_cast_date(%(expressions)s, 'UTC')")
+
+
+def _grouped(sessions: models.QuerySet, day: models.Expression, *, by_athlete: bool):
+    fields = ["athlete_id", "day"] if by_athlete else ["day"]
+    return (
+        sessions.annotate(day=day)
+        .order_by()
+        .values(*fields)
+        .annotate(
+            load_sum=Sum("load", filter=_COMPLETED),
+            planned_sum=Sum("planned_load"),
+            completed=Count("pk", filter=_COMPLETED),
+        )
+        .values_list(*fields, "load_sum", "planned_sum", "completed")
+    )
+
+
+def _totals(load_sum, planned_sum, completed) -> load.DayTotals:
+    return load.DayTotals(float(load_sum or 0), float(planned_sum or 0), completed)
+
+
+def _as_date(value) -> date:
+    # SQLite's cast returns the ISO string when the expression is not a plain column.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def athlete_daily_totals(athlete: AthleteProfile, until: date) -> tuple[date | None, dict[date, load.DayTotals]]:
+    """(the local date of the athlete's first session, or None, {local day: totals}) for every day up to
+    `until`; one query."""
+    _, after_last = local_day_bounds(until, until, athlete.tzinfo)
+    sessions = TrainingSession.objects.filter(athlete=athlete)
+    if after_last is not None:
+        sessions = sessions.filter(scheduled_at__lt=after_last)
+    rows = _grouped(sessions, TruncDate("scheduled_at", tzinfo=athlete.tzinfo), by_athlete=False)
+    daily = {_as_date(day): _totals(*sums) for day, *sums in rows}
+    return (min(daily) if daily else None), daily
+
+
+def athlete_today(athlete: AthleteProfile, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(athlete.tzinfo).date()
+
+
+def athlete_load(athlete: AthleteProfile, *, start: date, end: date) -> dict:
+    """CONTRACT §5's body for `athlete` over `start`..`end` (local dates, already validated)."""
+    first, daily = athlete_daily_totals(athlete, load.series_end(end))
+    return {
+        "athleteId": str(athlete.pk),
+        "timezone": athlete.timezone,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "model": dict(load.MODEL),
+        "days": [d.as_dict() for d in load.day_series(daily, first=first, start=start, end=end)],
+        "weeks": [w.as_dict() for w in load.week_series(daily, start=start, end=end)],
+    }
+
+
+def summary_rows(
+    athletes: Iterable[AthleteProfile], *, on: date | None = None, now: datetime | None = None
+) -> list[dict]:
+    """One summary row per athlete (in the order given) for `on`, or each athlete's own today; one query for
+    any number of athletes (their whole history, grouped by athlete and local day)."""
+    athletes = list(athletes)
+    if not athletes:
+        return []
+    now = now or timezone.now()
+    days = {a.pk: on or athlete_today(a, now) for a in athletes}
+    # Every local date up to the last Sunday needed ends before that Sunday + 2 days, 00:00 UTC, in any zone
+    # (the westernmost, UTC-12, is 12 hours behind); later rows are dropped per athlete below.
+    last = max(load.series_end(d) for d in days.values())
+    sessions = TrainingSession.objects.filter(athlete__in=[a.pk for a in athletes])
+    if last < date.max - timedelta(days=2):
+        sessions = sessions.filter(scheduled_at__lt=datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC))
+    by_athlete: dict = defaultdict(dict)
+    for athlete_id, day, *sums in _grouped(sessions, LocalDate("scheduled_at", "athlete__timezone"), by_athlete=True):
+        by_athlete[athlete_id][_as_date(day)] = _totals(*sums)
+    return [summary_row(a, days[a.pk], by_athlete.get(a.pk, {})) for a in athletes]
+
+
+def summary_row(athlete: AthleteProfile, on: date, daily: dict[date, load.DayTotals]) -> dict:
+    """The summary of one athlete on `on` from their daily totals (days after the week of `on` are ignored)."""
+    end = load.series_end(on)
+    daily = {d: t for d, t in daily.items() if d <= end}
+    first = min(daily) if daily else None
+    (day,) = load.day_series(daily, first=first, start=on, end=on)
+    (week,) = load.week_series(daily, start=on, end=on)
+    figures, week_out = day.as_dict(), week.as_dict()
+    return {
+        "athleteId": str(athlete.pk),
+        "displayName": athlete.display_name,
+        "date": figures["date"],
+        "load": figures["load"],
+        "acute": figures["acute"],
+        "chronic": figures["chronic"],
+        "acwr": figures["acwr"],
+        "acwrEwma": figures["acwrEwma"],
+        "fitness": figures["fitness"],
+        "fatigue": figures["fatigue"],
+        "form": figures["form"],
+        "weekLoad": week_out["load"],
+        "monotony": week_out["monotony"],
+        "strain": week_out["strain"],
+        "flags": load.flags(acwr=figures["acwr"], monotony=week_out["monotony"]),
+    }

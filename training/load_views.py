@@ -1,0 +1,194 @@
+"""The training-load endpoints (CONTRACT §5): an athlete's daily series (JSON or CSV) and the summary list.
+
+Thin: parse the query, pick the visible athletes, call training.load_selectors. Bodies are built with
+camelCase keys already, so they render with the plain JSON renderer (no recursive camelizing of 366 rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, renderers, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import BoundedDateField
+
+from . import load_selectors
+
+MAX_WINDOW_DAYS = 366
+DEFAULT_WINDOW_DAYS = 84  # `from` = `to` − 83 days
+CSV_COLUMNS = ["date", "load", "plannedLoad", "sessions", "acute", "chronic", "acwr", "acwrEwma", "fitness",
+               "fatigue", "form"]  # fmt: skip
+
+
+class LoadCSVRenderer(renderers.BaseRenderer):
+    """`days` of a load series as CSV, one row a day, the JSON's keys as the header; nulls are empty cells."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
+        writer.writerow(CSV_COLUMNS)
+        for day in data.get("days", []):
+            writer.writerow(["" if day[c] is None else day[c] for c in CSV_COLUMNS])
+        return out.getvalue().encode(self.charset)
+
+
+class _LoadRendering:
+    """JSON (and the browsable API); errors always as JSON, even when CSV was asked for."""
+
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and isinstance(getattr(response, "accepted_renderer", None), LoadCSVRenderer):
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = response.accepted_renderer.media_type
+        return response
+
+
+class LoadWindowSerializer(serializers.Serializer):
+    from_ = BoundedDateField(required=False, help_text="First day (athlete-local); default `to` − 83 days.")
+    to = BoundedDateField(required=False, help_text="Last day (athlete-local); default the athlete's today.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # `from` is a Python keyword
+        return fields
+
+    def window(self, today):
+        """(start, end): the defaults filled in, checked for order and length."""
+        end = self.validated_data.get("to") or today
+        start = self.validated_data.get("from") or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"from": ["Must not be after `to`."]})
+        if (end - start).days + 1 > MAX_WINDOW_DAYS:
+            raise serializers.ValidationError({"to": [f"The window is at most {MAX_WINDOW_DAYS} days."]})
+        return start, end
+
+
+class LoadDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    load = serializers.FloatField()
+    planned_load = serializers.FloatField()
+    sessions = serializers.IntegerField()
+    acute = serializers.FloatField()
+    chronic = serializers.FloatField()
+    acwr = serializers.FloatField(allow_null=True)
+    acwr_ewma = serializers.FloatField(allow_null=True)
+    fitness = serializers.FloatField()
+    fatigue = serializers.FloatField()
+    form = serializers.FloatField()
+
+
+class LoadWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    load = serializers.FloatField()
+    planned_load = serializers.FloatField()
+    monotony = serializers.FloatField(allow_null=True)
+    strain = serializers.FloatField(allow_null=True)
+
+
+class LoadModelSerializer(serializers.Serializer):
+    acute_days = serializers.IntegerField()
+    chronic_days = serializers.IntegerField()
+    fitness_days = serializers.IntegerField()
+    fatigue_days = serializers.IntegerField()
+
+
+class LoadSeriesSerializer(serializers.Serializer):
+    """Documents the body (built by training.load_selectors, not by this serializer; the schema camelizes)."""
+
+    athlete_id = serializers.UUIDField()
+    timezone = serializers.CharField()
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+    model = LoadModelSerializer()
+    days = LoadDaySerializer(many=True)
+    weeks = LoadWeekSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return {name: fields[name] for name in ["athlete_id", "timezone", "from", "to", "model", "days", "weeks"]}
+
+
+class AthleteLoadView(_LoadRendering, APIView):
+    """An athlete's training load, day by day over athlete-local dates, with weekly monotony and strain."""
+
+    renderer_classes = [*_LoadRendering.renderer_classes, LoadCSVRenderer]
+
+    @extend_schema(
+        operation_id="athletes_load",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day; default `to` − 83 days."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day; default the athlete's today."),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="`csv`: the same as Accept: text/csv."),
+        ],
+        responses={
+            (200, "application/json"): LoadSeriesSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="`days` as CSV (RFC 4180), header: " + ",".join(CSV_COLUMNS) + "; null is empty.",
+            ),
+        },
+    )
+    def get(self, request, pk):
+        athlete = get_object_or_404(load_selectors.load_athletes_visible_to(request.user), pk=pk)
+        query = LoadWindowSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.window(load_selectors.athlete_today(athlete))
+        return Response(load_selectors.athlete_load(athlete, start=start, end=end))
+
+
+class LoadSummaryDateSerializer(serializers.Serializer):
+    date = BoundedDateField(required=False)
+
+
+class LoadSummaryRowSerializer(serializers.Serializer):
+    athlete_id = serializers.UUIDField()
+    display_name = serializers.CharField()
+    date = serializers.DateField()
+    load = serializers.FloatField()
+    acute = serializers.FloatField()
+    chronic = serializers.FloatField()
+    acwr = serializers.FloatField(allow_null=True)
+    acwr_ewma = serializers.FloatField(allow_null=True)
+    fitness = serializers.FloatField()
+    fatigue = serializers.FloatField()
+    form = serializers.FloatField()
+    week_load = serializers.FloatField()
+    monotony = serializers.FloatField(allow_null=True)
+    strain = serializers.FloatField(allow_null=True)
+    flags = serializers.ListField(child=serializers.ChoiceField(["acwr_high", "acwr_low", "monotony_high"]))
+
+
+class LoadSummaryView(_LoadRendering, generics.GenericAPIView):
+    """Each visible athlete's load figures on one day, ordered by displayName, paginated; constant queries."""
+
+    serializer_class = LoadSummaryRowSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return load_selectors.AthleteProfile.objects.none()
+        return load_selectors.load_athletes_visible_to(self.request.user).order_by("display_name", "id")
+
+    @extend_schema(
+        operation_id="load_summary",
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: each athlete's own today.")],
+        responses=LoadSummaryRowSerializer(many=True),
+    )
+    def get(self, request):
+        query = LoadSummaryDateSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(load_selectors.summary_rows(page, on=query.validated_data.get("date")))
