@@ -470,3 +470,7 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     @admin.action(description="Mark selected sessions skipped", permissions=["change"])
     def mark_skipped(self, request, queryset):
         self._set_status(request, queryset, SessionStatus.SKIPPED, "skipped")
+
+
+# The "Training load" page lives in its own module; importing it registers it.
+from . import load_admin  # noqa: E402, F401

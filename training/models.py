@@ -612,3 +612,13 @@ class TrainingSession(TimeStampedModel):
                     f"The session {where}, outside its micro-cycle's week {cycle.week_index} ({first} – {last})."
                 )
         return errors
+
+
+class AthleteLoad(AthleteProfile):
+    """The admin's "Training load" page: athletes seen through their load figures (a proxy, no table)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()  # the page follows the athlete view permission (training.load_admin)
+        verbose_name = "training load"
+        verbose_name_plural = "training load"

@@ -1,0 +1,110 @@
+"""The admin's "Training load" page: each athlete the coach may see with today's ACWR, monotony, form and flags,
+flagged rows first, sortable by any figure. Read-only; the figures are load-summary's (training.load_selectors),
+from one grouped query over the listed athletes' sessions."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from . import load_selectors
+from .models import AthleteLoad
+
+PER_PAGE = 100
+# (query key, column heading, row key); the first is the default order.
+COLUMNS = [
+    ("name", "Athlete", "displayName"),
+    ("date", "Today", "date"),
+    ("acwr", "ACWR", "acwr"),
+    ("acwrEwma", "ACWR (EWMA)", "acwrEwma"),
+    ("load", "Load today", "load"),
+    ("weekLoad", "Week load", "weekLoad"),
+    ("monotony", "Monotony", "monotony"),
+    ("strain", "Strain", "strain"),
+    ("fitness", "Fitness", "fitness"),
+    ("fatigue", "Fatigue", "fatigue"),
+    ("form", "Form", "form"),
+]
+_ROW_KEY = {key: row_key for key, _, row_key in COLUMNS}
+FLAG_LABELS = {"acwr_high": "ACWR > 1.5", "acwr_low": "ACWR < 0.8", "monotony_high": "monotony > 2.0"}
+
+
+def sort_rows(rows: list[dict], order: str) -> list[dict]:
+    """Flagged rows first, then by `order` (a COLUMNS key, `-` for descending; empty values last), then name."""
+    descending = order.startswith("-")
+    row_key = _ROW_KEY.get(order.lstrip("-"), "displayName")
+    rows = sorted(rows, key=lambda r: (r["displayName"].casefold(), r["athleteId"]))
+    present = [r for r in rows if r[row_key] is not None]
+    missing = [r for r in rows if r[row_key] is None]
+
+    def value(r):
+        v = r[row_key]
+        return v.casefold() if isinstance(v, str) else v
+
+    present.sort(key=value, reverse=descending)
+    ordered = present + missing
+    return [r for r in ordered if r["flags"]] + [r for r in ordered if not r["flags"]]
+
+
+@admin.register(AthleteLoad)
+class AthleteLoadAdmin(admin.ModelAdmin):
+    """Not a changelist of rows in a table: the page is the summary, computed for every visible athlete."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.has_perm("athletes.view_athleteprofile")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        # Only the list: there is no change page for a summary row (the athlete's own page has the chart).
+        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
+        return [path("", self.admin_site.admin_view(self.changelist_view), name=name)]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = request.GET.get("o", "name")
+        if order.lstrip("-") not in _ROW_KEY:
+            order = "name"
+        athletes = load_selectors.load_athletes_visible_to(request.user).order_by("display_name", "id")
+        rows = sort_rows(load_selectors.summary_rows(athletes), order)
+        page = Paginator(rows, PER_PAGE).get_page(request.GET.get("p"))
+        for row in page.object_list:
+            row["url"] = reverse("admin:athletes_athleteprofile_change", args=[row["athleteId"]])
+            row["flag_labels"] = [FLAG_LABELS[f] for f in row["flags"]]
+            row["cells"] = [row[key] for _, _, key in COLUMNS[1:]]
+        headers = []
+        for key, label, _ in COLUMNS:
+            active = order.lstrip("-") == key
+            next_order = ("" if order.startswith("-") else "-") + key if active else key
+            headers.append(
+                {
+                    "label": label,
+                    "url": f"?o={next_order}",
+                    "sorted": active,
+                    "descending": active and order.startswith("-"),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Training load",
+            "subtitle": None,
+            "headers": headers,
+            "page": page,
+            "order": order,
+            "flagged": sum(1 for r in rows if r["flags"]),
+            "total": len(rows),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/training/athleteload/load_list.html", context)

@@ -1,0 +1,158 @@
+"""An athlete's training load drawn by the server as inline SVG (no JavaScript, no CDN), from the API's days.
+
+Two panels over the same days: daily load bars with the fitness, fatigue and form lines (one axis, form may be
+negative), and below it the rolling and EWMA ACWR with the 0.8–1.3 band marked.
+"""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+BAND_LOW, BAND_HIGH = 0.8, 1.3
+COLORS = {"load": "#9fb8d0", "fitness": "#1565c0", "fatigue": "#c2185b", "form": "#2e7d32", "acwr": "#b35900"}
+
+
+def _nice_max(value: float) -> float:
+    """The smallest 1/2/5 × 10^n at or above `value` (at least 1), for a readable axis."""
+    magnitude = 1.0
+    while magnitude * 10 < value:
+        magnitude *= 10
+    return next((step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value), 10 * magnitude)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if float(value) == int(value) else f"{value:.1f}"
+
+
+def _polyline(points: list[tuple[float, float | None]], css: str, color: str, dash: str = "") -> list[str]:
+    """One <polyline> per run of non-null points (a null breaks the line)."""
+    parts, run = [], []
+    for x, y in [*points, (0, None)]:
+        if y is None:
+            if len(run) > 1:
+                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+                parts.append(
+                    f'<polyline class="{css}" fill="none" stroke="{color}" stroke-width="1.8"{dash_attr} points="'
+                    + " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+                    + '"/>'
+                )
+            run = []
+        else:
+            run.append((x, y))
+    return parts
+
+
+def render_load_chart(days: list[dict]) -> SafeString:
+    """The SVG for `days` (dicts as the load API renders them, oldest first)."""
+    if not days or not any(d["load"] or d["fitness"] or d["fatigue"] for d in days):
+        return mark_safe('<p class="help load-chart-empty">No completed sessions with a load in this period yet.</p>')
+    left, right, top, gap, bottom = 48, 20, 30, 34, 30
+    slot = max(3.0, min(12.0, 840 / len(days)))
+    plot_w, load_h, ratio_h = slot * len(days), 190, 100
+    width, height = left + plot_w + right, top + load_h + gap + ratio_h + bottom
+    top_value = _nice_max(max(max(d["load"], d["fitness"], d["fatigue"], d["form"]) for d in days))
+    low_value = min(0.0, min(d["form"] for d in days))
+    low_value = -_nice_max(-low_value) if low_value < 0 else 0.0
+    ratio_max = max(2.0, *(d[k] or 0 for d in days for k in ("acwr", "acwrEwma")))
+    ratio_top = top + load_h + gap
+
+    def y_load(v: float) -> float:
+        return top + load_h * (top_value - v) / (top_value - low_value)
+
+    def y_ratio(v: float) -> float:
+        return ratio_top + ratio_h * (ratio_max - min(v, ratio_max)) / ratio_max
+
+    def x_mid(i: int) -> float:
+        return left + i * slot + slot / 2
+
+    first, last = days[0]["date"], days[-1]["date"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="load-chart" role="img" width="{width:.0f}" '
+        f'height="{height}" viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="11" '
+        'aria-labelledby="load-chart-title load-chart-desc">',
+        f'<title id="load-chart-title">Training load {escape(first)} to {escape(last)}</title>',
+        '<desc id="load-chart-desc">'
+        + escape(
+            f"Latest day {last}: load {_fmt(days[-1]['load'])}, fitness {days[-1]['fitness']}, "
+            f"fatigue {days[-1]['fatigue']}, form {days[-1]['form']}, ACWR {days[-1]['acwr']}, "
+            f"EWMA ACWR {days[-1]['acwrEwma']}."
+        )
+        + "</desc>",
+    ]
+    # Load panel: grid, bars, lines.
+    for i in range(5):
+        v = low_value + (top_value - low_value) * i / 4
+        y = y_load(v)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_fmt(v)}</text>')
+    zero = y_load(0)
+    bar_w = max(1.5, slot - 2)
+    for i, d in enumerate(days):
+        if d["load"]:
+            y = y_load(d["load"])
+            parts.append(
+                f'<rect class="bar-load" data-date="{d["date"]}" data-value="{d["load"]}" '
+                f'x="{left + i * slot + (slot - bar_w) / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+                f'height="{zero - y:.1f}" fill="{COLORS["load"]}"><title>{d["date"]}: load {_fmt(d["load"])} '
+                f"({d['sessions']} sessions)</title></rect>"
+            )
+    for key in ("fitness", "fatigue", "form"):
+        parts += _polyline([(x_mid(i), y_load(d[key])) for i, d in enumerate(days)], f"line-{key}", COLORS[key])
+    parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#555"/>')
+    # Ratio panel: the 0.8–1.3 band, rolling and EWMA ACWR.
+    band_top, band_bottom = y_ratio(BAND_HIGH), y_ratio(BAND_LOW)
+    parts.append(
+        f'<rect class="acwr-band" x="{left}" y="{band_top:.1f}" width="{plot_w:.1f}" '
+        f'height="{band_bottom - band_top:.1f}" fill="#2e7d32" fill-opacity="0.12">'
+        f"<title>ACWR {BAND_LOW}–{BAND_HIGH}</title></rect>"
+    )
+    for v in (0, BAND_LOW, 1.0, BAND_HIGH, ratio_max):
+        y = y_ratio(v)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v:g}</text>')
+    parts += _polyline(
+        [(x_mid(i), None if d["acwr"] is None else y_ratio(d["acwr"])) for i, d in enumerate(days)],
+        "line-acwr",
+        COLORS["acwr"],
+    )
+    parts += _polyline(
+        [(x_mid(i), None if d["acwrEwma"] is None else y_ratio(d["acwrEwma"])) for i, d in enumerate(days)],
+        "line-acwr-ewma",
+        COLORS["acwr"],
+        dash="4 3",
+    )
+    parts.append(f'<text x="4" y="{ratio_top - 8}" fill="#555">ACWR</text>')
+    # Date labels under the ratio panel: about eight, on Mondays when the window is long.
+    every = max(1, len(days) // 8)
+    for i, d in enumerate(days):
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x_mid(i):.1f}" y="{ratio_top + ratio_h + 16}" text-anchor="middle" '
+                f'fill="#555">{d["date"][5:]}</text>'
+            )
+    # Legend along the top.
+    lx = left
+    for kind, color, label in (
+        ("rect", COLORS["load"], "daily load"),
+        ("line", COLORS["fitness"], "fitness (42 d)"),
+        ("line", COLORS["fatigue"], "fatigue (7 d)"),
+        ("line", COLORS["form"], "form"),
+        ("line", COLORS["acwr"], "ACWR 7:28"),
+        ("dash", COLORS["acwr"], "ACWR EWMA"),
+        ("band", "#2e7d32", "0.8–1.3"),
+    ):
+        if kind in ("rect", "band"):
+            opacity = ' fill-opacity="0.25"' if kind == "band" else ""
+            parts.append(f'<rect x="{lx}" y="{top - 20}" width="10" height="10" fill="{color}"{opacity}/>')
+        else:
+            dash = ' stroke-dasharray="4 3"' if kind == "dash" else ""
+            parts.append(
+                f'<line x1="{lx - 2}" x2="{lx + 12}" y1="{top - 15}" y2="{top - 15}" stroke="{color}" '
+                f'stroke-width="2"{dash}/>'
+            )
+        parts.append(f'<text x="{lx + 15}" y="{top - 11}" fill="#333">{label}</text>')
+        lx += 15 + 6 * len(label) + 16
+    parts.append("</svg>")
+    # Every interpolated value is a number, an ISO date from the API body, or a constant; the text is escaped.
+    return mark_safe("".join(parts))  # noqa: S308
