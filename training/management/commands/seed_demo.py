@@ -173,6 +173,25 @@ def _plan_program(
                 )
 
 
+# Planned session RPE by the week's place in a 3-up, 1-down block (the fourth week a deload).
+BLOCK_RPE = [5.0, 5.5, 6.0, 3.5]
+
+
+def add_training_load(plan: AthletePlan, rng: random.Random) -> None:
+    """Give the plan's sessions a plannedLoad (planned session RPE × minutes, following a 3:1 loading block) and
+    its completed ones an RPE near the plan with load = RPE × minutes (Foster 2001), so the load charts and the
+    load endpoints have something real to show. Its own random stream: the rest of the plan does not change."""
+    for session in plan.sessions:
+        week = session.micro_cycle.week_index if session.micro_cycle is not None else 1
+        planned_rpe = BLOCK_RPE[(week - 1) % len(BLOCK_RPE)]
+        session.planned_load = round(planned_rpe * session.duration_minutes)
+        if session.status == SessionStatus.COMPLETED:
+            session.rpe = max(1, min(10, round(planned_rpe + rng.gauss(0, 1.3))))
+            session.load = session.rpe * session.duration_minutes
+        else:
+            session.rpe, session.load = None, None
+
+
 def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_hash: str) -> AthletePlan:
     """The demo data of athlete number `index`: the same for the same (index, weeks, seed, day).
 
@@ -216,6 +235,7 @@ def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_h
         tz=tz,
     )
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
+    add_training_load(plan, random.Random(f"{seed}:{index}:load"))
     return plan
 
 
