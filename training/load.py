@@ -22,7 +22,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
@@ -34,17 +33,19 @@ MONOTONY_HIGH = 2.0
 
 MODEL = {"acuteDays": ACUTE_DAYS, "chronicDays": CHRONIC_DAYS, "fitnessDays": FITNESS_DAYS, "fatigueDays": FATIGUE_DAYS}
 
-_ONE = Decimal("0.1")
-_TWO = Decimal("0.01")
-
 
 def round_half_up(value: float | None, places: int) -> float | None:
-    """`value` to `places` decimals, halves away from zero, on its shortest decimal form (2.25 → 2.3, 1.005 →
-    1.01), as a person rounding the printed number would; -0.0 becomes 0.0."""
+    """`value` to `places` (1 or 2) decimals, halves away from zero, as a person rounding the printed number
+    would (2.25 → 2.3, 0.35 → 0.4, 1.005 → 1.01, where Python's round() gives 2.2, 0.3 and 1.0); -0.0 becomes 0.0.
+
+    A value within 1e-9 (in units of the last kept decimal) below a half counts as the half: that absorbs the
+    binary representation error of decimals like 0.35, and no figure computed from loads in hundredths can be
+    that close to a half without being one."""
     if value is None:
         return None
-    rounded = float(Decimal(repr(value)).quantize(_ONE if places == 1 else _TWO, rounding=ROUND_HALF_UP))
-    return rounded + 0.0  # -0.0 → 0.0
+    scale = 10.0 if places == 1 else 100.0
+    rounded = math.floor(abs(value) * scale + 0.5 + 1e-9) / scale
+    return rounded if value > 0 else -rounded + 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,27 +132,31 @@ def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: da
     lam_a, lam_c = 2 / (ACUTE_DAYS + 1), 2 / (CHRONIC_DAYS + 1)
     k_fit, k_fat = 1 - math.exp(-1 / FITNESS_DAYS), 1 - math.exp(-1 / FATIGUE_DAYS)
     ewma_a = ewma_c = fitness = fatigue = 0.0
-    # Rolling sums over the last 7 and 28 loads in integer hundredths (loads have 2 decimals), so the means
-    # are exact however long the series; `ring` holds the last 28 (0 before the first session).
-    ring = [0] * CHRONIC_DAYS
+    # The days as offsets from `first` (no date arithmetic in the loop). Rolling sums over the last 7 and 28
+    # loads run in integer hundredths (loads have 2 decimals), so the means stay exact however long the series.
+    n_days = (end - first).days + 1
+    loads = [0.0] * n_days
+    cents = [0] * n_days
+    for day, totals in daily.items():
+        i = (day - first).days
+        if 0 <= i < n_days:
+            loads[i] = totals.load
+            cents[i] = round(totals.load * 100)
+    out_from = max(0, (start - first).days)
     sum_a = sum_c = 0
     empty = DayTotals()
-    n_days = (end - first).days + 1
-    day = first
     for i in range(n_days):
-        totals = daily.get(day, empty)
-        load = totals.load
-        cents = round(load * 100)
-        slot = i % CHRONIC_DAYS
-        sum_c += cents - ring[slot]
-        sum_a += cents - ring[(i - ACUTE_DAYS) % CHRONIC_DAYS] if i >= ACUTE_DAYS else cents
-        ring[slot] = cents
+        load = loads[i]
+        sum_a += cents[i] - (cents[i - ACUTE_DAYS] if i >= ACUTE_DAYS else 0)
+        sum_c += cents[i] - (cents[i - CHRONIC_DAYS] if i >= CHRONIC_DAYS else 0)
         form = fitness - fatigue  # yesterday's values
         ewma_a += lam_a * (load - ewma_a)
         ewma_c += lam_c * (load - ewma_c)
         fitness += (load - fitness) * k_fit
         fatigue += (load - fatigue) * k_fat
-        if day >= start:
+        if i >= out_from:
+            day = first + timedelta(days=i)
+            totals = daily.get(day, empty)
             ratios = i >= CHRONIC_DAYS  # at least 28 days have passed since the first session
             out.append(
                 DayFigures(
@@ -169,7 +174,6 @@ def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: da
                     form,
                 )
             )
-        day += timedelta(days=1)
     return out
 
 

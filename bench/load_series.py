@@ -1,0 +1,80 @@
+"""366 days of one athlete's training load, computed in-process on a seeded database (not a timed test).
+
+    DATABASE_URL=postgres://…/cadence_bench python manage.py seed_demo --athletes 1000 --weeks 52
+    DATABASE_URL=postgres://…/cadence_bench python bench/load_series.py [--repeat 200]
+
+Reports the median and 95th percentile, in milliseconds, of: the whole series as the API builds it (the grouped
+query for the athlete's history plus the recurrences and rounding), the recurrences alone, a load-summary page of
+50 athletes, and the summary of every athlete (the admin's Training load page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+
+import django
+
+django.setup()
+
+from athletes.models import AthleteProfile  # noqa: E402
+from training import load, load_selectors  # noqa: E402
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    fn()  # warm: connection, zone data, query plan
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    athlete = AthleteProfile.objects.filter(user__username="athlete0001").first() or AthleteProfile.objects.first()
+    if athlete is None:
+        sys.exit("No athletes: run `manage.py seed_demo --athletes 1000 --weeks 52` first.")
+    end = load_selectors.athlete_today(athlete)
+    start = end - timedelta(days=365)
+    first, daily = load_selectors.athlete_daily_totals(athlete, load.series_end(end))
+    sessions = athlete.sessions.count()
+    print(f"athlete {athlete.display_name} ({athlete.timezone}): {sessions} sessions, first on {first}, "
+          f"window {start}..{end} (366 days)")  # fmt: skip
+
+    def whole():
+        body = load_selectors.athlete_load(athlete, start=start, end=end)
+        assert len(body["days"]) == 366
+
+    def recurrences():
+        days = load.day_series(daily, first=first, start=start, end=end)
+        [d.as_dict() for d in days]
+        [w.as_dict() for w in load.week_series(daily, start=start, end=end)]
+
+    page = list(AthleteProfile.objects.order_by("display_name", "id")[:50])
+    everyone = list(AthleteProfile.objects.order_by("display_name", "id"))
+    for label, fn, repeat in (
+        ("series, 366 days (query + recurrences + rounding)", whole, args.repeat),
+        ("series, 366 days (recurrences + rounding only)", recurrences, args.repeat),
+        ("load-summary, one page of 50 athletes", lambda: load_selectors.summary_rows(page), max(5, args.repeat // 10)),
+        (f"summary of all {len(everyone)} athletes", lambda: load_selectors.summary_rows(everyone), 5),
+    ):
+        median, p95 = timed(fn, repeat)
+        print(f"{label:55s} median {median:8.2f} ms   p95 {p95:8.2f} ms   ({repeat} runs)")
+
+
+if __name__ == "__main__":
+    main()
