@@ -17,11 +17,11 @@ PER_PAGE = 100
 # (query key, column heading, row key); the first is the default order.
 COLUMNS = [
     ("name", "Athlete", "displayName"),
-    ("date", "Today", "date"),
+    ("date", "Date", "date"),
     ("acwr", "ACWR", "acwr"),
-    ("acwrEwma", "ACWR (EWMA)", "acwrEwma"),
-    ("load", "Load today", "load"),
-    ("weekLoad", "Week load", "weekLoad"),
+    ("acwrEwma", "EWMA", "acwrEwma"),
+    ("load", "Load", "load"),
+    ("weekLoad", "Week", "weekLoad"),
     ("monotony", "Monotony", "monotony"),
     ("strain", "Strain", "strain"),
     ("fitness", "Fitness", "fitness"),
@@ -82,13 +82,14 @@ class AthleteLoadAdmin(admin.ModelAdmin):
         for row in page.object_list:
             row["url"] = reverse("admin:athletes_athleteprofile_change", args=[row["athleteId"]])
             row["flag_labels"] = [FLAG_LABELS[f] for f in row["flags"]]
-            row["cells"] = [row[key] for _, _, key in COLUMNS[1:]]
+            row["cells"] = [(key, row[row_key]) for key, _, row_key in COLUMNS[1:]]
         headers = []
         for key, label, _ in COLUMNS:
             active = order.lstrip("-") == key
             next_order = ("" if order.startswith("-") else "-") + key if active else key
             headers.append(
                 {
+                    "key": key,
                     "label": label,
                     "url": f"?o={next_order}",
                     "sorted": active,

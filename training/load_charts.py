@@ -6,6 +6,8 @@ negative), and below it the rolling and EWMA ACWR with the 0.8–1.3 band marked
 
 from __future__ import annotations
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -51,9 +53,12 @@ def render_load_chart(days: list[dict]) -> SafeString:
     slot = max(3.0, min(12.0, 840 / len(days)))
     plot_w, load_h, ratio_h = slot * len(days), 190, 100
     width, height = left + plot_w + right, top + load_h + gap + ratio_h + bottom
-    top_value = _nice_max(max(max(d["load"], d["fitness"], d["fatigue"], d["form"]) for d in days))
-    low_value = min(0.0, min(d["form"] for d in days))
-    low_value = -_nice_max(-low_value) if low_value < 0 else 0.0
+    # One axis for load and the three lines (form may be negative): ticks every `step`, a 1/2/5 × 10^n.
+    high = max(max(d["load"], d["fitness"], d["fatigue"], d["form"]) for d in days)
+    low = min(0.0, min(d["form"] for d in days))
+    step = _nice_max((high - low) / 4)
+    low_value, top_value = -math.ceil(-low / step) * step, math.ceil(high / step) * step
+    ticks = [low_value + step * i for i in range(round((top_value - low_value) / step) + 1)]
     ratio_max = max(2.0, *(d[k] or 0 for d in days for k in ("acwr", "acwrEwma")))
     ratio_top = top + load_h + gap
 
@@ -68,9 +73,10 @@ def render_load_chart(days: list[dict]) -> SafeString:
 
     first, last = days[0]["date"], days[-1]["date"]
     parts = [
+        # Scales down to the page's width (viewBox), never up beyond its drawn size.
         f'<svg xmlns="http://www.w3.org/2000/svg" class="load-chart" role="img" width="{width:.0f}" '
-        f'height="{height}" viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="11" '
-        'aria-labelledby="load-chart-title load-chart-desc">',
+        f'height="{height}" viewBox="0 0 {width:.0f} {height}" style="max-width:100%;height:auto" '
+        'font-family="sans-serif" font-size="11" aria-labelledby="load-chart-title load-chart-desc">',
         f'<title id="load-chart-title">Training load {escape(first)} to {escape(last)}</title>',
         '<desc id="load-chart-desc">'
         + escape(
@@ -81,8 +87,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
         + "</desc>",
     ]
     # Load panel: grid, bars, lines.
-    for i in range(5):
-        v = low_value + (top_value - low_value) * i / 4
+    for v in ticks:
         y = y_load(v)
         parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_fmt(v)}</text>')
@@ -110,7 +115,8 @@ def render_load_chart(days: list[dict]) -> SafeString:
     for v in (0, BAND_LOW, 1.0, BAND_HIGH, ratio_max):
         y = y_ratio(v)
         parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v:g}</text>')
+        if v != 1.0:  # 1.0 sits between 0.8 and 1.3: its label would overlap theirs
+            parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v:g}</text>')
     parts += _polyline(
         [(x_mid(i), None if d["acwr"] is None else y_ratio(d["acwr"])) for i, d in enumerate(days)],
         "line-acwr",
@@ -152,7 +158,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
                 f'stroke-width="2"{dash}/>'
             )
         parts.append(f'<text x="{lx + 15}" y="{top - 11}" fill="#333">{label}</text>')
-        lx += 15 + 6 * len(label) + 16
+        lx += 15 + 7 * len(label) + 14
     parts.append("</svg>")
     # Every interpolated value is a number, an ISO date from the API body, or a constant; the text is escaped.
     return mark_safe("".join(parts))  # noqa: S308
