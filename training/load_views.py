@@ -76,6 +76,8 @@ class LoadWindowSerializer(serializers.Serializer):
         return start, end
 
 
+# These serializers only document the bodies for the schema (which camelizes their names); the bodies are
+# built by training.load_selectors.
 class LoadDaySerializer(serializers.Serializer):
     date = serializers.DateField()
     load = serializers.FloatField()
@@ -106,7 +108,8 @@ class LoadModelSerializer(serializers.Serializer):
 
 
 class LoadSeriesSerializer(serializers.Serializer):
-    """Documents the body (built by training.load_selectors, not by this serializer; the schema camelizes)."""
+    """An athlete's training load day by day over a window of their local calendar days, with the ISO weeks
+    that meet the window."""
 
     athlete_id = serializers.UUIDField()
     timezone = serializers.CharField()
