@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
@@ -48,9 +49,10 @@ def round_half_up(value: float | None, places: int) -> float | None:
     return rounded if value > 0 else -rounded + 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class DayTotals:
-    """One local day's sessions: the load of the completed ones, the planned load of all, how many completed."""
+class DayTotals(NamedTuple):
+    """One local day's sessions: the load of the completed ones, the planned load of all, how many completed.
+
+    A named tuple: the summary builds one per athlete-day, and a tuple is the cheapest object to build."""
 
     load: float = 0.0
     planned_load: float = 0.0

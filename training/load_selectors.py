@@ -12,13 +12,14 @@ the whole history up to the last day it needs, one row per athlete-day: exact fi
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, local_day_bounds
@@ -49,23 +50,31 @@ class LocalDate(models.Func):
         return self.as_sql(compiler, connection, template="django_datetime_cast_date(%(expressions)s, 'UTC')")
 
 
-def _grouped(sessions: models.QuerySet, day: models.Expression, *, by_athlete: bool):
+def _grouped(sessions: models.QuerySet, day: models.Expression, *, by_athlete: bool) -> list[tuple]:
+    """([athlete_id,] day, load, planned load, completed sessions) per (athlete and) local day.
+
+    The ORM writes the SQL (so it stays portable); the rows are fetched with a plain cursor, without the ORM's
+    per-value converters, and the sums arrive as floats: the summary reads a row per athlete-day of history."""
     fields = ["athlete_id", "day"] if by_athlete else ["day"]
-    return (
+    queryset = (
         sessions.annotate(day=day)
         .order_by()
         .values(*fields)
         .annotate(
-            load_sum=Sum("load", filter=_COMPLETED),
-            planned_sum=Sum("planned_load"),
+            load_sum=Cast(Sum("load", filter=_COMPLETED), models.FloatField()),
+            planned_sum=Cast(Sum("planned_load"), models.FloatField()),
             completed=Count("pk", filter=_COMPLETED),
         )
         .values_list(*fields, "load_sum", "planned_sum", "completed")
     )
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def _totals(load_sum, planned_sum, completed) -> load.DayTotals:
-    return load.DayTotals(float(load_sum or 0), float(planned_sum or 0), completed)
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _as_date(value) -> date:
@@ -81,7 +90,7 @@ def athlete_daily_totals(athlete: AthleteProfile, until: date) -> tuple[date | N
     if after_last is not None:
         sessions = sessions.filter(scheduled_at__lt=after_last)
     rows = _grouped(sessions, TruncDate("scheduled_at", tzinfo=athlete.tzinfo), by_athlete=False)
-    daily = {_as_date(day): _totals(*sums) for day, *sums in rows}
+    daily = {_as_date(day): load.DayTotals(ls or 0.0, ps or 0.0, n) for day, ls, ps, n in rows}
     return (min(daily) if daily else None), daily
 
 
@@ -120,8 +129,13 @@ def summary_rows(
     if last < date.max - timedelta(days=2):
         sessions = sessions.filter(scheduled_at__lt=datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC))
     by_athlete: dict = defaultdict(dict)
-    for athlete_id, day, *sums in _grouped(sessions, LocalDate("scheduled_at", "athlete__timezone"), by_athlete=True):
-        by_athlete[athlete_id][_as_date(day)] = _totals(*sums)
+    totals = load.DayTotals
+    for athlete_id, day, load_sum, planned_sum, completed in _grouped(
+        sessions, LocalDate("scheduled_at", "athlete__timezone"), by_athlete=True
+    ):
+        by_athlete[athlete_id][_as_date(day)] = totals(load_sum or 0.0, planned_sum or 0.0, completed)
+    # A raw cursor gives the athlete id as the database stores it (a UUID on PostgreSQL, hex text on SQLite).
+    by_athlete = {_as_uuid(athlete_id): daily for athlete_id, daily in by_athlete.items()}
     return [summary_row(a, days[a.pk], by_athlete.get(a.pk, {})) for a in athletes]
 
 
