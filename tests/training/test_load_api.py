@@ -159,11 +159,11 @@ def test_the_schema_documents_both_media_types(coach_client):
 D = date(2026, 6, 1)  # a Monday
 
 
-def steady_then(athlete, last_week: list[float]):
-    """28 days of 100 before D, then `last_week` from D."""
+def steady_then(athlete, last_week: list[float], *, hour: int = 12):
+    """28 days of 100 before D, then `last_week` from D, at `hour` local time."""
     loads = {D - timedelta(days=28 - i): 100.0 for i in range(28)}
     loads.update({D + timedelta(days=i): v for i, v in enumerate(last_week) if v})
-    add_days(athlete, loads)
+    add_days(athlete, loads, hour=hour)
 
 
 def test_summary_rows_and_flags(coach_client):
@@ -193,13 +193,20 @@ def test_summary_rows_and_flags(coach_client):
     assert empty.pk  # listed though it has no sessions
 
 
-def test_summary_row_equals_the_series_on_that_day(coach_client):
-    athlete = AthleteProfileFactory(display_name="Same", timezone="America/New_York")
-    steady_then(athlete, [50, 0, 250, 0, 400, 0, 75])
-    day = D + timedelta(days=3)
+@pytest.mark.parametrize(
+    "zone, hour",
+    [("America/New_York", 12), ("Pacific/Auckland", 8), ("America/Los_Angeles", 20), ("Asia/Kolkata", 1)],
+)
+def test_summary_row_equals_the_series_on_that_day(coach_client, zone, hour):
+    # The summary groups by each row's zone in SQL, the series by one zone: local dates that are another UTC
+    # date (08:00 in Auckland, 20:00 in Los Angeles, 01:00 in Kolkata) must land on the same day in both.
+    athlete = AthleteProfileFactory(display_name="Same", timezone=zone)
+    steady_then(athlete, [50, 0, 250, 0, 400, 0, 75], hour=hour)
+    day = D + timedelta(days=4)
     series = coach_client.get(url(athlete, f"?from={day}&to={day}")).json()
     row = coach_client.get(f"/api/v1/load-summary/?date={day}").json()["results"][0]
     figures = series["days"][0]
+    assert figures["load"] == 400.0  # D + 4 is the 400 day, locally
     for key in ("load", "acute", "chronic", "acwr", "acwrEwma", "fitness", "fatigue", "form"):
         assert row[key] == figures[key], key
     assert (row["weekLoad"], row["monotony"], row["strain"]) == tuple(
