@@ -176,7 +176,7 @@ class LoadSummaryRowSerializer(serializers.Serializer):
 
 
 class LoadSummaryView(_LoadRendering, generics.GenericAPIView):
-    """Each visible athlete's load figures on one day, ordered by displayName, paginated; constant queries."""
+    """Each visible athlete's load figures on one day (default: their own today), ordered by displayName."""
 
     serializer_class = LoadSummaryRowSerializer
 
