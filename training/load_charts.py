@@ -27,6 +27,10 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value) == int(value) else f"{value:.1f}"
 
 
+def _or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
 def _polyline(points: list[tuple[float, float | None]], css: str, color: str, dash: str = "") -> list[str]:
     """One <polyline> per run of non-null points (a null breaks the line)."""
     parts, run = [], []
@@ -81,8 +85,8 @@ def render_load_chart(days: list[dict]) -> SafeString:
         '<desc id="load-chart-desc">'
         + escape(
             f"Latest day {last}: load {_fmt(days[-1]['load'])}, fitness {days[-1]['fitness']}, "
-            f"fatigue {days[-1]['fatigue']}, form {days[-1]['form']}, ACWR {days[-1]['acwr']}, "
-            f"EWMA ACWR {days[-1]['acwrEwma']}."
+            f"fatigue {days[-1]['fatigue']}, form {days[-1]['form']}, ACWR {_or_dash(days[-1]['acwr'])}, "
+            f"EWMA ACWR {_or_dash(days[-1]['acwrEwma'])}."
         )
         + "</desc>",
     ]

@@ -76,6 +76,9 @@ def test_chart_breaks_the_acwr_line_where_it_is_null():
     assert svg.count('class="line-acwr"') == 1
     acwr_points = svg.split('class="line-acwr"')[1].split('points="')[1].split('"')[0]
     assert len(acwr_points.split()) == 3  # the three days with a ratio
+    assert "ACWR 1.0, EWMA ACWR 1.1." in svg
+    days[-1].update(acwr=None, acwrEwma=None)
+    assert "ACWR —, EWMA ACWR —." in str(render_load_chart(days))
 
 
 def test_training_load_page_lists_flagged_rows_first(superuser_client):
