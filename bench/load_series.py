@@ -4,8 +4,9 @@
     DATABASE_URL=postgres://…/cadence_bench python bench/load_series.py [--repeat 200]
 
 Reports the median and 95th percentile, in milliseconds, of: the whole series as the API builds it (the grouped
-query for the athlete's history plus the recurrences and rounding), the recurrences alone, a load-summary page of
-50 athletes, and the summary of every athlete (the admin's Training load page).
+query for the athlete's history plus the recurrences and rounding), the recurrences alone (on the seeded history
+and on a synthetic two-year one), a load-summary page of 50 athletes, and the summary of every athlete (the
+admin's Training load page).
 """
 
 from __future__ import annotations
@@ -64,11 +65,26 @@ def main() -> None:
         [d.as_dict() for d in days]
         [w.as_dict() for w in load.week_series(daily, start=start, end=end)]
 
+    # The seeded history starts about 32 weeks back; a synthetic two-year history (four sessions a week) shows
+    # the recurrences when every one of the 366 days, and a year before them, has to be stepped through.
+    long_first = end - timedelta(days=730)
+    long_daily = {
+        long_first + timedelta(days=i): load.DayTotals(300.0 + (i * 37) % 200, 320.0, 1)
+        for i in range(731)
+        if i % 7 in (0, 2, 4, 5)
+    }
+
+    def recurrences_two_years():
+        days = load.day_series(long_daily, first=long_first, start=start, end=end)
+        [d.as_dict() for d in days]
+        [w.as_dict() for w in load.week_series(long_daily, start=start, end=end)]
+
     page = list(AthleteProfile.objects.order_by("display_name", "id")[:50])
     everyone = list(AthleteProfile.objects.order_by("display_name", "id"))
     for label, fn, repeat in (
         ("series, 366 days (query + recurrences + rounding)", whole, args.repeat),
         ("series, 366 days (recurrences + rounding only)", recurrences, args.repeat),
+        ("same, synthetic 2-year history (731 days stepped)", recurrences_two_years, args.repeat),
         ("load-summary, one page of 50 athletes", lambda: load_selectors.summary_rows(page), max(5, args.repeat // 10)),
         (f"summary of all {len(everyone)} athletes", lambda: load_selectors.summary_rows(everyone), 5),
     ):
