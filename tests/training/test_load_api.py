@@ -82,6 +82,17 @@ def test_bad_windows_are_400(coach_client, athlete, query, field):
     assert field in response.json()
 
 
+@pytest.mark.parametrize(
+    "query", ["?from=1900-01-01&to=1900-01-07", "?from=2999-12-25&to=2999-12-31", "?to=1900-01-01"]
+)
+def test_the_edges_of_the_date_range_answer(coach_client, athlete, query):
+    add_days(athlete, {date(2026, 3, 2): 100})
+    body = coach_client.get(url(athlete, query)).json()
+    assert body["days"] and {d["load"] for d in body["days"]} == {0.0}
+    summary = coach_client.get("/api/v1/load-summary/?date=" + query.rsplit("=", 1)[1])
+    assert summary.status_code == 200 and summary.json()["results"][0]["load"] == 0.0
+
+
 def test_from_equal_to_to_is_one_day(coach_client, athlete):
     body = coach_client.get(url(athlete, "?from=2026-02-01&to=2026-02-01")).json()
     assert [d["date"] for d in body["days"]] == ["2026-02-01"]
