@@ -78,7 +78,7 @@ def _as_uuid(value) -> uuid.UUID:
 
 
 def _as_date(value) -> date:
-    # SQLite's cast returns the ISO string when the expression is not a plain column.
+    # Through a plain cursor SQLite gives dates as ISO strings; PostgreSQL as dates.
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 

@@ -179,6 +179,7 @@ class LoadSummaryView(_LoadRendering, generics.GenericAPIView):
     """Each visible athlete's load figures on one day (default: their own today), ordered by displayName."""
 
     serializer_class = LoadSummaryRowSerializer
+    filter_backends = []  # the order is fixed (displayName); no ?ordering= to document or honour
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
