@@ -171,6 +171,13 @@ def test_first_days_by_hand(coach_client, oslo_athlete):
     # The DST day is an ordinary day holding both sessions; the next night's 00:30 is the 26th.
     assert (days["2026-10-25"]["load"], days["2026-10-25"]["sessions"]) == (400.5, 2)
     assert (days["2026-10-26"]["load"], days["2026-10-26"]["plannedLoad"]) == (90.3, 100.0)  # 90.25 half up
+    # The 7 days to 2026-10-25: 380 + 440 + 560 + 400.5 = 1780.5 → 254.357. The 28 days: weeks from 28 Sep,
+    # 5 Oct, 12 Oct of 1275, 1380, 1485, plus 1380 + 400.5 → 5920.5 / 28 = 211.446; ratio 1.2029.
+    assert (days["2026-10-25"]["acute"], days["2026-10-25"]["chronic"], days["2026-10-25"]["acwr"]) == (
+        254.4,
+        211.4,
+        1.2,
+    )
     # Ratios are null until 28 days have passed since the first session (2026-10-05).
     assert days["2026-10-04"]["acwr"] is None and days["2026-10-04"]["acwrEwma"] is None
     assert days["2026-10-05"]["acwr"] is not None and days["2026-10-05"]["acwrEwma"] is not None
