@@ -264,6 +264,11 @@ def test_no_sessions_is_all_zero_and_null():
     days = load.day_series({}, first=None, start=date(2026, 1, 1), end=date(2026, 1, 3))
     assert [d.as_dict()["acwr"] for d in days] == [None] * 3
     assert {d.as_dict()["fitness"] for d in days} == {0.0}
+    # A first session after the window: the window is all zero too.
+    later = {date(2026, 2, 1): load.DayTotals(500.0, 0, 1)}
+    days = load.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 1), end=date(2026, 1, 3))
+    assert [d.as_dict()["load"] for d in days] == [0.0] * 3
+    assert load.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 3), end=date(2026, 1, 1)) == []
 
 
 def test_monotony_is_null_for_equal_days_and_strain_uses_the_published_monotony():
