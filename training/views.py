@@ -2,6 +2,7 @@
 their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
 sessions' status, completedAt, load and rpe."""
 
+from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
 
@@ -18,6 +19,7 @@ from .serializers import (
 
 class _TrainingViewSet(CadenceViewSet):
     permission_classes = [IsCoachOrOwnAthlete]
+    pagination_class = KeysetOrPageNumberPagination  # ?pagination=cursor for clients that walk or sync
     owner_path = ""  # the lookup from the row to the owning user
 
     def base_queryset(self):
