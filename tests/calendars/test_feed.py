@@ -67,6 +67,14 @@ def test_athlete_gets_a_secret_url_stored_only_as_a_hash(athlete_client, athlete
     assert token not in str(CalendarFeed.objects.values().get())
 
 
+def test_issue_and_revoke_cost_a_few_queries(athlete_client, athlete, django_assert_max_num_queries):
+    # knox (2), the athlete, its lock, update_or_create (select for update, insert) and their savepoints
+    with django_assert_max_num_queries(12):
+        issue(athlete_client, athlete)
+    with django_assert_max_num_queries(12):
+        assert athlete_client.post(f"/api/v1/athletes/{athlete.pk}/calendar-feed/revoke/").status_code == 204
+
+
 def test_coach_may_issue_for_an_athlete(coach_client, athlete, program):
     url = issue(coach_client, athlete)
     assert coach_client.get(path_of(url)).status_code == 200
