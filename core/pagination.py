@@ -16,7 +16,8 @@ import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
 
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -76,8 +77,10 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         queryset = queryset.order_by(*KEY_FIELDS)
         if position is not None:
             updated_at, pk = position
-            # The leading `updated_at >= …` lets the updated_at index bound the scan; the OR breaks ties by id.
-            queryset = queryset.filter(Q(updated_at__gte=updated_at) & (Q(updated_at__gt=updated_at) | Q(id__gt=pk)))
+            # A row comparison, `(updated_at, id) > (…, …)`: PostgreSQL starts the (updated_at, id) index scan
+            # right there, even inside a long run of equal updated_at (a bulk write). Django's tuple lookup
+            # writes the equivalent OR where a database lacks row values.
+            queryset = queryset.filter(TupleGreaterThan(Tuple(F("updated_at"), F("id")), (updated_at, pk)))
         rows = list(queryset[: size + 1])
         self.has_more = len(rows) > size
         self.page_rows = rows[:size]
