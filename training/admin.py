@@ -241,6 +241,7 @@ class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "source": source,
             "form": form,
+            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
             "media": self.media + form.media,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
