@@ -71,7 +71,10 @@ def program_clone(
     """A planned copy of `source` for `athlete` starting on `start_date` (see the module docstring)."""
     # Target athlete first, then the source program: the services' athlete-then-program order. The source's
     # program lock keeps its children from changing while they are read.
-    services.athlete_lock(athlete.pk)
+    fresh = services.athlete_lock(athlete.pk)
+    if fresh is None:
+        raise ValidationError({"athlete": "The athlete no longer exists."}, code="clone_athlete_missing")
+    athlete = fresh  # its timezone as it is now, under the lock (a concurrent change waits for the copy)
     locked = services.program_lock(source.pk)
     if locked is None:
         raise ValidationError("The program to copy no longer exists.", code="clone_source_missing")
