@@ -27,6 +27,7 @@ from .api import PageNumberPagination
 CURSOR_PARAM = "cursor"
 MODE_PARAM = "pagination"
 CURSOR_MODE = "cursor"
+PAGE_MODE = "page"  # the default, page numbers
 KEY_FIELDS = ("updated_at", "id")
 
 
@@ -63,12 +64,13 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         return CURSOR_PARAM in params or params.get(MODE_PARAM) == CURSOR_MODE
 
     def paginate_queryset(self, queryset, request, view=None):
+        params = request.query_params
+        mode = params.get(MODE_PARAM)
+        if mode not in (None, CURSOR_MODE, PAGE_MODE) or (mode == PAGE_MODE and CURSOR_PARAM in params):
+            raise serializers.ValidationError({MODE_PARAM: [f"Use {MODE_PARAM}={CURSOR_MODE} or {PAGE_MODE}."]})
         self.keyset = self.cursor_requested(request)
         if not self.keyset:
             return super().paginate_queryset(queryset, request, view)
-        params = request.query_params
-        if params.get(MODE_PARAM) not in (None, CURSOR_MODE):
-            raise serializers.ValidationError({MODE_PARAM: [f"Unknown pagination {params.get(MODE_PARAM)!r}."]})
         if params.get("ordering"):
             raise serializers.ValidationError({"ordering": ["Cursor pages are in (updatedAt, id) order only."]})
         self.request = request
@@ -114,8 +116,9 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
                 "name": MODE_PARAM,
                 "required": False,
                 "in": "query",
-                "description": "`cursor` for keyset pages in (updatedAt, id) order (no count; follow `next`).",
-                "schema": {"type": "string", "enum": [CURSOR_MODE]},
+                "description": "`cursor` for keyset pages in (updatedAt, id) order (no count; follow `next`); "
+                "`page` (the default) for page numbers.",
+                "schema": {"type": "string", "enum": [CURSOR_MODE, PAGE_MODE]},
             },
             {
                 "name": CURSOR_PARAM,

@@ -216,6 +216,8 @@ def test_empty_cursor_starts_at_the_beginning(coach_client):
         {"cursor": "x" * 500},
         {"cursor": "a\x00b"},
         {"pagination": "cursor", "ordering": "-scheduledAt"},
+        {"pagination": "keyset"},
+        {"pagination": "page", "cursor": ""},
         {"pagination": "cursor", "cursor": "", "ordering": "updatedAt"},
     ],
 )
@@ -223,7 +225,7 @@ def test_bad_cursor_requests_are_400(params, coach_client):
     TrainingSessionFactory()
     response = coach_client.get("/api/v1/sessions/", params)
     assert response.status_code == 400, response.content
-    assert set(response.json()) & {"cursor", "ordering"}
+    assert set(response.json()) & {"cursor", "ordering", "pagination"}
 
 
 def test_naive_cursor_timestamp_is_400(coach_client):
@@ -255,9 +257,10 @@ def test_cursor_page_costs_the_same_at_any_depth_and_never_counts(resource, coac
     assert not any("__count" in q["sql"] for q in first + deep)  # no COUNT(*) of the result
 
 
-def test_page_numbers_are_unchanged_without_the_switch(coach_client):
+@pytest.mark.parametrize("params", [{}, {"pagination": "page"}])
+def test_page_numbers_are_unchanged_without_the_switch(params, coach_client):
     TrainingSessionFactory.create_batch(3)
-    body = coach_client.get("/api/v1/sessions/", {"pageSize": 2}).json()
+    body = coach_client.get("/api/v1/sessions/", {"pageSize": 2, **params}).json()
     assert body["count"] == 3 and "page=2" in body["next"]
 
 
