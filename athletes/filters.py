@@ -1,5 +1,7 @@
 import django_filters
 
+from core.filters import updated_after_filter
+
 from .models import AthleteProfile, PrimaryGoal
 
 
@@ -9,7 +11,8 @@ class AthleteProfileFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         field_name="display_name", lookup_expr="icontains", max_length=80, label="Search in displayName"
     )
+    updated_after = updated_after_filter()
 
     class Meta:
         model = AthleteProfile
-        fields = ["primary_goal", "search"]
+        fields = ["primary_goal", "search", "updated_after"]

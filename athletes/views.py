@@ -1,3 +1,4 @@
+from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
 
@@ -14,6 +15,7 @@ class AthleteProfileViewSet(CadenceViewSet):
     serializer_class = AthleteProfileSerializer
     permission_classes = [IsCoachOrOwnAthlete]
     filterset_class = AthleteProfileFilter
+    pagination_class = KeysetOrPageNumberPagination
     ordering_fields = ["display_name", "updated_at"]
     ordering = ["display_name", "id"]
     athlete_writable_fields = ("display_name", "timezone")

@@ -3,6 +3,7 @@
 The variables are CONTRACT §1 (plus a few operational knobs, all listed in `.env.example`).
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,10 @@ HEALTH_SPOOL_PATH = Path(env.str("HEALTH_SPOOL_PATH", default="var/health-spool.
 if not HEALTH_SPOOL_PATH.is_absolute():
     HEALTH_SPOOL_PATH = BASE_DIR / HEALTH_SPOOL_PATH
 AUTH_TOKEN_TTL_HOURS = env.int("AUTH_TOKEN_TTL_HOURS", default=12)
+# Requests one calendar feed URL may make per period (counted in the shared cache, CACHE_URL).
+CALENDAR_FEED_RATE = env.str("CALENDAR_FEED_RATE", default="60/hour")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RATE.strip().lower()):
+    raise ImproperlyConfigured("CALENDAR_FEED_RATE must look like 60/hour (N/s, N/min, N/hour or N/day).")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "athletes",
     "training",
+    "calendars",
     "connections",
     "health",
 ]

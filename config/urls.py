@@ -11,11 +11,13 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("health/", include("health.urls")),
+    path("calendar/", include("calendars.feed_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("core.urls")),
     path("api/v1/", include("athletes.urls")),
     path("api/v1/", include("training.urls")),
+    path("api/v1/", include("calendars.urls")),
     path("api/v1/", include("connections.urls")),
     path("api/v1/", include("health.api_urls")),
 ]

@@ -1,10 +1,22 @@
 """/api/v1/connection-profiles/: staff only. Changes are recorded by django-simple-history."""
 
+import django_filters
+
+from core.filters import updated_after_filter
+from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import IsCoach
 from core.viewsets import CadenceViewSet
 
 from .models import DatabaseConnectionProfile
 from .serializers import DatabaseConnectionProfileSerializer
+
+
+class DatabaseConnectionProfileFilter(django_filters.FilterSet):
+    updated_after = updated_after_filter()
+
+    class Meta:
+        model = DatabaseConnectionProfile
+        fields = ["updated_after"]
 
 
 class DatabaseConnectionProfileViewSet(CadenceViewSet):
@@ -14,7 +26,8 @@ class DatabaseConnectionProfileViewSet(CadenceViewSet):
     queryset = DatabaseConnectionProfile.objects.none()
     serializer_class = DatabaseConnectionProfileSerializer
     permission_classes = [IsCoach]
-    filterset_fields: list = []
+    filterset_class = DatabaseConnectionProfileFilter
+    pagination_class = KeysetOrPageNumberPagination
     ordering_fields = ["environment", "updated_at"]
     ordering = ["environment"]
 

@@ -37,6 +37,7 @@ class DatabaseConnectionProfile(TimeStampedModel):
 
     class Meta:
         ordering = ["environment"]
+        indexes = [models.Index(fields=["updated_at"], name="profile_updated_at_idx")]  # ?updatedAfter=
         constraints = [
             models.CheckConstraint(condition=Q(port__gte=1, port__lte=65535), name="profile_port_range"),
             models.CheckConstraint(

@@ -21,3 +21,10 @@ class UTCDateTimeField(IsoDateTimeField):
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
+
+
+def updated_after_filter(field_name: str = "updated_at") -> UTCDateTimeFilter:
+    """`?updatedAfter=<ISO timestamp>`: the rows changed strictly after it (for clients that sync)."""
+    return UTCDateTimeFilter(
+        field_name=field_name, lookup_expr="gt", label="Rows changed after this instant (ISO 8601, exclusive)."
+    )

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from core.filters import UTCDateTimeFilter
+from core.filters import UTCDateTimeFilter, updated_after_filter
 from core.permissions import IsCoach
 from core.viewsets import ReadOnlyCadenceViewSet
 
@@ -15,10 +15,12 @@ class ConnectionHealthEventFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
     checked_after = UTCDateTimeFilter(field_name="checked_at", lookup_expr="gte")
     checked_before = UTCDateTimeFilter(field_name="checked_at", lookup_expr="lt")
+    # Events never change once recorded: their change time is the check time.
+    updated_after = updated_after_filter(field_name="checked_at")
 
     class Meta:
         model = ConnectionHealthEvent
-        fields = ["environment", "status", "checked_after", "checked_before"]
+        fields = ["environment", "status", "checked_after", "checked_before", "updated_after"]
 
 
 class ConnectionHealthEventViewSet(ReadOnlyCadenceViewSet):

@@ -12,16 +12,20 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from athletes.models import AthleteProfile
 from core.admin import ConstraintErrorsOnFieldsMixin, ServiceSaveAdminMixin
 
-from . import services
+from . import cloning, services
 from .charts import program_weekly_stats, render_weekly_chart
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
@@ -139,6 +143,17 @@ class ProgramPhaseInline(admin.TabularInline):
         return 2 if obj is None else 1
 
 
+class ProgramCopyForm(forms.Form):
+    athlete = forms.ModelChoiceField(queryset=AthleteProfile.objects.none())
+    start_date = forms.DateField(widget=AdminDateWidget, help_text="Every date of the copy moves by the same days.")
+    title = forms.CharField(max_length=120, required=False, help_text="Leave empty to keep the program's title.")
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The program admin's own athlete autocomplete (same scope, same search).
+        self.fields["athlete"].widget = AutocompleteSelect(TrainingProgram._meta.get_field("athlete"), admin_site)
+
+
 @admin.register(TrainingProgram)
 class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     form = TrainingProgramAdminForm
@@ -189,6 +204,48 @@ class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         ),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    actions = ["copy_to_athlete"]
+
+    @admin.action(description="Copy to athlete…", permissions=["add"])
+    def copy_to_athlete(self, request, queryset):
+        """An intermediate form (athlete, start date, title), then `program_clone`: the API's clone."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one program to copy.", messages.WARNING)
+            return None
+        source = queryset.select_related("athlete").get()
+        form = ProgramCopyForm(request.POST if "apply" in request.POST else None, admin_site=self.admin_site)
+        form.fields["athlete"].queryset = self.admin_site._registry[AthleteProfile].get_queryset(request)
+        if form.is_valid():
+            try:
+                copy = cloning.program_clone(
+                    source=source,
+                    athlete=form.cleaned_data["athlete"],
+                    start_date=form.cleaned_data["start_date"],
+                    title=form.cleaned_data["title"] or None,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.log_addition(request, copy, f"Copied from program {source.pk} ({source.title}).")
+                url = reverse("admin:training_trainingprogram_change", args=[copy.pk])
+                self.message_user(
+                    request,
+                    format_html('Copied “{}” to {}: <a href="{}">the new program</a>.', source, copy.athlete, url),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Copy “{source.title}” to an athlete",
+            "opts": self.model._meta,
+            "source": source,
+            "form": form,
+            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "media": self.media + form.media,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/training/trainingprogram/copy_to_athlete.html", context)
 
     def get_queryset(self, request):
         now = timezone.now()

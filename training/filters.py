@@ -3,7 +3,7 @@ date is a 400 (django-filter's backend raises), never an empty list or a databas
 
 import django_filters
 
-from core.filters import UTCDateTimeFilter
+from core.filters import UTCDateTimeFilter, updated_after_filter
 
 from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
@@ -11,29 +11,32 @@ from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatu
 class TrainingProgramFilter(django_filters.FilterSet):
     athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+    updated_after = updated_after_filter()
 
     class Meta:
         model = TrainingProgram
-        fields = ["athlete_id", "status"]
+        fields = ["athlete_id", "status", "updated_after"]
 
 
 class ProgramPhaseFilter(django_filters.FilterSet):
     program_id = django_filters.UUIDFilter(field_name="program_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+    updated_after = updated_after_filter()
 
     class Meta:
         model = ProgramPhase
-        fields = ["program_id", "status"]
+        fields = ["program_id", "status", "updated_after"]
 
 
 class MicroCycleFilter(django_filters.FilterSet):
     program_id = django_filters.UUIDFilter(field_name="program_id")
     phase_id = django_filters.UUIDFilter(field_name="phase_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+    updated_after = updated_after_filter()
 
     class Meta:
         model = MicroCycle
-        fields = ["program_id", "phase_id", "status"]
+        fields = ["program_id", "phase_id", "status", "updated_after"]
 
 
 class TrainingSessionFilter(django_filters.FilterSet):
@@ -45,6 +48,7 @@ class TrainingSessionFilter(django_filters.FilterSet):
     modality = django_filters.ChoiceFilter(choices=Modality.choices)
     scheduled_after = UTCDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     scheduled_before = UTCDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+    updated_after = updated_after_filter()
 
     class Meta:
         model = TrainingSession
@@ -57,4 +61,5 @@ class TrainingSessionFilter(django_filters.FilterSet):
             "modality",
             "scheduled_after",
             "scheduled_before",
+            "updated_after",
         ]

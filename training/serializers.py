@@ -9,7 +9,7 @@ and a race that still reaches the database is the same 400 (see services._save_c
 from rest_framework import serializers
 
 from athletes.models import AthleteProfile
-from core.api import ServiceModelSerializer, UUIDRelatedField
+from core.api import BoundedDateField, ServiceModelSerializer, UUIDRelatedField
 
 from . import services
 from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
@@ -160,3 +160,13 @@ class TrainingSessionSerializer(ServiceModelSerializer):
 
     def save_instance(self, instance):
         return services.session_save(session=instance)
+
+
+class ProgramCloneSerializer(serializers.Serializer):
+    """The body of `POST /programs/{id}/clone/`: whose plan the copy becomes, and when it starts."""
+
+    athlete_id = serializers.UUIDField(help_text="The athlete the copy is for (one the caller may see).")
+    start_date = BoundedDateField(help_text="The copy's start date; every date moves by the same number of days.")
+    title = serializers.CharField(
+        max_length=120, required=False, help_text="The copy's title; the source's title when omitted."
+    )

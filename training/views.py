@@ -2,22 +2,40 @@
 their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
 sessions' status, completedAt, load and rpe."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from athletes.models import AthleteProfile
+from core.api import django_errors_to_drf, etag_for
+from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import IsCoachOrOwnAthlete
 from core.viewsets import CadenceViewSet
 
-from . import services
+from . import cloning, services
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .serializers import (
     MicroCycleSerializer,
+    ProgramCloneSerializer,
     ProgramPhaseSerializer,
     TrainingProgramSerializer,
     TrainingSessionSerializer,
 )
 
 
+def visible_athletes(user):
+    """The athletes `user` may see (the athletes list's scope): coaches all, an athlete their own profile."""
+    queryset = AthleteProfile.objects.all()
+    return queryset if user.is_staff else queryset.filter(user=user)
+
+
 class _TrainingViewSet(CadenceViewSet):
     permission_classes = [IsCoachOrOwnAthlete]
+    pagination_class = KeysetOrPageNumberPagination  # ?pagination=cursor for clients that walk or sync
     owner_path = ""  # the lookup from the row to the owning user
 
     def base_queryset(self):
@@ -54,6 +72,31 @@ class TrainingProgramViewSet(_TrainingViewSet):
         # program_save locks the athlete, then the program: same order here.
         services.athlete_lock(instance.athlete_id)
         return super().lock_for_write(instance)
+
+    @extend_schema(request=ProgramCloneSerializer, responses={201: TrainingProgramSerializer})
+    @action(detail=True, methods=["post"])
+    def clone(self, request, pk=None):
+        """Copy this program, its phases, micro-cycles and sessions to an athlete and a start date (coaches).
+
+        The copy is `planned`; sessions keep their local wall-clock time in the target athlete's timezone."""
+        source = self.get_object()  # scoped: a program the caller cannot see is 404
+        body = ProgramCloneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        athlete = visible_athletes(request.user).filter(pk=body.validated_data["athlete_id"]).first()
+        if athlete is None:
+            raise Http404("No athlete with this athleteId.")
+        try:
+            program = cloning.program_clone(
+                source=source,
+                athlete=athlete,
+                start_date=body.validated_data["start_date"],
+                title=body.validated_data.get("title"),
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(django_errors_to_drf(exc, {"athlete": "athlete_id"})) from exc
+        fresh = self.get_queryset().get(pk=program.pk)
+        data = TrainingProgramSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(fresh)})
 
 
 class ProgramPhaseViewSet(_ProgramChildViewSet):

@@ -3,6 +3,7 @@
 import pytest
 
 from athletes.views import AthleteProfileViewSet
+from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 
@@ -13,6 +14,7 @@ VIEWSETS = [
     MicroCycleViewSet,
     TrainingSessionViewSet,
     ConnectionHealthEventViewSet,
+    DatabaseConnectionProfileViewSet,
 ]
 # Substring search (icontains) cannot use a B-tree index; it runs on the already scoped, paginated queryset.
 NOT_INDEXABLE = {"search"}
