@@ -1,11 +1,12 @@
-"""Training resources. Coaches read and write everything; an athlete's querysets hold only the rows under
-their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
-sessions' status, completedAt, load and rpe."""
+"""Training resources. Every queryset comes from `training.selectors`: a coach reaches the rows under the
+athletes assigned to them, a head coach every row, an athlete the rows under their own profile (others' ids
+are 404 whatever the path or filter); athletes may PATCH only their own sessions' status, completedAt, load
+and rpe. The permission to act at all is the model permission (`core.permissions.RolePermission`)."""
 
-from core.permissions import IsCoachOrOwnAthlete
+from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
-from . import services
+from . import selectors, services
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .serializers import (
@@ -17,16 +18,15 @@ from .serializers import (
 
 
 class _TrainingViewSet(CadenceViewSet):
-    permission_classes = [IsCoachOrOwnAthlete]
-    owner_path = ""  # the lookup from the row to the owning user
+    permission_classes = [RolePermission]
+    athlete_access = True
+    selector = None  # training.selectors.<resource>_list
 
     def base_queryset(self):
         raise NotImplementedError
 
     def scoped_queryset(self):
-        user = self.request.user
-        queryset = self.base_queryset()
-        return queryset if user.is_staff else queryset.filter(**{self.owner_path: user})
+        return type(self).selector(user=self.request.user, queryset=self.base_queryset())
 
 
 class _ProgramChildViewSet(_TrainingViewSet):
@@ -45,7 +45,7 @@ class TrainingProgramViewSet(_TrainingViewSet):
     filterset_class = TrainingProgramFilter
     ordering_fields = ["start_date", "updated_at"]
     ordering = ["start_date", "id"]
-    owner_path = "athlete__user"
+    selector = staticmethod(selectors.program_list)
 
     def base_queryset(self):
         return TrainingProgram.objects.with_metrics()
@@ -62,7 +62,7 @@ class ProgramPhaseViewSet(_ProgramChildViewSet):
     filterset_class = ProgramPhaseFilter
     ordering_fields = ["phase_order", "start_date", "updated_at"]
     ordering = ["phase_order", "start_date", "id"]
-    owner_path = "program__athlete__user"
+    selector = staticmethod(selectors.phase_list)
 
     def base_queryset(self):
         return ProgramPhase.objects.all()
@@ -74,7 +74,7 @@ class MicroCycleViewSet(_ProgramChildViewSet):
     filterset_class = MicroCycleFilter
     ordering_fields = ["week_index", "updated_at"]
     ordering = ["week_index", "id"]
-    owner_path = "program__athlete__user"
+    selector = staticmethod(selectors.micro_cycle_list)
 
     def base_queryset(self):
         return MicroCycle.objects.with_session_counts()
@@ -86,7 +86,7 @@ class TrainingSessionViewSet(_ProgramChildViewSet):
     filterset_class = TrainingSessionFilter
     ordering_fields = ["scheduled_at", "updated_at"]
     ordering = ["scheduled_at", "id"]
-    owner_path = "athlete__user"
+    selector = staticmethod(selectors.session_list)
     athlete_writable_fields = ("status", "completed_at", "load", "rpe")
 
     def base_queryset(self):
