@@ -1,14 +1,24 @@
-"""Athletes in the admin: the IANA timezone picked from a list, the current program on the changelist."""
+"""Athletes in the admin: the IANA timezone picked from a list, the current program on the changelist; a
+coach sees only the athletes assigned to them (athletes.selectors), and adding an athlete can create the
+athlete's login in the same step (athletes.services.athlete_create)."""
 
 from django import forms
-from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin import DatalistTextInput
+from core import roles
+from core.admin import DatalistTextInput, ScopedAdminMixin, ServiceSaveAdminMixin
 
+from . import services
 from .models import AthleteProfile
+from .selectors import athlete_list, coach_users
 from .validators import iana_timezones
 
 
@@ -26,13 +36,50 @@ class AthleteProfileAdminForm(forms.ModelForm):
         error_messages={"invalid_choice": "“%(value)s” is not a valid IANA timezone name (e.g. Europe/Oslo, UTC)."},
     )
 
+    new_username = forms.CharField(
+        label="New login: username",
+        max_length=150,
+        required=False,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Instead of picking a user: creates the athlete's login (no password until they follow an "
+        "invitation link).",
+    )
+    new_email = forms.EmailField(label="New login: e-mail", required=False)
+
     class Meta:
         model = AthleteProfile
-        fields = ["user", "display_name", "timezone", "primary_goal", "coach_notes"]
+        fields = ["user", "new_username", "new_email", "display_name", "timezone", "primary_goal", "coach_notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].required = False
+        if not self.instance._state.adding:
+            self.fields.pop("new_username", None)
+            self.fields.pop("new_email", None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance._state.adding:
+            if "user" in self.fields and not cleaned.get("user") and "user" not in self.errors:
+                self.add_error("user", forms.ValidationError("This field is required.", code="required"))
+            return cleaned
+        username, email = cleaned.get("new_username"), cleaned.get("new_email")
+        if cleaned.get("user") and (username or email):
+            raise forms.ValidationError("Pick an existing user or create a new login, not both.", code="both")
+        if not cleaned.get("user") and "user" not in self.errors:
+            if not username:
+                self.add_error("user", forms.ValidationError("Pick a user, or give a new login's username and e-mail."))
+            elif not email and "new_email" not in self.errors:
+                self.add_error("new_email", forms.ValidationError("The new login needs an e-mail address."))
+            elif get_user_model().objects.filter(username__iexact=username).exists():
+                self.add_error("new_username", forms.ValidationError("A user with that username already exists."))
+        return cleaned
 
 
 @admin.register(AthleteProfile)
-class AthleteProfileAdmin(admin.ModelAdmin):
+class AthleteProfileAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(athlete_list)
     form = AthleteProfileAdminForm
     list_display = ["display_name", "user", "primary_goal", "timezone", "current_program", "updated_at"]
     list_select_related = ["user"]
@@ -42,6 +89,63 @@ class AthleteProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
+
+    actions = ["send_invitation"]
+
+    @admin.action(description="Send a set-password invitation (link valid 72 hours)", permissions=["change"])
+    def send_invitation(self, request, queryset):
+        for athlete in queryset.select_related("user"):  # scoped: only the coach's own athletes
+            try:
+                invitation = services.athlete_invite(
+                    athlete=athlete, build_absolute_uri=request.build_absolute_uri, now=timezone.now()
+                )
+            except ValidationError as exc:
+                self.message_user(request, f"{athlete}: " + " ".join(exc.messages), messages.ERROR)
+                continue
+            if invitation.emailed_to:
+                self.message_user(request, f"{athlete}: invitation e-mailed to {invitation.emailed_to}.")
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        "{}: the login has no e-mail address; hand over this link: {}", athlete, invitation.url
+                    ),
+                    messages.WARNING,
+                )
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:  # a login is created only with a new athlete
+            fields = [f for f in fields if f not in ("new_username", "new_email")]
+        if "coaches" not in fields:
+            fields.insert(fields.index("display_name"), "coaches")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not roles.is_head_coach(request.user):
+            readonly.append("coaches")  # only head coaches assign; a coach who adds an athlete is assigned
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        if roles.is_head_coach(request.user):
+            kwargs["fields"] = [*AthleteProfileAdminForm.Meta.fields, "coaches"]
+        return super().get_form(request, obj, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "coaches":
+            kwargs["queryset"] = coach_users().order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        username = form.cleaned_data.get("new_username")
+        new_user = {"username": username, "email": form.cleaned_data.get("new_email")} if username else None
+        # Head coaches set the assignment in the form (saved with the form's many-to-many after this).
+        coaches = [] if roles.is_head_coach(request.user) else None
+        services.athlete_create(profile=obj, new_user=new_user, coaches=coaches, creator=request.user)
 
     def get_queryset(self, request):
         # The program model is reached through the reverse relation: athletes never imports training.
@@ -62,3 +166,19 @@ class AthleteProfileAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:training_trainingprogram_change", args=[obj.current_program_id])
         return format_html('<a href="{}">{}</a>', url, obj.current_program_title)
+
+
+class CadenceUserAdmin(UserAdmin):
+    """Django's user admin, scoped like the athletes: a coach (who may view users to pick an athlete's login)
+    sees the logins of their own athletes and of nobody else's, plus the users that are no athlete."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or roles.is_head_coach(request.user):
+            return queryset
+        visible = athlete_list(user=request.user).values("user_id")
+        return queryset.filter(Q(athlete_profile__isnull=True) | Q(pk__in=visible))
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), CadenceUserAdmin)

@@ -1,16 +1,23 @@
-"""AthleteProfile as the API shows it (camelCase by the renderer: userId, displayName, ...)."""
+"""AthleteProfile as the API shows it (camelCase by the renderer: userId, coachIds, displayName, ...)."""
 
 from django.contrib.auth import get_user_model
-from rest_framework import serializers
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import exceptions, serializers
 
-from core.api import ServiceModelSerializer
+from core import roles
+from core.api import Conflict, ServiceModelSerializer, django_errors_to_drf
 
+from . import services
 from .models import AthleteProfile
+from .selectors import coach_users
 
 # Free text, but bounded: a request body is not size-limited by Django once DRF streams it.
 COACH_NOTES_MAX_LENGTH = 10_000
 # The auth user table's id is a 64-bit integer; anything bigger cannot name a user.
 MAX_USER_ID = 2**63 - 1
+USER_REQUIRED = "This field is required (or give user: {username, email} to create the athlete's login)."
 
 
 class UserIdField(serializers.PrimaryKeyRelatedField):
@@ -25,8 +32,42 @@ class UserIdField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class CoachIdsField(serializers.ManyRelatedField):
+    def to_representation(self, iterable):
+        return sorted(super().to_representation(iterable))
+
+
+class NewUserSerializer(serializers.Serializer):
+    """The login created with the athlete: the password is unusable until the athlete follows an invitation."""
+
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+
+
+class InviteSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    emailed_to = serializers.EmailField(read_only=True, allow_null=True)
+
+
 class AthleteProfileSerializer(ServiceModelSerializer):
-    user_id = UserIdField(source="user", queryset=get_user_model().objects.all())
+    user_id = UserIdField(source="user", queryset=get_user_model().objects.all(), required=False)
+    user = NewUserSerializer(
+        source="new_user",
+        write_only=True,
+        required=False,
+        help_text="On create, instead of userId: creates the athlete's login (unusable password) with the profile.",
+    )
+    coach_ids = CoachIdsField(
+        source="coaches",
+        child_relation=UserIdField(
+            queryset=coach_users(),
+            error_messages={"does_not_exist": 'User "{pk_value}" is not a coach (not in "Coaches" or "Head coaches").'},
+        ),
+        required=False,
+        help_text="The coaches assigned (ids of users in Coaches or Head coaches). Only head coaches change it; "
+        "a coach who creates an athlete is assigned.",
+    )
     coach_notes = serializers.CharField(
         max_length=COACH_NOTES_MAX_LENGTH, allow_blank=True, required=False, trim_whitespace=False
     )
@@ -36,6 +77,8 @@ class AthleteProfileSerializer(ServiceModelSerializer):
         fields = [
             "id",
             "user_id",
+            "user",
+            "coach_ids",
             "display_name",
             "timezone",
             "primary_goal",
@@ -52,3 +95,55 @@ class AthleteProfileSerializer(ServiceModelSerializer):
         if self.instance is not None and user.pk != self.instance.user_id:
             raise serializers.ValidationError("Cannot be changed once the profile exists.", code="immutable")
         return user
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not self.partial:
+            fields["user_id"].required = True  # a PUT is the whole object; only a create may give `user` instead
+        return fields
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            if ("user" in attrs) == ("new_user" in attrs):
+                raise serializers.ValidationError(
+                    {"non_field_errors": ["Give either userId (an existing login) or user (a new one), not both."]}
+                    if "user" in attrs
+                    else {"user_id": [USER_REQUIRED]}
+                )
+        elif "new_user" in attrs:
+            raise serializers.ValidationError({"user": ["A login is created only with a new athlete."]})
+        if "coaches" in attrs:
+            self._check_may_assign(attrs["coaches"])
+        return attrs
+
+    def _check_may_assign(self, coaches) -> None:
+        """Only head coaches change the assignment; a coach may repeat it unchanged (a PUT of what they read)."""
+        requester = self.context["request"].user
+        if roles.is_head_coach(requester):
+            return
+        current = {requester.pk} if self.instance is None else {u.pk for u in self.instance.coaches.all()}
+        if {u.pk for u in coaches} != current:
+            raise exceptions.PermissionDenied("Only head coaches may change coachIds.")
+
+    def create(self, validated_data):
+        new_user = validated_data.pop("new_user", None)
+        coaches = validated_data.pop("coaches", None)
+        profile = AthleteProfile(**validated_data)
+        try:
+            return services.athlete_create(
+                profile=profile, new_user=new_user, coaches=coaches, creator=self.context["request"].user
+            )
+        except DjangoValidationError as exc:
+            # The login's username is reported on `user`, the profile's fields on their API names.
+            field_map = {**self._field_map(), "username": "user"}
+            raise serializers.ValidationError(django_errors_to_drf(exc, field_map)) from exc
+        except IntegrityError as exc:  # a concurrent request took the username or the login first
+            raise Conflict() from exc
+
+    def update(self, instance, validated_data):
+        coaches = validated_data.pop("coaches", None)
+        instance = super().update(instance, validated_data)
+        if coaches is not None:
+            instance.coaches.set(coaches)
+        return instance

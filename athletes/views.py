@@ -1,19 +1,30 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from core.pagination import KeysetOrPageNumberPagination
-from core.permissions import IsCoachOrOwnAthlete
+from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
+from . import services
 from .filters import AthleteProfileFilter
 from .models import AthleteProfile
-from .serializers import AthleteProfileSerializer
+from .selectors import athlete_list_with_coaches
+from .serializers import AthleteProfileSerializer, InviteSerializer
 
 
 class AthleteProfileViewSet(CadenceViewSet):
-    """Athlete profiles. Coaches see and edit all; an athlete sees only their own and may PATCH
-    `displayName` and `timezone`."""
+    """Athlete profiles. Head coaches see every athlete and assign coaches (`coachIds`); a coach sees the
+    athletes assigned to them (and is assigned to those they create); an athlete sees only their own profile
+    and may PATCH `displayName` and `timezone`."""
 
     queryset = AthleteProfile.objects.none()
     serializer_class = AthleteProfileSerializer
-    permission_classes = [IsCoachOrOwnAthlete]
+    permission_classes = [RolePermission]
+    action_permissions = {"invite": ["athletes.change_athleteprofile"]}
+    athlete_access = True
     filterset_class = AthleteProfileFilter
     pagination_class = KeysetOrPageNumberPagination
     ordering_fields = ["display_name", "updated_at"]
@@ -21,6 +32,17 @@ class AthleteProfileViewSet(CadenceViewSet):
     athlete_writable_fields = ("display_name", "timezone")
 
     def scoped_queryset(self):
-        user = self.request.user
-        queryset = AthleteProfile.objects.all()
-        return queryset if user.is_staff else queryset.filter(user=user)
+        return athlete_list_with_coaches(user=self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: InviteSerializer, 400: OpenApiResponse(description="The athlete's login is inactive.")},
+        summary="A one-time set-password link for the athlete's login (72 hours), e-mailed to its address",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def invite(self, request, pk=None):
+        athlete = self.get_object()  # scoped: another coach's athlete is a 404
+        invitation = services.athlete_invite(
+            athlete=athlete, build_absolute_uri=request.build_absolute_uri, now=timezone.now()
+        )
+        return Response(InviteSerializer(invitation).data, status=status.HTTP_200_OK)

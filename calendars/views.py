@@ -20,7 +20,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from training.views import visible_athletes
+from athletes.selectors import athlete_list
 
 from . import feed, services
 from .models import CalendarFeed
@@ -107,7 +107,7 @@ class _AthleteFeedView(APIView):
 
     def athlete(self, request, pk):
         # The athlete themself, or a coach who may see them; anyone else: 404 (existence does not leak).
-        return get_object_or_404(visible_athletes(request.user), pk=pk)
+        return get_object_or_404(athlete_list(user=request.user), pk=pk)
 
 
 class CalendarFeedView(_AthleteFeedView):

@@ -178,6 +178,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Athlete invitations (Django's password-reset tokens under their own salt) are valid this long.
+PASSWORD_RESET_TIMEOUT = 72 * 3600
+
+# --- E-mail (athlete invitations) ---------------------------------------------------------------------
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587; by default mail is printed to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cadence <cadence@localhost>")
 
 # --- I18N -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

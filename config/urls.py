@@ -10,6 +10,7 @@ urlpatterns = [
     # Failed admin logins are throttled like the API's (core.throttle); before admin.site.urls so it wins.
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("account/", include("athletes.account_urls")),
     path("health/", include("health.urls")),
     path("calendar/", include("calendars.feed_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

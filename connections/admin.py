@@ -7,10 +7,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ScopedAdminMixin
 from health.admin import check_status_badge
 from health.models import ConnectionHealthEvent
 
 from .models import DatabaseConnectionProfile
+from .selectors import connection_profile_list
 
 
 class DatabaseConnectionProfileForm(forms.ModelForm):
@@ -27,7 +29,8 @@ class DatabaseConnectionProfileForm(forms.ModelForm):
 
 
 @admin.register(DatabaseConnectionProfile)
-class DatabaseConnectionProfileAdmin(SimpleHistoryAdmin):
+class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    selector = staticmethod(connection_profile_list)
     form = DatabaseConnectionProfileForm
     list_display = [
         "environment",

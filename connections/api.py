@@ -1,13 +1,15 @@
-"""/api/v1/connection-profiles/: staff only. Changes are recorded by django-simple-history."""
+"""/api/v1/connection-profiles/: operations only (the `connections.*_databaseconnectionprofile` permissions).
+Changes are recorded by django-simple-history."""
 
 import django_filters
 
 from core.filters import updated_after_filter
 from core.pagination import KeysetOrPageNumberPagination
-from core.permissions import IsCoach
+from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
 from .models import DatabaseConnectionProfile
+from .selectors import connection_profile_list
 from .serializers import DatabaseConnectionProfileSerializer
 
 
@@ -20,16 +22,16 @@ class DatabaseConnectionProfileFilter(django_filters.FilterSet):
 
 
 class DatabaseConnectionProfileViewSet(CadenceViewSet):
-    """Database connection profiles (coaches only). `credentialRef` names where a secret lives; a value that
+    """Database connection profiles (operations only). `credentialRef` names where a secret lives; a value that
     carries a secret is rejected and never stored or echoed. Every change is kept in an audit history."""
 
     queryset = DatabaseConnectionProfile.objects.none()
     serializer_class = DatabaseConnectionProfileSerializer
-    permission_classes = [IsCoach]
+    permission_classes = [RolePermission]
     filterset_class = DatabaseConnectionProfileFilter
     pagination_class = KeysetOrPageNumberPagination
     ordering_fields = ["environment", "updated_at"]
     ordering = ["environment"]
 
     def scoped_queryset(self):
-        return DatabaseConnectionProfile.objects.all()
+        return connection_profile_list(user=self.request.user)

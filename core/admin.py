@@ -69,3 +69,24 @@ class DatalistTextInput(forms.TextInput):
         return format_html(
             '{}<datalist id="{}">{}</datalist>', super().render(name, value, attrs, renderer), list_id, options
         )
+
+
+class ScopedAdminMixin:
+    """Who sees what in the admin is the resource's selector (`<app>/selectors.py`), the same function the API
+    uses: the changelist, its filters, search, date hierarchy and bulk actions, the change page (another
+    coach's athlete is "not found"), and the autocompletes other admins open on this model all start from
+    `get_queryset`. Foreign keys to a scoped model offer and accept only the rows its selector lets through."""
+
+    selector = None  # staticmethod(<app>.selectors.<resource>_list): (user=, queryset=) -> QuerySet
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if self.selector is None else self.selector(user=request.user, queryset=queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        selector = getattr(related_admin, "selector", None)
+        if selector is not None and "queryset" not in kwargs:
+            related = db_field.related_model._default_manager.all()
+            kwargs["queryset"] = selector(user=request.user, queryset=related)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -289,8 +289,20 @@ def changes_anything(instance, data: dict) -> bool:
 
 
 class UUIDRelatedField(serializers.PrimaryKeyRelatedField):
-    """A foreign key given as a UUID string; a malformed one is a 400, not a database error."""
+    """A foreign key given as a UUID string; a malformed one is a 400, not a database error.
 
-    def __init__(self, **kwargs):
+    With `selector` (a `<app>.selectors` function taking `user=`), the key resolves only among the rows the
+    requesting user may see: another coach's athlete or program is "does not exist" (400), exactly like an
+    id that exists nowhere, so a write never learns that a row it may not see exists."""
+
+    def __init__(self, *, selector=None, **kwargs):
         kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
+        self.selector = selector
         super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if self.selector is None or request is None:
+            return queryset
+        return self.selector(user=request.user, queryset=queryset)

@@ -1,29 +1,76 @@
-"""Who may do what: coaches (staff) everything; athletes read their own rows and change a few fields."""
+"""Who may do what, read from Django model permissions (CONTRACT §2, roles). A staff flag grants nothing.
+
+`RolePermission` asks for the viewset model's permission for the method (GET view, POST add, PUT/PATCH
+change; a custom action names its own in `action_permissions`). Which rows a permitted user reaches is the
+selectors' business (the viewset's queryset), so another coach's athlete is a 404, not a 403. Viewsets that
+set `athlete_access` also serve athletes (a profile and no staff role): reads of their own rows, a PATCH of
+the fields in `athlete_writable_fields` of their own objects, and the detail actions listed in
+`athlete_actions` on their own objects; any other athlete write is a 403."""
 
 from rest_framework import permissions
 
+from . import roles
 
-class IsCoachOrOwnAthlete(permissions.BasePermission):
-    """Staff: every method. Other authenticated users: read (the viewset's queryset is already scoped to
-    their own rows, so others' objects are 404), and PATCH only the fields the view lists in
-    `athlete_writable_fields` on their own objects; POST, PUT and any other field are 403."""
+ATHLETE_WRITE_MESSAGE = (
+    "Athletes may only change their own profile's displayName and timezone, and their own sessions' "
+    "status, completedAt, load and rpe."
+)
 
-    message = (
-        "Athletes may only change their own profile's displayName and timezone, and their own sessions' "
-        "status, completedAt, load and rpe."
-    )
+
+class RolePermission(permissions.BasePermission):
+    perms_map = {
+        "GET": ["view"],
+        "HEAD": ["view"],
+        "OPTIONS": ["view"],
+        "POST": ["add"],
+        "PUT": ["change"],
+        "PATCH": ["change"],
+    }
+
+    def required_permissions(self, request, view) -> list[str] | None:
+        """The permissions this request needs, or None for a method no resource answers (405 follows)."""
+        by_action = getattr(view, "action_permissions", {})
+        if getattr(view, "action", None) in by_action:
+            return list(by_action[view.action])
+        actions = self.perms_map.get(request.method)
+        if actions is None:
+            return None
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        if model is None:  # a view over no model names its permissions in `required_permissions`
+            return list(getattr(view, "required_permissions", [roles.COACH_PERMISSION]))
+        opts = model._meta
+        return [f"{opts.app_label}.{action}_{opts.model_name}" for action in actions]
 
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        # Athletes never create. PUT/PATCH are judged per object (after the scoped lookup, so someone else's
-        # object is a 404, not a 403); DELETE falls through to the 405 every resource answers.
-        return user.is_staff or request.method != "POST"
+        if not hasattr(view, request.method.lower()):
+            return True  # a method this resource does not answer: 405 for everyone signed in
+        required = self.required_permissions(request, view)
+        roles.load_permissions(user)
+        if required is None or user.has_perms(required):
+            return True
+        if getattr(view, "athlete_access", False) and roles.is_athlete(user):
+            if request.method in permissions.SAFE_METHODS:
+                return True
+            # PUT/PATCH (and the view's `athlete_actions`) are judged per object, after the scoped lookup:
+            # someone else's object is a 404.
+            if getattr(view, "action", None) in ("update", "partial_update", *getattr(view, "athlete_actions", ())):
+                return True
+            self.message = ATHLETE_WRITE_MESSAGE
+        return False
 
     def has_object_permission(self, request, view, obj):
-        if request.user.is_staff or request.method in permissions.SAFE_METHODS:
+        user = request.user
+        required = self.required_permissions(request, view)
+        if required is None or user.has_perms(required):
             return True
+        if request.method in permissions.SAFE_METHODS:
+            return True  # only athletes get here, and only to their own rows (the queryset is scoped)
+        if getattr(view, "action", None) in getattr(view, "athlete_actions", ()):
+            return True  # an action the view opens to athletes, on their own object
+        self.message = ATHLETE_WRITE_MESSAGE
         if request.method != "PATCH":
             return False
         allowed = set(getattr(view, "athlete_writable_fields", ()))
@@ -33,10 +80,6 @@ class IsCoachOrOwnAthlete(permissions.BasePermission):
         return bool(allowed) and set(data.keys()) <= allowed
 
 
-class IsCoach(permissions.BasePermission):
-    """Staff only (connection profiles, health events): 401 anonymous, 403 for athletes."""
-
-    message = "Only coaches (staff) may use this resource."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+# The names the viewsets used before roles were permissions; an endpoint written against them gets the roles.
+IsCoachOrOwnAthlete = RolePermission
+IsCoach = RolePermission

@@ -10,6 +10,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import roles
 from .middleware import database_unavailable_response, is_database_unavailable
 from .throttle import LoginAttempts
 
@@ -43,6 +44,11 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     is_staff = serializers.BooleanField(read_only=True)
     athlete_id = serializers.UUIDField(read_only=True, allow_null=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=roles.ALL_ROLES),
+        read_only=True,
+        help_text="superuser, head_coach, coach, operations, athlete (see the roles table)",
+    )
 
 
 class TokenView(APIView):
@@ -109,6 +115,7 @@ class MeView(APIView):
         profile = getattr(user, "athlete_profile", None)
         data = {"id": user.pk, "username": user.get_username(), "is_staff": user.is_staff}
         data["athlete_id"] = profile.pk if profile is not None else None
+        data["roles"] = roles.user_roles(user)
         return Response(MeSerializer(data).data)
 
 

@@ -6,7 +6,10 @@ index shows the newest verdict per environment (see `core.templatetags.cadence_a
 from django.contrib import admin
 from django.utils.html import format_html
 
+from core.admin import ScopedAdminMixin
+
 from .models import CheckStatus, ConnectionHealthEvent
+from .selectors import health_event_list
 
 
 def check_status_badge(status: str):
@@ -23,7 +26,8 @@ def check_status_badge(status: str):
 
 
 @admin.register(ConnectionHealthEvent)
-class ConnectionHealthEventAdmin(admin.ModelAdmin):
+class ConnectionHealthEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(health_event_list)
     list_display = ["checked_at", "environment", "status_badge", "latency_ms", "error_code", "short_message"]
     list_filter = ["environment", "status", "error_code", "checked_at"]
     search_fields = ["environment", "message", "=error_code"]

@@ -1,12 +1,13 @@
-"""/api/v1/health-events/: the recorded database checks, newest first; staff only, read-only."""
+"""/api/v1/health-events/: the recorded database checks, newest first; operations only, read-only."""
 
 import django_filters
 
 from core.filters import UTCDateTimeFilter, updated_after_filter
-from core.permissions import IsCoach
+from core.permissions import RolePermission
 from core.viewsets import ReadOnlyCadenceViewSet
 
 from .models import CheckStatus, ConnectionHealthEvent
+from .selectors import health_event_list
 from .serializers import ConnectionHealthEventSerializer
 
 
@@ -24,11 +25,16 @@ class ConnectionHealthEventFilter(django_filters.FilterSet):
 
 
 class ConnectionHealthEventViewSet(ReadOnlyCadenceViewSet):
-    """Recorded database checks, newest first (coaches only, read-only)."""
+    """Recorded database checks, newest first (operations only, read-only)."""
 
     queryset = ConnectionHealthEvent.objects.all()
     serializer_class = ConnectionHealthEventSerializer
-    permission_classes = [IsCoach]
+    permission_classes = [RolePermission]
     filterset_class = ConnectionHealthEventFilter
     ordering_fields = ["checked_at"]
     ordering = ["-checked_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return self.queryset
+        return health_event_list(user=self.request.user)

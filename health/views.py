@@ -49,8 +49,9 @@ def db(request):
 
 
 def _is_staff(request) -> bool:
-    """A logged-in staff session (the admin's); anyone else sees only the error code of a failed check."""
+    """A logged-in session of someone who may read health events (operations, superusers); anyone else (a
+    staff flag alone grants nothing) sees only the error code of a failed check."""
     try:
-        return bool(request.user.is_staff)
+        return bool(request.user.has_perm("health.view_connectionhealthevent"))
     except DatabaseError:  # the session could not be read: treat as anonymous
         return False

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory, UserFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,8 @@ def bearer_client(user) -> APIClient:
 
 @pytest.fixture
 def coach(db):
-    return StaffFactory()
+    """Sees everyone, like the demo coach: a head coach who is in Operations too."""
+    return HeadCoachFactory(_groups=["Head coaches", "Operations"])
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from athletes.models import AthleteProfile
-from core.admin import ConstraintErrorsOnFieldsMixin, ServiceSaveAdminMixin
+from core.admin import ConstraintErrorsOnFieldsMixin, ScopedAdminMixin, ServiceSaveAdminMixin
 
-from . import cloning, services
+from . import cloning, selectors, services
 from .charts import program_weekly_stats, render_weekly_chart
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
@@ -155,7 +155,8 @@ class ProgramCopyForm(forms.Form):
 
 
 @admin.register(TrainingProgram)
-class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
+class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(selectors.program_list)
     form = TrainingProgramAdminForm
     inlines = [ProgramPhaseInline]
     list_display = [
@@ -330,7 +331,8 @@ class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProgramPhase)
-class ProgramPhaseAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
+class ProgramPhaseAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(selectors.phase_list)
     form = ProgramPhaseForm
     list_display = ["name", "program", "phase_order", "focus", "start_date", "end_date", "status_badge"]
     list_select_related = ["program"]
@@ -366,7 +368,8 @@ class MicroCycleForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
 
 
 @admin.register(MicroCycle)
-class MicroCycleAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
+class MicroCycleAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(selectors.micro_cycle_list)
     form = MicroCycleForm
     list_display = [
         "__str__",
@@ -422,7 +425,8 @@ class ProgramListFilter(admin.SimpleListFilter):
         if program_id is None:
             return []
         return [
-            (str(pk), title) for pk, title in TrainingProgram.objects.filter(pk=program_id).values_list("pk", "title")
+            (str(pk), title)
+            for pk, title in selectors.program_list(user=request.user).filter(pk=program_id).values_list("pk", "title")
         ]
 
     def queryset(self, request, queryset):
@@ -470,7 +474,8 @@ class TrainingSessionForm(forms.ModelForm):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
+class TrainingSessionAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(selectors.session_list)
     form = TrainingSessionForm
     list_display = [
         "title",

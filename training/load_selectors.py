@@ -23,6 +23,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, local_day_bounds
+from athletes.selectors import athlete_list
 
 from . import load
 from .models import SessionStatus, TrainingSession
@@ -31,9 +32,8 @@ _COMPLETED = Q(status=SessionStatus.COMPLETED)
 
 
 def load_athletes_visible_to(user) -> models.QuerySet[AthleteProfile]:
-    """The athletes whose load `user` may see: coaches (staff) every athlete, anyone else their own profile."""
-    athletes = AthleteProfile.objects.all()
-    return athletes if user.is_staff else athletes.filter(user=user)
+    """The athletes whose load `user` may see: the athletes they may see at all (athletes.selectors)."""
+    return athlete_list(user=user)
 
 
 class LocalDate(models.Func):

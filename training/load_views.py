@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import BoundedDateField
+from core.permissions import RolePermission
 
 from . import load_selectors
 
@@ -44,9 +45,14 @@ class LoadCSVRenderer(renderers.BaseRenderer):
 
 
 class _LoadRendering:
-    """JSON (and the browsable API); errors always as JSON, even when CSV was asked for."""
+    """JSON (and the browsable API); errors always as JSON, even when CSV was asked for.
+
+    Coaches (the athletes' view permission) and athletes (their own load); operations and staff without a
+    role get 403. Which athletes is `load_athletes_visible_to`'s business: anyone else's is a 404."""
 
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+    permission_classes = [RolePermission]
+    athlete_access = True
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -9,16 +9,17 @@ and a race that still reaches the database is the same 400 (see services._save_c
 from rest_framework import serializers
 
 from athletes.models import AthleteProfile
+from athletes.selectors import athlete_list
 from core.api import BoundedDateField, ServiceModelSerializer, UUIDRelatedField
 
-from . import services
+from . import selectors, services
 from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 SMALLINT_MAX = 32767  # PositiveSmallIntegerField's range; SQLite would not enforce it
 
 
 class TrainingProgramSerializer(ServiceModelSerializer):
-    athlete_id = UUIDRelatedField(source="athlete", queryset=AthleteProfile.objects.all())
+    athlete_id = UUIDRelatedField(source="athlete", queryset=AthleteProfile.objects.all(), selector=athlete_list)
     total_weeks = serializers.IntegerField(read_only=True)
     completed_weeks = serializers.IntegerField(read_only=True)
     adherence_rate = serializers.FloatField(read_only=True, allow_null=True, min_value=0, max_value=1)
@@ -51,7 +52,9 @@ class TrainingProgramSerializer(ServiceModelSerializer):
 
 
 class ProgramPhaseSerializer(ServiceModelSerializer):
-    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
+    program_id = UUIDRelatedField(
+        source="program", queryset=TrainingProgram.objects.all(), selector=selectors.program_list
+    )
 
     class Meta:
         model = ProgramPhase
@@ -65,8 +68,16 @@ class ProgramPhaseSerializer(ServiceModelSerializer):
 
 
 class MicroCycleSerializer(ServiceModelSerializer):
-    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
-    phase_id = UUIDRelatedField(source="phase", queryset=ProgramPhase.objects.all(), allow_null=True, required=False)
+    program_id = UUIDRelatedField(
+        source="program", queryset=TrainingProgram.objects.all(), selector=selectors.program_list
+    )
+    phase_id = UUIDRelatedField(
+        source="phase",
+        queryset=ProgramPhase.objects.all(),
+        selector=selectors.phase_list,
+        allow_null=True,
+        required=False,
+    )
     sessions_planned = serializers.IntegerField(read_only=True)
     sessions_completed = serializers.IntegerField(read_only=True)
 
@@ -95,14 +106,27 @@ class MicroCycleSerializer(ServiceModelSerializer):
 
 
 class TrainingSessionSerializer(ServiceModelSerializer):
-    program_id = UUIDRelatedField(source="program", queryset=TrainingProgram.objects.all())
-    phase_id = UUIDRelatedField(source="phase", queryset=ProgramPhase.objects.all(), allow_null=True, required=False)
+    program_id = UUIDRelatedField(
+        source="program", queryset=TrainingProgram.objects.all(), selector=selectors.program_list
+    )
+    phase_id = UUIDRelatedField(
+        source="phase",
+        queryset=ProgramPhase.objects.all(),
+        selector=selectors.phase_list,
+        allow_null=True,
+        required=False,
+    )
     micro_cycle_id = UUIDRelatedField(
-        source="micro_cycle", queryset=MicroCycle.objects.all(), allow_null=True, required=False
+        source="micro_cycle",
+        queryset=MicroCycle.objects.all(),
+        selector=selectors.micro_cycle_list,
+        allow_null=True,
+        required=False,
     )
     athlete_id = UUIDRelatedField(
         source="athlete",
         queryset=AthleteProfile.objects.all(),
+        selector=athlete_list,
         required=False,
         help_text="Optional: taken from the program; if given it must be the program's athlete.",
     )

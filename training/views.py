@@ -1,6 +1,7 @@
-"""Training resources. Coaches read and write everything; an athlete's querysets hold only the rows under
-their own profile (others' ids are 404 whatever the path or filter), and they may PATCH only their own
-sessions' status, completedAt, load and rpe."""
+"""Training resources. Every queryset comes from `training.selectors`: a coach reaches the rows under the
+athletes assigned to them, a head coach every row, an athlete the rows under their own profile (others' ids
+are 404 whatever the path or filter); athletes may PATCH only their own sessions' status, completedAt, load
+and rpe. The permission to act at all is the model permission (`core.permissions.RolePermission`)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -9,13 +10,13 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from athletes.models import AthleteProfile
+from athletes.selectors import athlete_list
 from core.api import django_errors_to_drf, etag_for
 from core.pagination import KeysetOrPageNumberPagination
-from core.permissions import IsCoachOrOwnAthlete
+from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
-from . import cloning, services
+from . import cloning, selectors, services
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .serializers import (
@@ -27,24 +28,17 @@ from .serializers import (
 )
 
 
-def visible_athletes(user):
-    """The athletes `user` may see (the athletes list's scope): coaches all, an athlete their own profile."""
-    queryset = AthleteProfile.objects.all()
-    return queryset if user.is_staff else queryset.filter(user=user)
-
-
 class _TrainingViewSet(CadenceViewSet):
-    permission_classes = [IsCoachOrOwnAthlete]
+    permission_classes = [RolePermission]
     pagination_class = KeysetOrPageNumberPagination  # ?pagination=cursor for clients that walk or sync
-    owner_path = ""  # the lookup from the row to the owning user
+    athlete_access = True
+    selector = None  # training.selectors.<resource>_list
 
     def base_queryset(self):
         raise NotImplementedError
 
     def scoped_queryset(self):
-        user = self.request.user
-        queryset = self.base_queryset()
-        return queryset if user.is_staff else queryset.filter(**{self.owner_path: user})
+        return type(self).selector(user=self.request.user, queryset=self.base_queryset())
 
 
 class _ProgramChildViewSet(_TrainingViewSet):
@@ -63,7 +57,8 @@ class TrainingProgramViewSet(_TrainingViewSet):
     filterset_class = TrainingProgramFilter
     ordering_fields = ["start_date", "updated_at"]
     ordering = ["start_date", "id"]
-    owner_path = "athlete__user"
+    selector = staticmethod(selectors.program_list)
+    action_permissions = {"clone": ["training.add_trainingprogram"]}
 
     def base_queryset(self):
         return TrainingProgram.objects.with_metrics()
@@ -82,7 +77,7 @@ class TrainingProgramViewSet(_TrainingViewSet):
         source = self.get_object()  # scoped: a program the caller cannot see is 404
         body = ProgramCloneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        athlete = visible_athletes(request.user).filter(pk=body.validated_data["athlete_id"]).first()
+        athlete = athlete_list(user=request.user).filter(pk=body.validated_data["athlete_id"]).first()
         if athlete is None:
             raise Http404("No athlete with this athleteId.")
         try:
@@ -105,7 +100,7 @@ class ProgramPhaseViewSet(_ProgramChildViewSet):
     filterset_class = ProgramPhaseFilter
     ordering_fields = ["phase_order", "start_date", "updated_at"]
     ordering = ["phase_order", "start_date", "id"]
-    owner_path = "program__athlete__user"
+    selector = staticmethod(selectors.phase_list)
 
     def base_queryset(self):
         return ProgramPhase.objects.all()
@@ -117,7 +112,7 @@ class MicroCycleViewSet(_ProgramChildViewSet):
     filterset_class = MicroCycleFilter
     ordering_fields = ["week_index", "updated_at"]
     ordering = ["week_index", "id"]
-    owner_path = "program__athlete__user"
+    selector = staticmethod(selectors.micro_cycle_list)
 
     def base_queryset(self):
         return MicroCycle.objects.with_session_counts()
@@ -129,7 +124,7 @@ class TrainingSessionViewSet(_ProgramChildViewSet):
     filterset_class = TrainingSessionFilter
     ordering_fields = ["scheduled_at", "updated_at"]
     ordering = ["scheduled_at", "id"]
-    owner_path = "athlete__user"
+    selector = staticmethod(selectors.session_list)
     athlete_writable_fields = ("status", "completed_at", "load", "rpe")
 
     def base_queryset(self):

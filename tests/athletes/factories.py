@@ -33,3 +33,55 @@ class AthleteProfileFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"Athlete {n}")
     timezone = "UTC"
     primary_goal = PrimaryGoal.ENDURANCE
+
+
+def ensure_role_groups() -> None:
+    """The role groups as core's latest role migration defines them. A transactional test's flush deletes
+    the groups the migrations made; re-applying converges (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("core.migrations.0002_role_groups_head_coaches")
+
+    class _SchemaEditor:
+        pass
+
+    _SchemaEditor.connection = connection
+    migration.sync_role_groups(apps, _SchemaEditor())
+
+
+class CoachFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"coach-{n}")
+
+    @factory.post_generation
+    def _groups(obj, create, extracted, **kwargs):
+        if create:
+            _add_groups(obj, extracted or ["Coaches"])
+
+
+class HeadCoachFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"head-coach-{n}")
+
+    @factory.post_generation
+    def _groups(obj, create, extracted, **kwargs):
+        if create:
+            _add_groups(obj, extracted or ["Head coaches"])
+
+
+class OperationsFactory(StaffFactory):
+    username = factory.Sequence(lambda n: f"ops-{n}")
+
+    @factory.post_generation
+    def _groups(obj, create, extracted, **kwargs):
+        if create:
+            _add_groups(obj, extracted or ["Operations"])
+
+
+def _add_groups(user, names) -> None:
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name__in=names).count() != len(set(names)):
+        ensure_role_groups()
+    user.groups.add(*Group.objects.filter(name__in=names))

@@ -22,6 +22,7 @@ def test_create_returns_every_field_in_camel_case(coach_client):
     assert set(body) == {
         "id",
         "userId",
+        "coachIds",
         "displayName",
         "timezone",
         "primaryGoal",
@@ -90,7 +91,9 @@ def test_unknown_primary_goal_is_400(coach_client, goal):
 def test_user_id_is_required_and_must_exist(coach_client):
     data = payload()
     del data["userId"]
-    assert coach_client.post(URL, data, format="json").json() == {"userId": ["This field is required."]}
+    assert coach_client.post(URL, data, format="json").json() == {
+        "userId": ["This field is required (or give user: {username, email} to create the athlete's login)."]
+    }
     for bad in (999_999, "abc", 2**70, -1, True, 0):
         response = coach_client.post(URL, payload(userId=bad), format="json")
         assert response.status_code == 400, bad

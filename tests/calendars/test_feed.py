@@ -68,10 +68,11 @@ def test_athlete_gets_a_secret_url_stored_only_as_a_hash(athlete_client, athlete
 
 
 def test_issue_and_revoke_cost_a_few_queries(athlete_client, athlete, django_assert_max_num_queries):
-    # knox (2), the athlete, its lock, update_or_create (select for update, insert) and their savepoints
-    with django_assert_max_num_queries(12):
+    # knox (2), the caller's permissions and profile (roles), the athlete, its lock, update_or_create
+    # (select for update, insert) and their savepoints
+    with django_assert_max_num_queries(14):
         issue(athlete_client, athlete)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert athlete_client.post(f"/api/v1/athletes/{athlete.pk}/calendar-feed/revoke/").status_code == 204
 
 

@@ -98,3 +98,48 @@ def test_an_operator_reaches_profiles_events_and_verdicts_but_not_training(clien
     assert client.get(reverse("admin:health_connectionhealthevent_changelist")).status_code == 200
     assert client.get(reverse("admin:training_trainingprogram_changelist")).status_code == 403
     assert 'id="health-verdicts"' in client.get(reverse("admin:index")).content.decode()
+
+
+# --- 0002: Head coaches, and groups kept exactly as the latest role migration lists them ----------------
+
+roles2 = importlib.import_module("core.migrations.0002_role_groups_head_coaches")
+
+
+def sync_groups():
+    roles2.sync_role_groups(apps, _SchemaEditor())
+
+
+def test_head_coaches_have_the_coaches_permissions_plus_view_all_athletes():
+    sync_groups()
+    assert perms("Head coaches") == perms("Coaches") | {"athletes.view_all_athletes"}
+    assert "athletes.view_all_athletes" not in perms("Coaches")
+    assert not any(p.startswith(("connections.", "health.")) for p in perms("Head coaches"))
+
+
+def test_sync_converges_a_hand_edited_group_and_is_idempotent():
+    from django.contrib.auth.models import Permission
+
+    sync_groups()
+    before = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    coaches = Group.objects.get(name="Coaches")
+    coaches.permissions.add(Permission.objects.get(codename="view_all_athletes"))
+    coaches.permissions.remove(Permission.objects.get(codename="view_trainingsession"))
+    Group.objects.get(name="Head coaches").delete()
+    sync_groups()
+    sync_groups()
+    assert {name: perms(name) for name in before} == before
+    assert Group.objects.filter(name__in=list(before)).count() == 3
+
+
+def test_reversing_0002_removes_head_coaches_only():
+    sync_groups()
+    roles2.unsync_role_groups(apps, _SchemaEditor())
+    assert not Group.objects.filter(name="Head coaches").exists()
+    assert Group.objects.filter(name__in=["Coaches", "Operations"]).count() == 2
+    sync_groups()
+
+
+def test_0002_runs_after_the_models_it_grants_on():
+    deps = set(roles2.Migration.dependencies)
+    assert ("core", "0001_role_groups") in deps and ("athletes", "0002_coaches") in deps
+    assert roles2.Migration.operations[0].reversible

@@ -147,10 +147,13 @@ def test_me_for_athlete_coach_and_user_without_profile(coach):
         "username": profile.user.username,
         "isStaff": False,
         "athleteId": str(profile.pk),
+        "roles": ["athlete"],
     }
     body = bearer_client(coach).get("/api/v1/auth/me/").json()
     assert body["isStaff"] is True and body["athleteId"] is None
-    assert bearer_client(UserFactory()).get("/api/v1/auth/me/").json()["athleteId"] is None
+    assert body["roles"] == ["head_coach", "operations"]
+    body = bearer_client(UserFactory()).get("/api/v1/auth/me/").json()
+    assert body["athleteId"] is None and body["roles"] == []
 
 
 def test_session_login_is_accepted(client):

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from health.services import health_verdict
-from tests.athletes.factories import StaffFactory, UserFactory
+from tests.athletes.factories import OperationsFactory, StaffFactory, UserFactory
 from tests.health.factories import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +39,15 @@ def test_a_logged_in_non_staff_user_sees_the_code_only(failed_event):
     assert _body(client)["message"] is None
 
 
-def test_staff_see_the_message(failed_event):
+def test_staff_without_a_role_see_the_code_only(failed_event):
     client = Client()
     client.force_login(StaffFactory())
+    assert _body(client)["message"] is None
+
+
+def test_operations_see_the_message(failed_event):
+    client = Client()
+    client.force_login(OperationsFactory())
     body = _body(client)
     assert body["message"] == SECRET_HOSTS
     assert body["checks"]["database:responseTime"][0]["output"] == SECRET_HOSTS

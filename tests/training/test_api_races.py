@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connections
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
 from tests.utils import postgres_only
@@ -41,7 +41,7 @@ def _concurrently(calls):
 def test_eight_concurrent_patches_make_exactly_one_program_current():
     athlete = AthleteProfileFactory()
     programs = TrainingProgramFactory.create_batch(N, athlete=athlete)
-    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
     codes = _concurrently(
         [
             (lambda c=c, p=p: c.patch(f"/api/v1/programs/{p.pk}/", {"status": "current"}, format="json"))
@@ -54,7 +54,7 @@ def test_eight_concurrent_patches_make_exactly_one_program_current():
 
 def test_eight_concurrent_creates_of_a_current_program_make_exactly_one():
     athlete = AthleteProfileFactory()
-    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
     body = {
         "athleteId": str(athlete.pk),
         "title": "Race",
@@ -69,9 +69,9 @@ def test_eight_concurrent_creates_of_a_current_program_make_exactly_one():
 
 def test_two_patches_with_the_same_etag_one_wins_one_412():
     program = TrainingProgramFactory(title="Start")
-    coach = bearer_client(StaffFactory())
+    coach = bearer_client(HeadCoachFactory())
     etag = coach.get(f"/api/v1/programs/{program.pk}/")["ETag"]
-    clients = [bearer_client(StaffFactory()) for _ in range(2)]
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(2)]
     codes = _concurrently(
         [
             (
@@ -107,7 +107,7 @@ def test_eight_athlete_patches_with_one_etag_exactly_one_wins():
 
 def test_program_patches_and_session_creates_at_once_do_not_deadlock():
     program = TrainingProgramFactory()
-    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
     start = program.start_date
     calls = []
     for i, client in enumerate(clients):
@@ -126,3 +126,21 @@ def test_program_patches_and_session_creates_at_once_do_not_deadlock():
             calls.append(lambda c=client, body=body: c.post("/api/v1/sessions/", body, format="json"))
     codes = _concurrently(calls)
     assert Counter(codes) == {200: N // 2, 201: N // 2}, codes
+
+
+def test_eight_concurrent_athlete_creates_with_one_username_make_one_login():
+    from django.contrib.auth import get_user_model
+
+    from athletes.models import AthleteProfile
+
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
+    body = {
+        "user": {"username": "same-name", "email": "s@example.com"},
+        "displayName": "Same",
+        "timezone": "UTC",
+        "primaryGoal": "strength",
+    }
+    codes = _concurrently([(lambda c=c: c.post("/api/v1/athletes/", body, format="json")) for c in clients])
+    assert codes.count(201) == 1 and set(codes) <= {201, 400, 409}, codes
+    assert get_user_model().objects.filter(username="same-name").count() == 1
+    assert AthleteProfile.objects.filter(display_name="Same").count() == 1

@@ -62,7 +62,7 @@ def test_default_run_creates_a_staff_coach_and_a_few_athletes_each_with_a_user()
     coach = get_user_model().objects.get(username="coach")
     assert coach.is_staff and coach.is_active and not coach.is_superuser
     # the role groups give the coach the admin's training models and the operations pages
-    assert set(coach.groups.values_list("name", flat=True)) == {"Coaches", "Operations"}
+    assert set(coach.groups.values_list("name", flat=True)) == {"Head coaches", "Operations"}
     assert coach.has_perm("training.change_trainingsession") and coach.has_perm("health.view_connectionhealthevent")
     profiles = AthleteProfile.objects.select_related("user")
     assert 3 <= profiles.count() <= 10
@@ -234,11 +234,11 @@ def test_same_seed_gives_the_same_data_and_another_seed_differs():
 
 
 def test_bulk_inserts_keep_the_query_count_independent_of_the_athletes(django_assert_max_num_queries):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(26):  # the first run also makes the three coach logins
         seed_demo(athletes=2, weeks=4, now=NOW)
     AthleteProfile.objects.all().delete()  # cascades to the training rows; the users stay
     get_user_model().objects.filter(username__startswith="athlete").delete()
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(23):  # + the demo coaches' look-up and the assignments' one INSERT
         seed_demo(athletes=40, weeks=4, now=NOW)
     assert TrainingSession.objects.count() == 40 * 4 * 3
 
@@ -323,9 +323,9 @@ def test_out_of_range_arguments_are_refused_and_nothing_is_written(args):
     assert not get_user_model().objects.exists()
 
 
-def test_zero_athletes_creates_only_the_coach():
+def test_zero_athletes_creates_only_the_coaches():
     run("--athletes", "0")
-    assert get_user_model().objects.count() == 1
+    assert set(get_user_model().objects.values_list("username", flat=True)) == {"coach", "coach-anna", "coach-ben"}
     assert not AthleteProfile.objects.exists()
 
 
@@ -337,3 +337,51 @@ def test_short_seasons_still_keep_every_rule(weeks):
         for row in model.objects.all():
             row.full_clean()
     assert_plan_coherent()
+
+
+# --- coaches with their own athletes --------------------------------------------------------------------
+
+
+def test_two_coaches_share_the_athletes_and_the_head_coach_sees_them_all():
+    from athletes.selectors import athlete_list
+    from core import roles
+
+    seed_demo(athletes=5, weeks=4, now=NOW)
+    users = get_user_model().objects
+    anna, ben, head = (users.get(username=name) for name in ("coach-anna", "coach-ben", "coach"))
+    assert roles.user_roles(anna) == ["coach"] and roles.user_roles(ben) == ["coach"]
+    assert roles.user_roles(head) == ["head_coach", "operations"]
+    by = {c.username: set(athlete_list(user=c).values_list("user__username", flat=True)) for c in (anna, ben, head)}
+    assert by["coach-anna"] == {"athlete0001", "athlete0003", "athlete0005"}
+    assert by["coach-ben"] == {"athlete0002", "athlete0004"}
+    assert by["coach"] == by["coach-anna"] | by["coach-ben"]
+    # Each coach sees the training rows of their own athletes only.
+    anna_sessions = TrainingSession.objects.filter(athlete__coaches=anna)
+    assert anna_sessions.exists()
+    assert not anna_sessions.filter(athlete__user__username="athlete0002").exists()
+
+
+def test_a_second_run_leaves_the_coaches_and_assignments_as_they_were():
+    seed_demo(athletes=3, weeks=4, now=NOW)
+    through = AthleteProfile.coaches.through
+    before = set(through.objects.values_list("athleteprofile_id", "user_id")), snapshot()
+    result = seed_demo(athletes=3, weeks=4, now=NOW)
+    assert result.coaches_created == []
+    assert (set(through.objects.values_list("athleteprofile_id", "user_id")), snapshot()) == before
+    # More athletes later: the new ones are assigned too, the old ones keep their coach.
+    seed_demo(athletes=4, weeks=4, now=NOW)
+    assert through.objects.filter(user__username="coach-ben").count() == 2
+
+
+def test_with_debug_every_demo_login_is_printed():
+    output = run("--athletes", "2", "--weeks", "2", debug=True)
+    assert "username coach-anna, password " + DEBUG_PASSWORD in output
+    assert "username coach-ben, password " + DEBUG_PASSWORD in output
+    assert "Head coach: coach" in output
+    assert get_user_model().objects.get(username="coach-anna").check_password(DEBUG_PASSWORD)
+    assert "coach-anna" not in run("--athletes", "2", "--weeks", "2", debug=True)  # not made again
+
+
+def test_without_debug_no_coach_password_is_printed():
+    output = run("--athletes", "1", "--weeks", "2", debug=False)
+    assert "coach-anna" not in output and "password" not in output.lower()

@@ -30,7 +30,10 @@ from training.models import (
 )
 
 COACH_USERNAME = "coach"
-COACH_GROUPS = ["Coaches", "Operations"]  # created by core/migrations/0001_role_groups.py
+# The demo coach sees everyone and the operations pages; created by core's role migrations.
+COACH_GROUPS = ["Head coaches", "Operations"]
+# Coaches with their own athletes (athlete i goes to DEMO_COACHES[(i - 1) % 2]), in the "Coaches" group.
+DEMO_COACHES = ["coach-anna", "coach-ben"]
 ATHLETE_USERNAME = "athlete{:04d}"
 PASSWORD_ENV = "SEED_COACH_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
 DEBUG_PASSWORD = "cadence-demo"  # noqa: S105 (a demo password, used only with DEBUG on)
@@ -82,6 +85,8 @@ class SeedResult:
     coach_username: str
     coach_created: bool
     coach_password: str | None  # only when the coach was created in this run
+    coaches_created: list[str] = field(default_factory=list)  # DEMO_COACHES made in this run
+    coaches_password: str | None = None  # theirs, when made in this run
     athletes_created: int = 0
     athletes_existing: int = 0
     programs: int = 0
@@ -297,6 +302,7 @@ def seed_demo(
         )
         coach.groups.set(Group.objects.filter(name__in=COACH_GROUPS))
         result.coach_password = resolved_password
+    coaches = _seed_demo_coaches(resolved_password, result)
 
     wanted = {ATHLETE_USERNAME.format(i): i for i in range(1, athletes + 1)}
     existing = set(
@@ -323,13 +329,45 @@ def seed_demo(
         rows = [row for plan in plans for row in getattr(plan, attr)]
         _insert(model, rows, batch_size=batch_size, stamp=stamp)
         setattr(result, attr, len(rows))
+    _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.athletes_created = len(plans)
     return result
 
 
+def _seed_demo_coaches(password: str, result: SeedResult) -> list:
+    """The coaches of DEMO_COACHES (group "Coaches"), made when missing; existing ones are left untouched."""
+    user_model = get_user_model()
+    existing = {u.username: u for u in user_model.objects.filter(username__in=DEMO_COACHES)}
+    group = Group.objects.filter(name="Coaches").first()
+    coaches = []
+    for username in DEMO_COACHES:
+        coach = existing.get(username)
+        if coach is None:
+            coach = user_model.objects.create_user(
+                username=username, email=f"{username}@example.com", password=password, is_staff=True
+            )
+            if group is not None:
+                coach.groups.add(group)
+            result.coaches_created.append(username)
+            result.coaches_password = password
+        coaches.append(coach)
+    return coaches
+
+
+def _assign_demo_coaches(plans, indexes, coaches, *, batch_size: int) -> None:
+    """Athlete number i to coaches[(i - 1) % len(coaches)]: each demo coach has their own athletes."""
+    through = AthleteProfile.coaches.through
+    rows = [
+        through(athleteprofile_id=plan.profile.pk, user_id=coaches[(index - 1) % len(coaches)].pk)
+        for plan, index in zip(plans, indexes, strict=True)
+    ]
+    through.objects.bulk_create(rows, batch_size=batch_size)
+
+
 class Command(BaseCommand):
     help = (
-        "Load demo data: a coach login (staff, in the Coaches and Operations groups) and athletes with a "
+        "Load demo data: a head coach login 'coach' (staff, in the Head coaches and Operations groups), two "
+        f"coaches ({', '.join(DEMO_COACHES)}, group Coaches) who share the athletes between them, and athletes with a "
         "completed and a current program, phases, weekly "
         "micro-cycles and sessions (completed, skipped, missed and upcoming). Idempotent: the coach and athletes "
         "that already exist (by username: coach, athlete0001, ...) are left untouched, so a second run changes "
@@ -393,3 +431,12 @@ class Command(BaseCommand):
                 f"Demo login (DEBUG only): username {result.coach_username}; its password was set when it was "
                 "created and is unchanged."
             )
+        if settings.DEBUG and result.coaches_created:
+            for offset, name in enumerate(DEMO_COACHES):
+                if name in result.coaches_created:
+                    first, second = (ATHLETE_USERNAME.format(i) for i in (offset + 1, offset + 3))
+                    self.stdout.write(
+                        f"Coach login (DEBUG only): username {name}, password {result.coaches_password} "
+                        f"(a coach: sees only their own athletes, {first}, {second}, ...)"
+                    )
+            self.stdout.write(f"Head coach: {result.coach_username} (sees every athlete; also operations).")

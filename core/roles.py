@@ -1,0 +1,93 @@
+"""Who a user is, read from Django permissions (never from `is_staff`): the roles the API and the admin share.
+
+The groups are made by core's data migrations ("Coaches", "Head coaches", "Operations"); a role is the
+permission that defines it, so a user given the same permissions directly has the same role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+
+SUPERUSER = "superuser"
+HEAD_COACH = "head_coach"
+COACH = "coach"
+OPERATIONS = "operations"
+ATHLETE = "athlete"
+ALL_ROLES = [SUPERUSER, HEAD_COACH, COACH, OPERATIONS, ATHLETE]
+
+# The permission that makes each staff role (core/migrations/0002_role_groups_head_coaches.py grants them).
+VIEW_ALL_ATHLETES = "athletes.view_all_athletes"
+COACH_PERMISSION = "athletes.view_athleteprofile"
+OPERATIONS_PERMISSIONS = ("connections.view_databaseconnectionprofile", "health.view_connectionhealthevent")
+
+
+def load_permissions(user) -> None:
+    """Read all of `user`'s permissions (direct and through groups) in one query and cache them on the user
+    where Django's ModelBackend keeps them (`_perm_cache`), instead of the backend's two queries."""
+    if not (user and user.is_authenticated and user.is_active) or user.is_superuser:
+        return  # inactive: has_perm is False; superuser: has_perm is True without reading anything
+    if hasattr(user, "_perm_cache"):
+        return
+    rows = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+def has_permission(user, permission: str) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    load_permissions(user)
+    return user.has_perm(permission)
+
+
+def has_athlete_profile(user) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    try:
+        user.athlete_profile  # noqa: B018 (cached on the user by Django once read)
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+def is_head_coach(user) -> bool:
+    """Sees every athlete and assigns coaches (superusers included)."""
+    return has_permission(user, VIEW_ALL_ATHLETES)
+
+
+def is_coach(user) -> bool:
+    """Plans for athletes: a coach, a head coach or a superuser."""
+    return has_permission(user, COACH_PERMISSION)
+
+
+def is_operations(user) -> bool:
+    return any(has_permission(user, p) for p in OPERATIONS_PERMISSIONS)
+
+
+def is_athlete(user) -> bool:
+    """An authenticated user with an athlete profile and no staff role: sees only their own rows."""
+    return has_athlete_profile(user) and not (user.is_superuser or is_coach(user) or is_operations(user))
+
+
+def user_roles(user) -> list[str]:
+    """The roles `/auth/me/` lists. A superuser is `["superuser"]` (every permission); a head coach is not also
+    listed as `coach`; `operations` may come with a coaching role; `athlete` only alone."""
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    if user.is_superuser:
+        return [SUPERUSER]
+    roles = []
+    if is_head_coach(user):
+        roles.append(HEAD_COACH)
+    elif is_coach(user):
+        roles.append(COACH)
+    if is_operations(user):
+        roles.append(OPERATIONS)
+    if not roles and has_athlete_profile(user):
+        roles.append(ATHLETE)
+    return roles

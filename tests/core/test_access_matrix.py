@@ -1,0 +1,499 @@
+"""The access matrix (CONTRACT §2, roles): every role × every resource × every action, on the caller's own
+rows and on another coach's, asserting the status, that lists hold exactly the rows the role may see, and
+that a refused write changes nothing. docs/api.md's roles table is this matrix (checked below).
+
+"A" is the athlete assigned to the coach (and the athlete role's own profile); "B" is another coach's
+athlete. A coach without athletes has neither."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from athletes.models import AthleteProfile
+from connections.models import DatabaseConnectionProfile
+from health.models import ConnectionHealthEvent
+from tests.athletes.factories import (
+    AthleteProfileFactory,
+    CoachFactory,
+    HeadCoachFactory,
+    OperationsFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tests.conftest import bearer_client
+from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.health.factories import ConnectionHealthEventFactory
+from tests.training.factories import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "superuser",
+    "head coach",
+    "coach",
+    "coach without athletes",
+    "operations",
+    "staff without groups",
+    "athlete",
+    "anonymous",
+]
+TRAINING = ["athletes", "programs", "phases", "micro-cycles", "sessions"]
+OPS = ["connection-profiles", "health-events"]
+RESOURCES = TRAINING + OPS
+MODELS = {
+    "athletes": AthleteProfile,
+    "programs": TrainingProgram,
+    "phases": ProgramPhase,
+    "micro-cycles": MicroCycle,
+    "sessions": TrainingSession,
+    "connection-profiles": DatabaseConnectionProfile,
+    "health-events": ConnectionHealthEvent,
+}
+
+# The actions, in the docs table's order. "A"/"B" as in the module docstring.
+TRAINING_ACTIONS = [
+    "GET list",
+    "GET A",
+    "GET B",
+    "POST",
+    "POST under A",
+    "POST under B",
+    "PUT A",
+    "PUT B",
+    "PATCH A (coach fields)",
+    "PATCH A (athlete fields)",
+    "PATCH B",
+    "POST A invite",
+    "POST B invite",
+    "DELETE A",
+]
+OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
+
+# What each action does not apply to (no cell in the table).
+NOT_APPLICABLE = {
+    ("athletes", "POST under A"),  # an athlete has no parent
+    ("athletes", "POST under B"),
+    *((r, "POST") for r in TRAINING[1:]),  # every plan row has one
+    ("programs", "PATCH A (athlete fields)"),  # athletes may change nothing of the plan
+    ("phases", "PATCH A (athlete fields)"),
+    ("micro-cycles", "PATCH A (athlete fields)"),
+    *((r, a) for r in TRAINING[1:] for a in ("POST A invite", "POST B invite")),
+}
+
+
+def expected(role: str, resource: str, action: str) -> int:
+    """The status CONTRACT §2 gives `role` for `action` on `resource`."""
+    if role == "anonymous":
+        return 401
+    if action.startswith("DELETE"):
+        return 405  # deletes happen only in the admin
+    if resource in OPS:
+        operator = role in ("superuser", "operations")
+        if resource == "health-events" and action in ("POST", "PATCH one"):
+            return 405  # read-only for everyone
+        if not operator:
+            return 403
+        return {"POST": 201}.get(action, 200)
+    if role in ("operations", "staff without groups"):
+        return 403
+    writer = role in ("superuser", "head coach", "coach", "coach without athletes")
+    sees_a = role in ("superuser", "head coach", "coach", "athlete")
+    sees_b = role in ("superuser", "head coach")
+    if action == "GET list":
+        return 200
+    if action in ("GET A", "GET B"):
+        return 200 if (sees_a if action == "GET A" else sees_b) else 404
+    if action.startswith("POST") and not action.endswith("invite"):
+        if not writer:
+            return 403
+        if action == "POST":
+            return 201  # an athlete (no parent); the creating coach is assigned
+        # A parent the caller may not see resolves like one that does not exist: 400, which leaks nothing.
+        return 201 if (sees_a if action == "POST under A" else sees_b) else 400
+    if action.endswith("invite"):
+        if not writer:
+            return 403
+        return 200 if (sees_a if action.startswith("POST A") else sees_b) else 404
+    on_a = " A" in action
+    sees = sees_a if on_a else sees_b
+    if not sees:
+        return 404  # someone else's object: never 403, existence does not leak
+    if writer:
+        return 200
+    # The athlete on their own object: only a PATCH of the fields they may change.
+    return 200 if action == "PATCH A (athlete fields)" else 403
+
+
+# --- The world ---------------------------------------------------------------------------------------
+
+
+def _plan(athlete):
+    start = date.today() - timedelta(days=7)
+    program = TrainingProgramFactory(athlete=athlete, start_date=start, end_date=start + timedelta(days=55))
+    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
+    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
+    session = TrainingSessionFactory(
+        program=program,
+        phase=phase,
+        micro_cycle=cycle,
+        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
+    )
+    return {"athletes": athlete, "programs": program, "phases": phase, "micro-cycles": cycle, "sessions": session}
+
+
+@pytest.fixture
+def world(db):
+    coach = CoachFactory()
+    other_coach = CoachFactory()
+    a = AthleteProfileFactory(display_name="A", timezone="Europe/Oslo")
+    b = AthleteProfileFactory(display_name="B")
+    a.coaches.set([coach])
+    b.coaches.set([other_coach])
+    users = {
+        "superuser": UserFactory(is_staff=True, is_superuser=True),
+        "head coach": HeadCoachFactory(),
+        "coach": coach,
+        "coach without athletes": CoachFactory(),
+        "operations": OperationsFactory(),
+        "staff without groups": StaffFactory(),
+        "athlete": a.user,
+    }
+    return {
+        "users": users,
+        "coach": coach,
+        "A": _plan(a),
+        "B": _plan(b),
+        "profile": DatabaseConnectionProfileFactory(environment="production"),
+        "event": ConnectionHealthEventFactory(),
+    }
+
+
+def _client(world, role):
+    if role == "anonymous":
+        from rest_framework.test import APIClient
+
+        return APIClient()
+    return bearer_client(world["users"][role])
+
+
+def _create_payload(resource, plan, role):
+    start = plan["programs"].start_date
+    program = str(plan["programs"].pk)
+    return {
+        "athletes": {
+            "user": {"username": f"new-{role.replace(' ', '-')}", "email": "new@example.com"},
+            "displayName": "New",
+            "timezone": "UTC",
+            "primaryGoal": "strength",
+        },
+        "programs": {
+            "athleteId": str(plan["athletes"].pk),
+            "title": "Next",
+            "startDate": "2030-01-01",
+            "endDate": "2030-02-01",
+            "status": "planned",
+        },
+        "phases": {
+            "programId": program,
+            "name": "Build",
+            "focus": "Threshold",
+            "phaseOrder": 2,
+            "startDate": str(start + timedelta(days=28)),
+            "endDate": str(start + timedelta(days=41)),
+        },
+        "micro-cycles": {"programId": program, "weekIndex": 2},
+        "sessions": {
+            "programId": program,
+            "title": "Intervals",
+            "scheduledAt": f"{start + timedelta(days=2)}T10:00:00Z",
+            "durationMinutes": 45,
+            "modality": "bike",
+        },
+        "connection-profiles": {
+            "environment": "staging",
+            "host": "db",
+            "port": 5432,
+            "database": "c",
+            "schema": "public",
+            "credentialRef": "env:DATABASE_URL",
+            "rotationIntervalDays": 30,
+        },
+        "health-events": {"environment": "x", "status": "pass"},
+    }[resource]
+
+
+COACH_PATCH = {
+    "athletes": {"coachNotes": "Mine now"},
+    "programs": {"title": "Renamed"},
+    "phases": {"name": "Renamed"},
+    "micro-cycles": {"readinessScore": 10},
+    "sessions": {"title": "Renamed"},
+    "connection-profiles": {"host": "db2"},
+    "health-events": {"message": "x"},
+}
+ATHLETE_PATCH = {
+    "athletes": {"displayName": "Me", "timezone": "Asia/Tokyo"},
+    "sessions": {"status": "completed", "rpe": 6, "load": 300},
+}
+
+
+def _versions(world):
+    """Every world row's version: a refused write must leave them all as they were."""
+    versions = {}
+    for which in ("A", "B"):
+        for resource, obj in world[which].items():
+            versions[which, resource] = _version(obj)
+    versions["profile"] = _version(world["profile"])
+    return versions
+
+
+def _version(obj):
+    return type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+
+
+def _perform(world, client, resource, action):
+    """Run `action`; return (response, the object it names or None)."""
+    if resource in OPS:
+        obj = world["profile"] if resource == "connection-profiles" else world["event"]
+        url = f"/api/v1/{resource}/{obj.pk}/"
+        calls = {
+            "GET list": lambda: client.get(f"/api/v1/{resource}/"),
+            "GET one": lambda: client.get(url),
+            "POST": lambda: client.post(
+                f"/api/v1/{resource}/", _create_payload(resource, world["A"], "x"), format="json"
+            ),
+            "PATCH one": lambda: client.patch(url, COACH_PATCH[resource], format="json"),
+            "DELETE one": lambda: client.delete(url),
+        }
+        return calls[action](), obj
+    which = "B" if " B" in action else "A"
+    obj = world[which][resource]
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    if action == "GET list":
+        return client.get(f"/api/v1/{resource}/", {"pageSize": 200}), None
+    if action.startswith("GET"):
+        return client.get(url), obj
+    if action in ("POST", "POST under A", "POST under B"):
+        role = action.replace(" ", "-")
+        return client.post(f"/api/v1/{resource}/", _create_payload(resource, world[which], role), format="json"), None
+    if action.startswith("PUT"):
+        body = bearer_client(world["users"]["superuser"]).get(url).json()
+        payload = {k: v for k, v in body.items() if v is not None}
+        return client.put(url, payload, format="json"), obj
+    if action == "PATCH A (athlete fields)":
+        return client.patch(url, ATHLETE_PATCH[resource], format="json"), obj
+    if action.startswith("PATCH"):
+        return client.patch(url, COACH_PATCH[resource], format="json"), obj
+    if action.endswith("invite"):
+        return client.post(f"{url}invite/"), None
+    if action.startswith("DELETE"):
+        return client.delete(url), obj
+    raise AssertionError(action)
+
+
+def _cases():
+    for role in ROLES:
+        for resource in RESOURCES:
+            yield role, resource
+
+
+@pytest.mark.parametrize(("role", "resource"), list(_cases()))
+def test_access_matrix(world, role, resource):
+    client = _client(world, role)
+    model = MODELS[resource]
+    actions = OPS_ACTIONS if resource in OPS else TRAINING_ACTIONS
+    failures = []
+    for action in actions:
+        if (resource, action) in NOT_APPLICABLE:
+            continue
+        want = expected(role, resource, action)
+        rows_before = model.objects.count()
+        versions_before = _versions(world)
+        response, _ = _perform(world, client, resource, action)
+        got = response.status_code
+        if got != want:
+            failures.append(f"{action}: {got} (expected {want}) {response.content[:300]!r}")
+            continue
+        if got >= 400:
+            # A refused request writes nothing.
+            if model.objects.count() != rows_before or _versions(world) != versions_before:
+                failures.append(f"{action}: {got} but something was written")
+            if got == 404:
+                assert set(response.json()) == {"detail"}
+    assert not failures, f"{role} on {resource}:\n" + "\n".join(failures)
+
+
+# --- Lists hold exactly the rows the role may see ----------------------------------------------------
+
+VISIBLE = {
+    "superuser": {"A", "B"},
+    "head coach": {"A", "B"},
+    "coach": {"A"},
+    "coach without athletes": set(),
+    "athlete": {"A"},
+}
+
+
+@pytest.mark.parametrize("role", list(VISIBLE))
+@pytest.mark.parametrize("resource", TRAINING)
+def test_lists_hold_exactly_the_visible_rows(world, role, resource):
+    client = _client(world, role)
+    ids = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
+    assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
+
+
+@pytest.mark.parametrize("role", ["coach", "coach without athletes", "athlete"])
+@pytest.mark.parametrize(
+    ("resource", "param", "parent"),
+    [
+        ("programs", "athleteId", "athletes"),
+        ("sessions", "athleteId", "athletes"),
+        ("phases", "programId", "programs"),
+        ("micro-cycles", "programId", "programs"),
+        ("micro-cycles", "phaseId", "phases"),
+        ("sessions", "programId", "programs"),
+        ("sessions", "phaseId", "phases"),
+        ("sessions", "microCycleId", "micro-cycles"),
+    ],
+)
+def test_filters_naming_another_coachs_rows_are_empty(world, role, resource, param, parent):
+    client = _client(world, role)
+    response = client.get(f"/api/v1/{resource}/", {param: str(world["B"][parent].pk)})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    # ... while a head coach gets the row.
+    head = _client(world, "head coach")
+    assert head.get(f"/api/v1/{resource}/", {param: str(world["B"][parent].pk)}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("resource", "field", "parent"),
+    [
+        ("programs", "athleteId", "athletes"),
+        ("phases", "programId", "programs"),
+        ("micro-cycles", "programId", "programs"),
+        ("sessions", "programId", "programs"),
+    ],
+)
+def test_a_body_naming_an_invisible_parent_is_the_same_400_as_a_missing_one(world, resource, field, parent):
+    client = _client(world, "coach")
+    payload = _create_payload(resource, world["A"], "coach")
+    hidden = {**payload, field: str(world["B"][parent].pk)}
+    missing = {**payload, field: "0190d7a0-0000-7000-8000-000000000000"}
+    got_hidden = client.post(f"/api/v1/{resource}/", hidden, format="json")
+    got_missing = client.post(f"/api/v1/{resource}/", missing, format="json")
+    assert got_hidden.status_code == got_missing.status_code == 400
+    as_text = lambda r, pk: r.json()[field][0].replace(pk, "<id>")  # noqa: E731
+    assert as_text(got_hidden, hidden[field]) == as_text(got_missing, missing[field])
+    assert "does not exist" in got_hidden.json()[field][0]
+
+
+@pytest.mark.parametrize("field", ["phaseId", "microCycleId"])
+def test_a_session_naming_another_coachs_phase_or_cycle_is_400(world, field):
+    parent = {"phaseId": "phases", "microCycleId": "micro-cycles"}[field]
+    payload = {**_create_payload("sessions", world["A"], "coach"), field: str(world["B"][parent].pk)}
+    response = _client(world, "coach").post("/api/v1/sessions/", payload, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert TrainingSession.objects.count() == 2
+
+
+# --- The docs' roles table is this matrix ------------------------------------------------------------
+
+ROLE_HEADERS = {
+    "superuser": "superuser",
+    "head coach": "head coach",
+    "coach": "coach",
+    "coach without athletes": "coach, no athletes",
+    "operations": "operations",
+    "staff without groups": "staff, no group",
+    "athlete": "athlete",
+    "anonymous": "anonymous",
+}
+
+
+def roles_table() -> str:
+    """The matrix as a Markdown table; rows of resources with the same statuses for an action are merged."""
+    lines = [
+        "| resource | request | " + " | ".join(ROLE_HEADERS[r] for r in ROLES) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in ROLES) + " |",
+    ]
+    for group, actions in ((TRAINING, TRAINING_ACTIONS), (OPS, OPS_ACTIONS)):
+        for action in actions:
+            by_statuses: dict[tuple, list[str]] = {}
+            for resource in group:
+                if (resource, action) in NOT_APPLICABLE:
+                    continue
+                statuses = tuple(expected(role, resource, action) for role in ROLES)
+                by_statuses.setdefault(statuses, []).append(resource)
+            for statuses, resources in by_statuses.items():
+                cells = " | ".join(str(s) for s in statuses)
+                lines.append(f"| {', '.join(resources)} | {action} | {cells} |")
+    return "\n".join(lines)
+
+
+def test_the_docs_roles_table_is_the_tested_matrix():
+    text = (Path(settings.BASE_DIR) / "docs" / "api.md").read_text()
+    found = re.search(r"<!-- roles-table:start -->\n(.*?)\n<!-- roles-table:end -->", text, re.S)
+    assert found, "docs/api.md has no roles table between <!-- roles-table:start/end --> markers"
+    assert found.group(1).strip() == roles_table(), "docs/api.md's roles table differs; it should be:\n" + roles_table()
+
+
+# --- A view over no model (e.g. a derived endpoint) -----------------------------------------------------
+
+
+def test_a_view_without_a_model_asks_for_the_coach_permission_and_lets_athletes_read(world, rf):
+    from rest_framework.views import APIView
+
+    from core.permissions import RolePermission
+
+    class Derived(APIView):
+        athlete_access = True
+
+    permission = RolePermission()
+    for role, method, allowed in [
+        ("coach", "GET", True),
+        ("head coach", "POST", True),
+        ("athlete", "GET", True),
+        ("athlete", "POST", False),
+        ("operations", "GET", False),
+        ("staff without groups", "GET", False),
+    ]:
+        request = getattr(rf, method.lower())("/x/")
+        request.user = world["users"][role]
+        view = Derived()
+        view.get = view.post = lambda *a: None
+        assert permission.has_permission(request, view) is allowed, (role, method)
+
+
+def test_athlete_actions_open_a_detail_action_to_athletes_on_their_own_object(world, rf):
+    from rest_framework.views import APIView
+
+    from core.permissions import RolePermission
+
+    class Feed(APIView):
+        athlete_access = True
+        athlete_actions = ("calendar_feed",)
+        action_permissions = {"calendar_feed": ["athletes.change_athleteprofile"], "other": ["x.y"]}
+
+    permission = RolePermission()
+    own = world["A"]["athletes"]
+    for action, allowed in [("calendar_feed", True), ("other", False)]:
+        request = rf.post("/x/")
+        request.user = world["users"]["athlete"]
+        view = Feed()
+        view.post = lambda *a: None
+        view.action = action
+        assert permission.has_permission(request, view) is allowed
+        assert permission.has_object_permission(request, view, own) is allowed
