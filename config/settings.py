@@ -34,7 +34,7 @@ if not HEALTH_SPOOL_PATH.is_absolute():
 AUTH_TOKEN_TTL_HOURS = env.int("AUTH_TOKEN_TTL_HOURS", default=12)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
