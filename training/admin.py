@@ -234,11 +234,11 @@ class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Title", ordering="title")
     def title_display(self, obj):
-        return truncated(obj.title, 16)
+        return truncated(obj.title, 14)
 
     @admin.display(description="Athlete", ordering="athlete__display_name")
     def athlete_display(self, obj):
-        return truncated(obj.athlete.display_name, 10)
+        return truncated(obj.athlete.display_name, 9)
 
     @admin.display(description="Dates", ordering="start_date")
     def dates_display(self, obj):
@@ -397,16 +397,15 @@ class MicroCycleAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         "athlete_display",
         "program_display",
         "phase_display",
-        "readiness_score",
+        "readiness_display",
         "status_badge",
-        "sessions_planned_display",
-        "sessions_completed_display",
+        "sessions_done_display",
     ]
     list_display_links = ["week_display"]
     list_select_related = ["program__athlete", "phase"]
     list_filter = ["status"]
     search_fields = ["program__title", "phase__name", "program__athlete__display_name"]
-    ordering = ["program__title", "week_index"]
+    ordering = ["program__athlete__display_name", "-program__start_date", "program__title", "week_index"]
     autocomplete_fields = ["program", "phase"]
     readonly_fields = ["sessions_planned_display", "sessions_completed_display", "created_at", "updated_at"]
 
@@ -456,6 +455,22 @@ class MicroCycleAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Readiness", ordering="readiness_score")
+    def readiness_display(self, obj):
+        return "—" if obj.readiness_score is None else obj.readiness_score
+
+    @admin.display(description="Sessions done", ordering="sessions_completed")
+    def sessions_done_display(self, obj):
+        if not hasattr(obj, "sessions_planned"):
+            return "—"
+        return format_html(
+            '<span title="{} of {} sessions completed">{} / {}</span>',
+            obj.sessions_completed,
+            obj.sessions_planned,
+            obj.sessions_completed,
+            obj.sessions_planned,
+        )
 
     @admin.display(description="Sessions planned", ordering="sessions_planned")
     def sessions_planned_display(self, obj):
@@ -596,13 +611,12 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     list_display = [
         "title_display",
         "scheduled_display",
-        "status_badge",
+        "status_display",
         "athlete_display",
         "program_display",
         "modality",
-        "duration_minutes",
+        "minutes_display",
         "load",
-        "completed_display",
     ]
     list_display_links = ["title_display"]
     list_select_related = ["athlete", "program"]
@@ -655,9 +669,20 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     def scheduled_display(self, obj):
         return local_time_html(obj.scheduled_at, obj.athlete.timezone)
 
-    @admin.display(description="Completed (athlete's time)", ordering="completed_at")
-    def completed_display(self, obj):
-        return local_time_html(obj.completed_at, obj.athlete.timezone)
+    @admin.display(description="Status (completed at)", ordering="status")
+    def status_display(self, obj):
+        badge = status_badge(obj.status, obj.get_status_display())
+        if obj.completed_at is None:
+            return badge
+        return format_html(
+            '{}<br><small class="completed-at">{}</small>',
+            badge,
+            local_time_html(obj.completed_at, obj.athlete.timezone),
+        )
+
+    @admin.display(description="Minutes", ordering="duration_minutes")
+    def minutes_display(self, obj):
+        return obj.duration_minutes
 
     @admin.display(description="Athlete", ordering="athlete__display_name")
     def athlete_display(self, obj):
