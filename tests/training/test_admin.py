@@ -1,5 +1,6 @@
 """The training admin: rules show on the right field, writes go through the services, lists stay constant-cost."""
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,7 +20,7 @@ from tests.training.factories import (
 )
 from tests.utils import postgres_only
 from training.admin import TrainingProgramAdmin
-from training.charts import program_weekly_stats, render_weekly_chart
+from training.charts import count_ticks, program_weekly_stats, render_weekly_chart
 from training.models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -281,23 +282,102 @@ def test_weekly_stats_bucket_sessions_by_week_in_the_athletes_timezone():
     athlete = AthleteProfileFactory(timezone="Pacific/Auckland")
     program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 18))
     # 2026-01-11 20:00 UTC is Monday 2026-01-12 09:00 in Auckland: week 2, not week 1.
-    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 11, 20, tzinfo=UTC), load=100)
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 11, 20, tzinfo=UTC), planned_load=100)
     TrainingSessionFactory(
-        program=program, scheduled_at=datetime(2026, 1, 5, 0, tzinfo=UTC), status=SessionStatus.COMPLETED, load=50
+        program=program,
+        scheduled_at=datetime(2026, 1, 5, 0, tzinfo=UTC),
+        status=SessionStatus.COMPLETED,
+        load=50,
+        planned_load=40,
     )
-    weeks = program_weekly_stats(program)
+    weeks = program_weekly_stats(program, today=date(2026, 1, 20))
     assert [(w.week, w.planned, w.completed) for w in weeks] == [(1, 1, 1), (2, 1, 0)]
-    assert (weeks[0].planned_load, weeks[0].completed_load) == (50, 50)
+    # Planned load is the coach's plannedLoad; load done is the completed sessions' load.
+    assert (weeks[0].planned_load, weeks[0].completed_load) == (40, 50)
     assert (weeks[1].planned_load, weeks[1].completed_load) == (100, 0)
+
+
+def test_weeks_that_have_not_started_in_the_athletes_timezone_are_future():
+    athlete = AthleteProfileFactory(timezone="Pacific/Auckland")
+    program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    # Today is the last day of week 2: week 2 has started, week 3 starts tomorrow.
+    weeks = program_weekly_stats(program, today=date(2026, 1, 18))
+    assert [w.future for w in weeks] == [False, False, True]
+    # The boundary: on week 3's first day it is no longer ahead.
+    assert [w.future for w in program_weekly_stats(program, today=date(2026, 1, 19))] == [False, False, False]
 
 
 def test_chart_has_a_bar_per_week_and_series():
     program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
-    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 13, 7, tzinfo=UTC))
-    svg = render_weekly_chart(program_weekly_stats(program))
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 13, 7, tzinfo=UTC), planned_load=300)
+    TrainingSessionFactory(
+        program=program, scheduled_at=datetime(2026, 1, 6, 7, tzinfo=UTC), status=SessionStatus.COMPLETED, load=200
+    )
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 30)))
     assert svg.count('class="bar-planned"') == 3 and svg.count('class="bar-completed"') == 3
     assert 'data-week="2" data-value="1"' in svg
     assert 'class="load-planned"' in svg and 'class="load-completed"' in svg
+    assert 'class="load-planned-point" data-week="2" data-value="300"' in svg
+    assert 'class="load-completed-point" data-week="1" data-value="200"' in svg
+
+
+def _ticks(svg: str) -> list[str]:
+    return re.findall(r'class="tick-sessions"[^>]*>([^<]*)<', svg)
+
+
+@pytest.mark.parametrize(
+    ("largest", "expected"),
+    [
+        (1, [0, 1]),
+        (3, [0, 1, 2, 3]),
+        (4, [0, 1, 2, 3, 4]),
+        (5, [0, 2, 4, 6]),
+        (9, [0, 3, 6, 9]),
+        (10, [0, 3, 6, 9, 12]),
+    ],
+)
+def test_session_axis_ticks_are_whole_numbers_reaching_the_largest_count(largest, expected):
+    assert count_ticks(largest) == expected
+
+
+def test_chart_session_ticks_are_integers_not_fractions():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 11))
+    for hour in range(5):  # five sessions in week 1: the old axis drew 1.2, 2.5, 3.8
+        TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 7, hour + 6, tzinfo=UTC))
+    ticks = _ticks(render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 30))))
+    assert ticks == ["0", "2", "4", "6"]
+
+
+def test_future_weeks_show_the_plan_only_and_the_legend_lists_what_is_drawn():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    TrainingSessionFactory(
+        program=program,
+        scheduled_at=datetime(2026, 1, 6, 7, tzinfo=UTC),
+        status=SessionStatus.COMPLETED,
+        load=200,
+        planned_load=250,
+    )
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 20, 7, tzinfo=UTC), planned_load=300)
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 8)))  # in week 1
+    # Weeks 2 and 3 are ahead: no completed bar and no load-done point for them (not a drawn 0).
+    assert re.findall(r'class="bar-completed" data-week="(\d)"', svg) == ["1"]
+    assert re.findall(r'class="load-completed-point" data-week="(\d)"', svg) == ["1"]
+    assert re.findall(r'class="load-planned-point" data-week="(\d)"', svg) == ["1", "2", "3"]
+    assert re.findall(r'class="legend-item"[^>]*>([^<]*)<', svg) == [
+        "planned sessions",
+        "completed sessions",
+        "planned load",
+        "load done",
+    ]
+
+
+def test_legend_leaves_out_series_that_are_not_drawn():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 20, 7, tzinfo=UTC))  # no load at all
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 1)))  # before the program
+    assert re.findall(r'class="legend-item"[^>]*>([^<]*)<', svg) == ["planned sessions"]
+    assert "load-planned" not in svg and "load-completed" not in svg and "bar-completed" not in svg
+    assert "tick-load" not in svg
 
 
 def test_chart_of_nothing_says_so():
