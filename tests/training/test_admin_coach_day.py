@@ -275,6 +275,7 @@ def test_athlete_filter_is_an_autocomplete_not_a_link_per_athlete(admin_client):
     ]
     for program in programs:
         TrainingSessionFactory(program=program)
+
     def filter_panel(response):
         return response.content.decode().split('id="changelist-filter"')[1].split("</nav>")[0]
 
