@@ -234,11 +234,11 @@ class TrainingProgramAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Title", ordering="title")
     def title_display(self, obj):
-        return truncated(obj.title, 14)
+        return truncated(obj.title, 12)
 
     @admin.display(description="Athlete", ordering="athlete__display_name")
     def athlete_display(self, obj):
-        return truncated(obj.athlete.display_name, 9)
+        return truncated(obj.athlete.display_name, 8)
 
     @admin.display(description="Dates", ordering="start_date")
     def dates_display(self, obj):
@@ -630,7 +630,7 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "athlete__display_name", "program__title"]
     date_hierarchy = "scheduled_at"
     autocomplete_fields = ["program", "phase", "micro_cycle"]
-    readonly_fields = ["athlete", "status_history", "created_at", "updated_at"]
+    readonly_fields = ["athlete", "status_history", "created_display", "updated_display"]
     actions = ["mark_completed", "mark_skipped"]
     list_per_page = 100
 
@@ -663,7 +663,7 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Title", ordering="title")
     def title_display(self, obj):
-        return truncated(obj.title, 14)
+        return truncated(obj.title, 12)
 
     @admin.display(description="Scheduled (athlete's time)", ordering="scheduled_at")
     def scheduled_display(self, obj):
@@ -686,11 +686,19 @@ class TrainingSessionAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Athlete", ordering="athlete__display_name")
     def athlete_display(self, obj):
-        return truncated(obj.athlete.display_name, 9)
+        return truncated(obj.athlete.display_name, 8)
 
     @admin.display(description="Program", ordering="program__title")
     def program_display(self, obj):
-        return truncated(obj.program.title, 12)
+        return truncated(obj.program.title, 10)
+
+    @admin.display(description="Created (athlete's time)")
+    def created_display(self, obj):
+        return local_time_html(obj.created_at, obj.athlete.timezone) if obj.athlete_id else "—"
+
+    @admin.display(description="Updated (athlete's time)")
+    def updated_display(self, obj):
+        return local_time_html(obj.updated_at, obj.athlete.timezone) if obj.athlete_id else "—"
 
     @admin.display(description="Status history")
     def status_history(self, obj):
