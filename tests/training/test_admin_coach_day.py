@@ -43,6 +43,8 @@ def session_data(program, scheduled_at: str, **extra):
         "duration_minutes": "45",
         "modality": "run",
         "status": "planned",
+        "planned_load": "",
+        "rpe": "",
         "load": "",
         "completed_at": "",
     }
@@ -362,3 +364,23 @@ def test_a_session_never_changed_in_the_admin_says_so(admin_client):
     session = TrainingSessionFactory()
     html = admin_client.get(reverse("admin:training_trainingsession_change", args=[session.pk])).content.decode()
     assert "No status change recorded" in html
+
+
+def test_a_coach_plans_a_sessions_load_in_the_form_and_the_chart_draws_it(admin_client):
+    program = tokyo_program()
+    response = admin_client.post(SESSION_ADD, session_data(program, "2026-11-26T07:00", planned_load="420"))
+    assert response.status_code == 302
+    assert TrainingSession.objects.get().planned_load == 420
+    html = admin_client.get(reverse("admin:training_trainingprogram_change", args=[program.pk])).content.decode()
+    assert 'class="load-planned-point" data-week="4" data-value="420"' in html
+
+
+def test_autocomplete_queries_do_not_grow_with_the_rows(admin_client):
+    def count(n):
+        for _ in range(n):
+            MicroCycleFactory(program=TrainingProgramFactory())
+        with CaptureQueriesContext(connection) as ctx:
+            autocomplete(admin_client, "trainingsession", "micro_cycle")
+        return len(ctx)
+
+    assert count(2) == count(15)
