@@ -9,6 +9,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import call_command
 from django.utils import timezone
 
+from health.models import ConnectionHealthEvent
 from tests.athletes.factories import AthleteProfileFactory, StaffFactory
 from tests.training.factories import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
 from training.management.commands.seed_demo import PASSWORD_ENV, seed_demo
@@ -262,11 +263,17 @@ def test_admin_index_shows_pass_after_seed_demo_on_a_fresh_database(page, role_g
     page.set_viewport_size({"width": 1366, "height": 768})
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     call_command("seed_demo", "--athletes", "2", "--weeks", "4")
+    # A second environment with the longest key there can be squeezes the other columns.
+    ConnectionHealthEvent.objects.create(
+        checked_at=timezone.now(), environment="e" * 40, status="pass", latency_ms=12345.6
+    )
     login(page, "coach")  # the demo's own login
     verdict = page.locator("#health-verdicts tr[data-environment='development']")
     assert verdict.get_attribute("data-status") == "pass"
     assert "PASS" in verdict.inner_text()
     latency = page.locator("#health-verdicts thead th", has_text="Latency")
-    assert latency.evaluate("e => e.getClientRects().length") == 1  # one line box: the heading does not wrap
+    # One line box for the heading's text: it does not wrap (a wrapped word gives one rectangle per line).
+    lines = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+    assert latency.evaluate(lines) == 1
     assert page.locator("#site-name").inner_text() == "Cadence"
     screenshot(page, "19-index-after-seed-demo")
