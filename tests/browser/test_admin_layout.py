@@ -169,15 +169,25 @@ def test_session_times_typed_and_shown_in_a_tokyo_athletes_zone_round_trip(page,
 
 
 def select2_options(page, field: str, text: str = "") -> list[str]:
+    """The options the autocomplete of `field` offers for `text`, once its answer has settled."""
     page.click(f".field-{field} .select2-selection")
     search = page.locator(".select2-container--open .select2-search__field")
     if text:
         search.press_sequentially(text, delay=20)
-    page.wait_for_timeout(400)  # select2's debounce
-    page.wait_for_selector(".select2-results__option:not(.loading-results)")
-    options = page.locator(".select2-results__option[role=option]").all_inner_texts()
+    options = page.locator(".select2-container--open .select2-results__option[role=option]")
+    previous, stable = None, 0
+    for _ in range(100):  # select2 waits 250 ms before asking; the answer must hold for 500 ms
+        page.wait_for_timeout(100)
+        if page.locator(".select2-container--open .loading-results").count():
+            previous, stable = None, 0
+            continue
+        current = options.all_inner_texts()
+        stable = stable + 1 if current == previous and current else 0
+        previous = current
+        if stable >= 5:
+            break
     page.keyboard.press("Escape")
-    return options
+    return previous or []
 
 
 def test_program_and_week_pickers_are_distinct_and_narrowed_on_demo_data(page, superuser, screenshot):
