@@ -330,13 +330,20 @@ def test_mark_completed_writes_one_log_entry_per_session_in_one_insert(admin_cli
     assert len(inserts) == 1
 
 
-def test_a_refused_bulk_change_logs_nothing(admin_client):
-    now = timezone.now()
-    program = TrainingProgramFactory(start_date=now.date() - timedelta(days=14))
-    session = TrainingSessionFactory(program=program, scheduled_at=now - timedelta(days=1))
-    # Break a rule the service checks: the session's athlete is no longer the program's.
-    TrainingSession.objects.filter(pk=session.pk).update(athlete=AthleteProfileFactory())
-    admin_client.post(SESSIONS, {"action": "mark_completed", "_selected_action": [str(session.pk)]})
+def test_a_refused_bulk_change_logs_nothing(admin_client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from training import services
+
+    def refuse(**kwargs):
+        raise ValidationError("The session falls outside the program.")
+
+    monkeypatch.setattr(services, "sessions_set_status", refuse)  # the service refuses: it changes nothing
+    session = TrainingSessionFactory()
+    response = admin_client.post(
+        SESSIONS, {"action": "mark_completed", "_selected_action": [str(session.pk)]}, follow=True
+    )
+    assert any("No session was marked completed" in str(m) for m in response.context["messages"])
     assert not LogEntry.objects.exists()
 
 
