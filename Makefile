@@ -15,9 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL)
+## make run: virtualenv, install, .env (from .env.example, DEBUG on) unless there is one, migrate, demo data
+## (with a connection profile and a first check), serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL)
 run: export DEBUG ?= True
-run: $(STAMP)
+run: $(STAMP) .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -25,6 +26,22 @@ run: $(STAMP)
 ## make test: virtualenv, install, the full suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A development .env, so `.venv/bin/python manage.py ...` works in a checkout as it does under `make run`.
+# An existing .env is never overwritten.
+.env:
+	sed -e 's/^DEBUG=.*/DEBUG=True/' .env.example > .env
+	@echo "Created .env from .env.example with DEBUG=True (for development only)."
+
+## make check-deploy: Django's deployment checks with DEBUG off; set the production variables first
+## (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL ...). Fails on any warning.
+check-deploy: $(STAMP)
+	DEBUG=False $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make schema: the OpenAPI schema, validated, written to var/openapi.yaml (also served at /api/schema/)
+schema: $(STAMP)
+	DEBUG=True $(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+	@echo "Wrote var/openapi.yaml"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

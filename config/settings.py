@@ -39,7 +39,7 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RAT
     raise ImproperlyConfigured("CALENDAR_FEED_RATE must look like 60/hour (N/s, N/min, N/hour or N/day).")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

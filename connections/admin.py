@@ -104,4 +104,7 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             if result.backfilled:
                 parts.append(f"{result.backfilled} spooled event(s) backfilled.")
             level = messages.SUCCESS if event.status == "pass" else messages.ERROR
+            if result.recorded:  # the database took the event, so it takes the log entry too
+                # Who ran which check, and what it found: one admin log entry per profile checked.
+                self.log_change(request, profile, f"Ran check now: {event.status.upper()} " + " ".join(parts[1:]))
             self.message_user(request, " ".join(parts), level)

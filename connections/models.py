@@ -4,6 +4,7 @@ Metadata only: the secret lives elsewhere and `credential_ref` names where. Ever
 audit history (django-simple-history), which therefore never holds a secret either.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 
-from .validators import validate_credential_ref, validate_environment_key
+from .validators import names_sqlite_file, validate_credential_ref, validate_environment_key
 
 
 class DatabaseRole(models.TextChoices):
@@ -23,7 +24,8 @@ class DatabaseConnectionProfile(TimeStampedModel):
     environment = models.CharField(max_length=40, unique=True, validators=[validate_environment_key])
     # A primary must accept writes (DB_READ_ONLY otherwise); a replica is checked for replay lag.
     role = models.CharField(max_length=16, choices=DatabaseRole.choices, default=DatabaseRole.PRIMARY)
-    host = models.CharField(max_length=255)
+    # Blank only for an embedded SQLite database, which has no host (see clean()).
+    host = models.CharField(max_length=255, blank=True)
     port = models.PositiveIntegerField(default=5432, validators=[MinValueValidator(1), MaxValueValidator(65535)])
     database = models.CharField(max_length=63)
     schema = models.CharField(max_length=63, default="public")
@@ -46,6 +48,17 @@ class DatabaseConnectionProfile(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(role__in=DatabaseRole.values), name="profile_role_valid"),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.host or "").strip() and not names_sqlite_file(self.database or ""):
+            raise ValidationError(
+                {
+                    "host": "A PostgreSQL database needs a host. Leave it blank only for a SQLite database file "
+                    "(e.g. db.sqlite3)."
+                },
+                code="host_required",
+            )
 
     def save(self, *args, **kwargs):
         # The last line against a secret: the API and admin validate through full_clean(), but a script's

@@ -72,3 +72,13 @@ def validate_credential_ref(value: str) -> None:
     problem = credential_ref_problem(value)
     if problem is not None:
         raise ValidationError(_MESSAGES[problem], code=problem)
+
+
+SQLITE_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+
+
+def names_sqlite_file(database: str) -> bool:
+    """Whether a profile's `database` names a SQLite database (a file such as db.sqlite3, a path, a `file:`
+    URI or `:memory:`) rather than a PostgreSQL database name: only those profiles may leave the host blank."""
+    name = database.strip()
+    return name == ":memory:" or name.startswith("file:") or "/" in name or name.lower().endswith(SQLITE_SUFFIXES)

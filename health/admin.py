@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from core.admin import ScopedAdminMixin
 
-from .models import CheckStatus, ConnectionHealthEvent
+from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
 from .selectors import health_event_list
 
 
@@ -25,11 +25,24 @@ def check_status_badge(status: str):
     )
 
 
+class ErrorCodeListFilter(admin.ChoicesFieldListFilter):
+    """The error-code filter lists the codes as the API and the verdicts write them (`DB_UNREACHABLE`),
+    not as Django's generated labels ("Db Unreachable")."""
+
+    def choices(self, changelist):
+        codes = {str(label): value for value, label in ErrorCode.choices}
+        for choice in super().choices(changelist):
+            label, _, count = str(choice["display"]).partition(" (")  # "Db Unreachable (3)" with counts shown
+            if label in codes:
+                choice["display"] = codes[label] + (f" ({count}" if count else "")
+            yield choice
+
+
 @admin.register(ConnectionHealthEvent)
 class ConnectionHealthEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     selector = staticmethod(health_event_list)
     list_display = ["checked_at", "environment", "status_badge", "latency_ms", "error_code", "short_message"]
-    list_filter = ["environment", "status", "error_code", "checked_at"]
+    list_filter = ["environment", "status", ("error_code", ErrorCodeListFilter), "checked_at"]
     search_fields = ["environment", "message", "=error_code"]
     ordering = ["-checked_at", "-id"]
     date_hierarchy = "checked_at"

@@ -7,6 +7,8 @@ PostgreSQL or SQLite. Everything else is production-like: DEBUG stays off.
 import os
 import tempfile
 
+# A developer's .env (made by `make run`, DEBUG on) must not turn DEBUG on for the suite.
+os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # The test client and the live server speak plain HTTP.

@@ -8,24 +8,42 @@ rows (`with_metrics()`, `with_session_counts()`, subqueries), never per row.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from athletes.models import AthleteProfile
-from core.admin import ConstraintErrorsOnFieldsMixin, ScopedAdminMixin, ServiceSaveAdminMixin
+from core.admin import AutocompleteListFilter, ConstraintErrorsOnFieldsMixin, ScopedAdminMixin, ServiceSaveAdminMixin
+from core.admin_site import forwarded_id
 
 from . import cloning, selectors, services
+from .admin_support import (
+    LocalDateTimeField,
+    cycle_label,
+    cycle_week_dates,
+    local_time_html,
+    localize,
+    log_bulk_status_change,
+    phase_label,
+    plain_change_message,
+    program_label,
+    status_change_message,
+    status_log_entries,
+    to_local_wall_clock,
+    truncated,
+    use_labels,
+)
 from .charts import program_weekly_stats, render_weekly_chart
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
@@ -67,6 +85,10 @@ class ProgramPhaseForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
     class Meta:
         model = ProgramPhase
         fields = ["program", "phase_order", "name", "focus", "start_date", "end_date", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_labels(self, {"program": (program_label, ["athlete"])})
 
     def clean(self):
         cleaned = super().clean()
@@ -159,20 +181,19 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
     selector = staticmethod(selectors.program_list)
     form = TrainingProgramAdminForm
     inlines = [ProgramPhaseInline]
+    # Columns chosen to fit 1366 px beside the filters: dates and weeks share a column, long text truncates.
     list_display = [
-        "title",
-        "athlete",
+        "title_display",
+        "athlete_display",
         "status_badge",
-        "start_date",
-        "end_date",
-        "total_weeks_display",
-        "completed_weeks_display",
+        "dates_display",
+        "weeks_display",
         "adherence_display",
         "current_phase_display",
         "next_session_display",
         "sessions_link",
     ]
-    list_display_links = ["title"]
+    list_display_links = ["title_display"]
     list_filter = ["status", "start_date"]
     search_fields = ["title", "athlete__display_name", "macro_cycle"]
     ordering = ["-start_date", "title"]
@@ -263,6 +284,36 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
             return [self.fieldsets[0]]
         return super().get_fieldsets(request, obj)
 
+    def autocomplete_label(self, obj):
+        return program_label(obj)
+
+    def autocomplete_narrow(self, request, queryset):
+        return queryset.select_related("athlete")
+
+    @admin.display(description="Title", ordering="title")
+    def title_display(self, obj):
+        return truncated(obj.title, 12)
+
+    @admin.display(description="Athlete", ordering="athlete__display_name")
+    def athlete_display(self, obj):
+        return truncated(obj.athlete.display_name, 8)
+
+    @admin.display(description="Dates", ordering="start_date")
+    def dates_display(self, obj):
+        return format_html('<span class="nowrap">{} →<br>{}</span>', obj.start_date, obj.end_date)
+
+    @admin.display(description="Weeks done")
+    def weeks_display(self, obj):
+        if not hasattr(obj, "local_today"):
+            return "—"
+        return format_html(
+            '<span title="{} of {} weeks completed">{} / {}</span>',
+            obj.completed_weeks,
+            obj.total_weeks,
+            obj.completed_weeks,
+            obj.total_weeks,
+        )
+
     def save_model(self, request, obj, form, change):
         services.program_save(program=obj)
 
@@ -306,15 +357,14 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
         if not getattr(obj, "current_phase_id", None):
             return "—"
         url = reverse("admin:training_programphase_change", args=[obj.current_phase_id])
-        return format_html('<a href="{}">{}</a>', url, obj.current_phase_name)
+        return format_html('<a href="{}">{}</a>', url, truncated(obj.current_phase_name, 8))
 
     @admin.display(description="Next session", ordering="next_session_at")
     def next_session_display(self, obj):
         if not getattr(obj, "next_session_id", None):
             return "—"
         url = reverse("admin:training_trainingsession_change", args=[obj.next_session_id])
-        local = timezone.localtime(obj.next_session_at, obj.athlete.tzinfo)
-        return format_html('<a href="{}">{}</a>', url, local.strftime("%Y-%m-%d %H:%M %Z"))
+        return format_html('<a href="{}">{}</a>', url, local_time_html(obj.next_session_at, obj.athlete.timezone))
 
     @admin.display(description="Sessions")
     def sessions_link(self, obj):
@@ -334,8 +384,17 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
 class ProgramPhaseAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
     selector = staticmethod(selectors.phase_list)
     form = ProgramPhaseForm
-    list_display = ["name", "program", "phase_order", "focus", "start_date", "end_date", "status_badge"]
-    list_select_related = ["program"]
+    list_display = [
+        "name",
+        "athlete_display",
+        "program_display",
+        "phase_order",
+        "focus",
+        "start_date",
+        "end_date",
+        "status_badge",
+    ]
+    list_select_related = ["program__athlete"]
     list_filter = ["status", "start_date"]
     search_fields = ["name", "focus", "program__title", "program__athlete__display_name"]
     ordering = ["program__title", "phase_order"]
@@ -345,6 +404,24 @@ class ProgramPhaseAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmi
 
     def save_model(self, request, obj, form, change):
         services.phase_save(phase=obj)
+
+    def autocomplete_label(self, obj):
+        return phase_label(obj)
+
+    def autocomplete_narrow(self, request, queryset):
+        """Only the phases of the program chosen on the form (when one is)."""
+        program_id = forwarded_id(request, "program")
+        if program_id is not None:
+            queryset = queryset.filter(program_id=program_id)
+        return queryset.select_related("program__athlete")
+
+    @admin.display(description="Athlete", ordering="program__athlete__display_name")
+    def athlete_display(self, obj):
+        return truncated(obj.program.athlete.display_name, 10)
+
+    @admin.display(description="Program", ordering="program__title")
+    def program_display(self, obj):
+        return truncated(obj.program.title, 16)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -359,6 +436,10 @@ class MicroCycleForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
         model = MicroCycle
         fields = ["program", "phase", "week_index", "readiness_score", "status"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_labels(self, {"program": (program_label, ["athlete"]), "phase": (phase_label, ["program__athlete"])})
+
     def clean(self):
         cleaned = super().clean()
         program = cleaned.get("program")
@@ -372,19 +453,19 @@ class MicroCycleAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin)
     selector = staticmethod(selectors.micro_cycle_list)
     form = MicroCycleForm
     list_display = [
-        "__str__",
-        "program",
-        "phase",
-        "week_index",
-        "readiness_score",
+        "week_display",
+        "athlete_display",
+        "program_display",
+        "phase_display",
+        "readiness_display",
         "status_badge",
-        "sessions_planned_display",
-        "sessions_completed_display",
+        "sessions_done_display",
     ]
-    list_select_related = ["program", "phase"]
+    list_display_links = ["week_display"]
+    list_select_related = ["program__athlete", "phase"]
     list_filter = ["status"]
     search_fields = ["program__title", "phase__name", "program__athlete__display_name"]
-    ordering = ["program__title", "week_index"]
+    ordering = ["program__athlete__display_name", "-program__start_date", "program__title", "week_index"]
     autocomplete_fields = ["program", "phase"]
     readonly_fields = ["sessions_planned_display", "sessions_completed_display", "created_at", "updated_at"]
 
@@ -394,9 +475,62 @@ class MicroCycleAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin)
     def save_model(self, request, obj, form, change):
         services.micro_cycle_save(micro_cycle=obj)
 
+    def get_search_results(self, request, queryset, search_term):
+        """ "week 5" (or "w5") finds week 5; the other words search athlete, program and phase as usual."""
+        week, rest = split_week_term(search_term)
+        if week is not None:
+            queryset = queryset.filter(week_index=week)
+        return super().get_search_results(request, queryset, rest)
+
+    def autocomplete_label(self, obj):
+        return cycle_label(obj)
+
+    def autocomplete_narrow(self, request, queryset):
+        """Only the weeks of the program (and phase) chosen on the form, in week order."""
+        program_id = forwarded_id(request, "program")
+        if program_id is not None:
+            queryset = queryset.filter(program_id=program_id)
+        phase_id = forwarded_id(request, "phase")
+        if phase_id is not None:
+            queryset = queryset.filter(phase_id=phase_id)
+        return queryset.select_related("program__athlete")
+
+    @admin.display(description="Week", ordering="week_index")
+    def week_display(self, obj):
+        first, last = cycle_week_dates(obj)
+        return format_html('Week {} <span class="nowrap quiet">({} – {})</span>', obj.week_index, first, last)
+
+    @admin.display(description="Athlete", ordering="program__athlete__display_name")
+    def athlete_display(self, obj):
+        return truncated(obj.program.athlete.display_name, 10)
+
+    @admin.display(description="Program", ordering="program__title")
+    def program_display(self, obj):
+        return truncated(obj.program.title, 14)
+
+    @admin.display(description="Phase", ordering="phase__phase_order")
+    def phase_display(self, obj):
+        return truncated(f"{obj.phase.phase_order}. {obj.phase.name}", 8) if obj.phase_id else "—"
+
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Readiness", ordering="readiness_score")
+    def readiness_display(self, obj):
+        return "—" if obj.readiness_score is None else obj.readiness_score
+
+    @admin.display(description="Sessions done", ordering="sessions_completed")
+    def sessions_done_display(self, obj):
+        if not hasattr(obj, "sessions_planned"):
+            return "—"
+        return format_html(
+            '<span title="{} of {} sessions completed">{} / {}</span>',
+            obj.sessions_completed,
+            obj.sessions_planned,
+            obj.sessions_completed,
+            obj.sessions_planned,
+        )
 
     @admin.display(description="Sessions planned", ordering="sessions_planned")
     def sessions_planned_display(self, obj):
@@ -405,6 +539,18 @@ class MicroCycleAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin)
     @admin.display(description="Sessions completed", ordering="sessions_completed")
     def sessions_completed_display(self, obj):
         return getattr(obj, "sessions_completed", "—")
+
+
+def split_week_term(search_term: str) -> tuple[int | None, str]:
+    """("week 5 ada" → (5, "ada")): a week number asked for as "week N", "wk N" or "wN", and the rest."""
+    match = WEEK_TERM.search(search_term or "")
+    if match is None:
+        return None, search_term
+    rest = (search_term[: match.start()] + " " + search_term[match.end() :]).strip()
+    return int(match.group(1)), rest
+
+
+WEEK_TERM = re.compile(r"\b(?:week|wk|w)\s*(\d{1,4})\b", re.IGNORECASE)
 
 
 # --- Sessions --------------------------------------------------------------------------------------
@@ -440,6 +586,14 @@ class ProgramListFilter(admin.SimpleListFilter):
 
 
 class TrainingSessionForm(forms.ModelForm):
+    """Times are typed and shown in the athlete's timezone (stored in UTC).
+
+    A new session's athlete is known only once its program is chosen: the typed time is read in the
+    timezone of the chosen program's athlete when the form is saved."""
+
+    scheduled_at = LocalDateTimeField(label="Scheduled at")
+    completed_at = LocalDateTimeField(label="Completed at", required=False)
+
     class Meta:
         model = TrainingSession
         fields = [
@@ -459,18 +613,57 @@ class TrainingSessionForm(forms.ModelForm):
         help_texts = {
             # Shown on the form because the model's rules name them (an error on a field the form lacks is a 500).
             "rpe": "Session RPE 0–10, only for a completed session; with RPE and no load, load = RPE × minutes.",
-            "completed_at": "Set to now when the session is completed without one; cleared otherwise.",
-            "scheduled_at": "Its date in the athlete's timezone must lie within the program's dates.",
         }
+
+    TIME_FIELDS = ("scheduled_at", "completed_at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_labels(
+            self,
+            {
+                "program": (program_label, ["athlete"]),
+                "phase": (phase_label, ["program__athlete"]),
+                "micro_cycle": (cycle_label, ["program__athlete"]),
+            },
+        )
+        athlete = self.instance.athlete if self.instance.athlete_id else None
+        for name in self.TIME_FIELDS:
+            field = self.fields[name]
+            if athlete is not None:
+                field.label = f"{field.label} ({athlete.timezone})"
+                field.help_text = f"In the athlete's timezone, {athlete.timezone}."
+                self.initial[name] = to_local_wall_clock(getattr(self.instance, name), athlete.timezone)
+            else:
+                field.help_text = "In the timezone of the program's athlete."
+        self.fields["scheduled_at"].help_text += " Its date must lie within the program's dates."
+        self.fields["completed_at"].help_text += " Set to now when completed without one; cleared otherwise."
 
     def clean(self):
         cleaned = super().clean()
         program = cleaned.get("program")
-        if program is not None:
-            services.program_lock(program.pk)  # as training.services.session_save does
-            # The athlete is the program's athlete, always (it is denormalized onto the session).
-            self.instance.athlete = program.athlete
+        if program is None:
+            for name in self.TIME_FIELDS:  # no athlete, no timezone to read them in: the program error says why
+                cleaned.pop(name, None)
+            return cleaned
+        services.program_lock(program.pk)  # as training.services.session_save does
+        # The athlete is the program's athlete, always (it is denormalized onto the session).
+        self.instance.athlete = program.athlete
+        for name in self.TIME_FIELDS:
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            try:
+                cleaned[name] = localize(value, program.athlete.timezone)
+            except ValidationError as exc:
+                self.add_error(name, exc)
         return cleaned
+
+
+class AthleteAutocompleteFilter(AutocompleteListFilter):
+    title = "athlete"
+    parameter_name = "athlete__id__exact"
+    field_path = "athlete"
 
 
 @admin.register(TrainingSession)
@@ -478,34 +671,114 @@ class TrainingSessionAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
     selector = staticmethod(selectors.session_list)
     form = TrainingSessionForm
     list_display = [
-        "title",
-        "scheduled_at",
-        "status_badge",
-        "athlete",
-        "program",
+        "title_display",
+        "scheduled_display",
+        "status_display",
+        "athlete_display",
+        "program_display",
         "modality",
-        "duration_minutes",
+        "minutes_display",
         "load",
-        "completed_at",
     ]
+    list_display_links = ["title_display"]
     list_select_related = ["athlete", "program"]
     list_filter = [
         "status",
         "modality",
-        ("athlete", admin.RelatedOnlyFieldListFilter),
+        AthleteAutocompleteFilter,
         ProgramListFilter,
         "scheduled_at",
     ]
     search_fields = ["title", "athlete__display_name", "program__title"]
-    ordering = ["-scheduled_at", "id"]
     date_hierarchy = "scheduled_at"
     autocomplete_fields = ["program", "phase", "micro_cycle"]
-    readonly_fields = ["athlete", "created_at", "updated_at"]
+    readonly_fields = ["athlete", "status_history", "created_display", "updated_display"]
     actions = ["mark_completed", "mark_skipped"]
     list_per_page = 100
 
+    @property
+    def media(self):
+        return super().media + AthleteAutocompleteFilter.media(
+            TrainingSession._meta.get_field("athlete"), self.admin_site
+        )
+
+    def get_ordering(self, request):
+        # Upcoming first (from the start of today, UTC), soonest first; then the past, most recent first.
+        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return [
+            Case(When(scheduled_at__lt=today, then=Value(1)), default=Value(0)).asc(),
+            Case(When(scheduled_at__gte=today, then=F("scheduled_at"))).asc(nulls_last=True),
+            F("scheduled_at").desc(),
+            F("id").asc(),
+        ]
+
     def save_model(self, request, obj, form, change):
         services.session_save(session=obj)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if not add and "status" in form.changed_data:
+            # The admin log's field list says only "Status"; keep what it changed from and to.
+            old, new = form.initial.get("status"), form.cleaned_data.get("status")
+            return status_change_message(old, new, source="edited") + " " + plain_change_message(message)
+        return message
+
+    @admin.display(description="Title", ordering="title")
+    def title_display(self, obj):
+        return truncated(obj.title, 12)
+
+    @admin.display(description="Scheduled (athlete's time)", ordering="scheduled_at")
+    def scheduled_display(self, obj):
+        return local_time_html(obj.scheduled_at, obj.athlete.timezone)
+
+    @admin.display(description="Status (completed at)", ordering="status")
+    def status_display(self, obj):
+        badge = status_badge(obj.status, obj.get_status_display())
+        if obj.completed_at is None:
+            return badge
+        return format_html(
+            '{}<br><small class="completed-at">{}</small>',
+            badge,
+            local_time_html(obj.completed_at, obj.athlete.timezone),
+        )
+
+    @admin.display(description="Minutes", ordering="duration_minutes")
+    def minutes_display(self, obj):
+        return obj.duration_minutes
+
+    @admin.display(description="Athlete", ordering="athlete__display_name")
+    def athlete_display(self, obj):
+        return truncated(obj.athlete.display_name, 8)
+
+    @admin.display(description="Program", ordering="program__title")
+    def program_display(self, obj):
+        return truncated(obj.program.title, 10)
+
+    @admin.display(description="Created (athlete's time)")
+    def created_display(self, obj):
+        return local_time_html(obj.created_at, obj.athlete.timezone) if obj.athlete_id else "—"
+
+    @admin.display(description="Updated (athlete's time)")
+    def updated_display(self, obj):
+        return local_time_html(obj.updated_at, obj.athlete.timezone) if obj.athlete_id else "—"
+
+    @admin.display(description="Status history")
+    def status_history(self, obj):
+        """Who changed the session's status and when, from the admin log (newest first)."""
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        entries = status_log_entries(obj)
+        if not entries:
+            return mark_safe('<span class="quiet">No status change recorded in the admin.</span>')
+        rows = format_html_join(
+            "",
+            "<li>{} — <strong>{}</strong>: {}</li>",
+            (
+                (local_time_html(e.action_time, obj.athlete.timezone), e.user.get_username(), e.get_change_message())
+                for e in entries
+            ),
+        )
+        return format_html('<ul class="status-history">{}</ul>', rows)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -514,12 +787,14 @@ class TrainingSessionAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
     def _set_status(self, request, queryset, status: str, verb: str) -> None:
         already = queryset.filter(status=status).count()
         to_change = queryset.exclude(status=status).select_related("program__athlete", "phase", "micro_cycle")
+        old_statuses = dict(to_change.values_list("pk", "status"))
         try:
             changed = services.sessions_set_status(sessions=to_change, status=status)
         except ValidationError as exc:
             # sessions_set_status is one transaction: nothing was changed.
             self.message_user(request, f"No session was marked {verb}: " + " ".join(exc.messages), messages.ERROR)
             return
+        log_bulk_status_change(request.user, changed, old_statuses, status, action=f"“Mark selected sessions {verb}”")
         text = f"Marked {len(changed)} session{'s' if len(changed) != 1 else ''} {verb}."
         if already:
             text += f" {already} {'was' if already == 1 else 'were'} already {verb}."

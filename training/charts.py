@@ -2,19 +2,27 @@
 
 Weeks are counted from the program's start date in the athlete's timezone, like the contract's metrics:
 week 1 is the first seven days. "Planned" counts every session scheduled in the week, "completed" the ones
-marked completed; load is summed twice: over all the week's sessions that carry a load (the plan) and over
-the completed ones (what was done).
+marked completed. Load is shown twice: the coach's plan (the sum of the sessions' `planned_load`) and the
+load done (the sum of `load` over the completed sessions). A week that has not started yet (in the
+athlete's timezone) shows its plan only: nothing can have been done in it, and drawing 0 would read as a
+collapse.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import SessionStatus, TrainingProgram
+
+PLANNED_BAR, COMPLETED_BAR = "#9fb8d0", "#2e7d32"
+PLANNED_LOAD, DONE_LOAD = "#d08a3c", "#8a3b00"
 
 
 @dataclass
@@ -24,21 +32,30 @@ class WeekStats:
     completed: int = 0
     planned_load: Decimal = Decimal(0)
     completed_load: Decimal = Decimal(0)
+    future: bool = False  # the week starts after the athlete's today: only the plan is shown
+    has_planned_load: bool = False  # some session of the week carries a planned load
 
 
-def program_weekly_stats(program: TrainingProgram) -> list[WeekStats]:
-    """One entry per week of the program (1 … totalWeeks), from a single query over its sessions."""
+def program_weekly_stats(program: TrainingProgram, *, today: date | None = None) -> list[WeekStats]:
+    """One entry per week of the program (1 … totalWeeks), from a single query over its sessions.
+
+    `today` is the athlete's local date (default: now in the athlete's timezone)."""
     total = program.total_weeks or 0
-    weeks = [WeekStats(week=i) for i in range(1, total + 1)]
     tz = program.athlete.tzinfo
-    rows = program.sessions.order_by().values_list("scheduled_at", "status", "load")
-    for scheduled_at, status, load in rows:
+    today = today or timezone.now().astimezone(tz).date()
+    weeks = [WeekStats(week=i) for i in range(1, total + 1)]
+    for stats in weeks:
+        stats.future = (program.start_date - today).days + 7 * (stats.week - 1) > 0
+    rows = program.sessions.order_by().values_list("scheduled_at", "status", "load", "planned_load")
+    for scheduled_at, status, load, planned_load in rows:
         index = (scheduled_at.astimezone(tz).date() - program.start_date).days // 7
         if not 0 <= index < total:
             continue  # cannot happen for valid data; a chart must not fail on invalid data
         stats = weeks[index]
         stats.planned += 1
-        stats.planned_load += load or 0
+        if planned_load is not None:
+            stats.planned_load += planned_load
+            stats.has_planned_load = True
         if status == SessionStatus.COMPLETED:
             stats.completed += 1
             stats.completed_load += load or 0
@@ -58,21 +75,35 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def count_ticks(largest: int) -> list[int]:
+    """Axis ticks for a count: whole numbers only, 0 first, at most five, the last at or above `largest`."""
+    largest = max(int(largest), 1)
+    step = math.ceil(largest / 4)
+    return list(range(0, math.ceil(largest / step) * step + 1, step))
+
+
 def _fmt(value) -> str:
     number = float(value)
     return f"{number:.0f}" if number == int(number) else f"{number:.1f}"
 
 
 def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
-    """An SVG bar chart (planned vs completed sessions) with load lines on a second axis."""
+    """An SVG bar chart (planned vs completed sessions) with the planned load and the load done on a second
+    axis; the legend lists exactly the series drawn."""
     if not weeks:
         return mark_safe('<p class="help">No weeks to show yet.</p>')
     left, right, top, bottom = 44, 52, 34, 34
     slot = max(18, min(56, 560 // len(weeks)))
     plot_w, plot_h = slot * len(weeks), 180
-    width, height = left + plot_w + right, top + plot_h + bottom
-    max_sessions = _nice_max(max(max(w.planned for w in weeks), 1))
-    max_load = _nice_max(float(max(max(w.planned_load for w in weeks), 1)))
+    # At least wide enough for the legend, however few the weeks.
+    width, height = max(left + plot_w + right, 600), top + plot_h + bottom
+    ticks = count_ticks(max(w.planned for w in weeks))
+    max_sessions = ticks[-1]
+    past = [w for w in weeks if not w.future]
+    show_planned_load = any(w.has_planned_load for w in weeks)
+    show_done_load = any(w.completed for w in past)
+    loads = [float(w.planned_load) for w in weeks] + [float(w.completed_load) for w in past]
+    max_load = _nice_max(max([*loads, 1]))
 
     def y_sessions(v: float) -> float:
         return top + plot_h - plot_h * v / max_sessions
@@ -80,40 +111,62 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
     def y_load(v) -> float:
         return top + plot_h - plot_h * float(v) / max_load
 
+    def x_center(n: int) -> float:
+        return left + n * slot + slot / 2
+
+    def describe(w: WeekStats) -> str:
+        text = f"week {w.week}: "
+        if w.future:
+            text += f"ahead, {w.planned} sessions planned"
+        else:
+            text += f"{w.completed} of {w.planned} sessions completed"
+        if w.has_planned_load:
+            text += f", planned load {_fmt(w.planned_load)}"
+        if not w.future:
+            text += f", load done {_fmt(w.completed_load)}"
+        return text
+
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="weekly-chart" role="img" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" '
         'aria-labelledby="weekly-chart-title weekly-chart-desc">',
         '<title id="weekly-chart-title">Sessions and load per week</title>',
-        '<desc id="weekly-chart-desc">'
-        + escape(
-            "; ".join(
-                f"week {w.week}: {w.completed} of {w.planned} sessions completed, "
-                f"load {_fmt(w.completed_load)} of {_fmt(w.planned_load)}"
-                for w in weeks
-            )
-        )
-        + "</desc>",
+        '<desc id="weekly-chart-desc">' + escape("; ".join(describe(w) for w in weeks)) + "</desc>",
     ]
-    # Grid and axes: sessions on the left, load on the right.
-    for i in range(5):
-        v = max_sessions * i / 4
+    # Grid and axes: whole session counts on the left; load on the right (only when a load is drawn).
+    for v in ticks:
         y = y_sessions(v)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_fmt(v)}</text>')
-        parts.append(f'<text x="{left + plot_w + 6}" y="{y + 4:.1f}" fill="#b35900">{_fmt(max_load * i / 4)}</text>')
-    parts.append(
-        f'<text x="4" y="{top - 20}" fill="#555">sessions</text>'
-        f'<text x="{width - 4}" y="{top - 20}" text-anchor="end" fill="#b35900">load</text>'
-    )
+        parts.append(
+            f'<text class="tick-sessions" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v}</text>'
+        )
+    parts.append(f'<text x="4" y="{top - 20}" fill="#555">sessions</text>')
+    if show_planned_load or show_done_load:
+        for i in range(5):
+            y = top + plot_h - plot_h * i / 4
+            parts.append(
+                f'<text class="tick-load" x="{left + plot_w + 6}" y="{y + 4:.1f}" fill="{DONE_LOAD}">'
+                f"{_fmt(max_load * i / 4)}</text>"
+            )
+        parts.append(
+            f'<text x="{left + plot_w + right - 4}" y="{top - 20}" text-anchor="end" fill="{DONE_LOAD}">load</text>'
+        )
+    # Future weeks: a light band, so "ahead" reads at a glance.
+    first_future = next((n for n, w in enumerate(weeks) if w.future), None)
+    if first_future is not None:
+        x = left + first_future * slot
+        parts.append(
+            f'<rect class="future-weeks" x="{x}" y="{top}" width="{left + plot_w - x}" height="{plot_h}" '
+            'fill="#f4f6f8"><title>Weeks ahead: plan only</title></rect>'
+        )
     bar_w = max(4, (slot - 8) // 2)
     label_every = max(1, len(weeks) // 16)
     for n, w in enumerate(weeks):
         x = left + n * slot + (slot - 2 * bar_w) / 2
-        for offset, value, color, css, label in (
-            (0, w.planned, "#9fb8d0", "bar-planned", "planned"),
-            (bar_w, w.completed, "#2e7d32", "bar-completed", "completed"),
-        ):
+        bars = [(0, w.planned, PLANNED_BAR, "bar-planned", "planned")]
+        if not w.future:
+            bars.append((bar_w, w.completed, COMPLETED_BAR, "bar-completed", "completed"))
+        for offset, value, color, css, label in bars:
             y = y_sessions(value)
             parts.append(
                 f'<rect class="{css}" data-week="{w.week}" data-value="{value}" x="{x + offset:.1f}" '
@@ -122,44 +175,45 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
             )
         if n % label_every == 0:
             parts.append(
-                f'<text x="{left + n * slot + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" '
-                f'fill="#555">W{w.week}</text>'
+                f'<text x="{x_center(n):.1f}" y="{top + plot_h + 14}" text-anchor="middle" fill="#555">W{w.week}</text>'
             )
-    for attr, css, dash, label in (
-        ("planned_load", "load-planned", ' stroke-dasharray="4 3"', "planned load"),
-        ("completed_load", "load-completed", "", "completed load"),
-    ):
-        points = [(left + n * slot + slot / 2, y_load(getattr(w, attr))) for n, w in enumerate(weeks)]
+    series = []
+    if show_planned_load:
+        series.append(("planned_load", "load-planned", PLANNED_LOAD, ' stroke-dasharray="5 3"', "planned load", weeks))
+    if show_done_load:
+        series.append(("completed_load", "load-completed", DONE_LOAD, "", "load done", past))
+    for attr, css, color, dash, label, shown in series:
+        points = [(x_center(weeks.index(w)), y_load(getattr(w, attr)), w) for w in shown]
         parts.append(
-            f'<polyline class="{css}" fill="none" stroke="#b35900" stroke-width="2"{dash} points="'
-            + " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            f'<polyline class="{css}" fill="none" stroke="{color}" stroke-width="2"{dash} points="'
+            + " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)
             + '"/>'
         )
-        for (px, py), w in zip(points, weeks, strict=True):
+        for px, py, w in points:
             parts.append(
-                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="#b35900">'
+                f'<circle class="{css}-point" data-week="{w.week}" data-value="{_fmt(getattr(w, attr))}" '
+                f'cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{color}">'
                 f"<title>Week {w.week}: {label} {_fmt(getattr(w, attr))}</title></circle>"
             )
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#555"/>')
-    # Legend along the top.
+    # Legend along the top: exactly the series drawn above.
+    legend = [("rect", PLANNED_BAR, "planned sessions")]
+    if past:
+        legend.append(("rect", COMPLETED_BAR, "completed sessions"))
+    for _attr, _css, color, dash, label, _shown in series:
+        legend.append(("dash" if dash else "line", color, label))
     legend_y = top - 8
-    legend = (
-        ("rect", "#9fb8d0", "planned sessions"),
-        ("rect", "#2e7d32", "completed sessions"),
-        ("dash", "#b35900", "planned load"),
-        ("line", "#b35900", "completed load"),
-    )
     lx = left + 70
     for kind, color, label in legend:
         if kind == "rect":
             parts.append(f'<rect x="{lx}" y="{legend_y - 8}" width="10" height="10" fill="{color}"/>')
         else:
-            dash = ' stroke-dasharray="4 3"' if kind == "dash" else ""
+            dash = ' stroke-dasharray="5 3"' if kind == "dash" else ""
             parts.append(
                 f'<line x1="{lx - 2}" x2="{lx + 12}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
                 f'stroke="{color}" stroke-width="2"{dash}/>'
             )
-        parts.append(f'<text x="{lx + 15}" y="{legend_y + 1}" fill="#333">{label}</text>')
+        parts.append(f'<text class="legend-item" x="{lx + 15}" y="{legend_y + 1}" fill="#333">{label}</text>')
         lx += 15 + 6 * len(label) + 14
     parts.append("</svg>")
     # Every interpolated value above is a number or a constant; the only text (desc) is escaped.

@@ -1,5 +1,6 @@
 """The training admin: rules show on the right field, writes go through the services, lists stay constant-cost."""
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,7 +20,7 @@ from tests.training.factories import (
 )
 from tests.utils import postgres_only
 from training.admin import TrainingProgramAdmin
-from training.charts import program_weekly_stats, render_weekly_chart
+from training.charts import count_ticks, program_weekly_stats, render_weekly_chart
 from training.models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_program_change_page_shows_metrics_link_and_chart(admin_client):
     response = admin_client.get(reverse("admin:training_trainingprogram_change", args=[program.pk]))
     html = response.content.decode()
     assert "33.3 %" in html  # 1 completed of 3 due
-    assert ">Base</a>" in html
+    assert 'title="Base">Base</span></a>' in html
     assert reverse("admin:training_trainingsession_change", args=[upcoming.pk]) in html
     assert f"{SESSIONS}?program__id__exact={program.pk}" in html
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="weekly-chart"' in html
@@ -257,8 +258,7 @@ def test_program_changelist_shows_metrics_columns(admin_client):
     response = admin_client.get(reverse("admin:training_trainingprogram_changelist"))
     html = response.content.decode()
     assert "100.0 %" in html
-    assert '<td class="field-total_weeks_display">12</td>' in html
-    assert '<td class="field-completed_weeks_display">2</td>' in html
+    assert '<span title="2 of 12 weeks completed">2 / 12</span>' in html
 
 
 def test_program_add_page_has_no_metrics_and_two_phase_rows(admin_client):
@@ -282,23 +282,102 @@ def test_weekly_stats_bucket_sessions_by_week_in_the_athletes_timezone():
     athlete = AthleteProfileFactory(timezone="Pacific/Auckland")
     program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 18))
     # 2026-01-11 20:00 UTC is Monday 2026-01-12 09:00 in Auckland: week 2, not week 1.
-    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 11, 20, tzinfo=UTC), load=100)
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 11, 20, tzinfo=UTC), planned_load=100)
     TrainingSessionFactory(
-        program=program, scheduled_at=datetime(2026, 1, 5, 0, tzinfo=UTC), status=SessionStatus.COMPLETED, load=50
+        program=program,
+        scheduled_at=datetime(2026, 1, 5, 0, tzinfo=UTC),
+        status=SessionStatus.COMPLETED,
+        load=50,
+        planned_load=40,
     )
-    weeks = program_weekly_stats(program)
+    weeks = program_weekly_stats(program, today=date(2026, 1, 20))
     assert [(w.week, w.planned, w.completed) for w in weeks] == [(1, 1, 1), (2, 1, 0)]
-    assert (weeks[0].planned_load, weeks[0].completed_load) == (50, 50)
+    # Planned load is the coach's plannedLoad; load done is the completed sessions' load.
+    assert (weeks[0].planned_load, weeks[0].completed_load) == (40, 50)
     assert (weeks[1].planned_load, weeks[1].completed_load) == (100, 0)
+
+
+def test_weeks_that_have_not_started_in_the_athletes_timezone_are_future():
+    athlete = AthleteProfileFactory(timezone="Pacific/Auckland")
+    program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    # Today is the last day of week 2: week 2 has started, week 3 starts tomorrow.
+    weeks = program_weekly_stats(program, today=date(2026, 1, 18))
+    assert [w.future for w in weeks] == [False, False, True]
+    # The boundary: on week 3's first day it is no longer ahead.
+    assert [w.future for w in program_weekly_stats(program, today=date(2026, 1, 19))] == [False, False, False]
 
 
 def test_chart_has_a_bar_per_week_and_series():
     program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
-    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 13, 7, tzinfo=UTC))
-    svg = render_weekly_chart(program_weekly_stats(program))
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 13, 7, tzinfo=UTC), planned_load=300)
+    TrainingSessionFactory(
+        program=program, scheduled_at=datetime(2026, 1, 6, 7, tzinfo=UTC), status=SessionStatus.COMPLETED, load=200
+    )
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 30)))
     assert svg.count('class="bar-planned"') == 3 and svg.count('class="bar-completed"') == 3
     assert 'data-week="2" data-value="1"' in svg
     assert 'class="load-planned"' in svg and 'class="load-completed"' in svg
+    assert 'class="load-planned-point" data-week="2" data-value="300"' in svg
+    assert 'class="load-completed-point" data-week="1" data-value="200"' in svg
+
+
+def _ticks(svg: str) -> list[str]:
+    return re.findall(r'class="tick-sessions"[^>]*>([^<]*)<', svg)
+
+
+@pytest.mark.parametrize(
+    ("largest", "expected"),
+    [
+        (1, [0, 1]),
+        (3, [0, 1, 2, 3]),
+        (4, [0, 1, 2, 3, 4]),
+        (5, [0, 2, 4, 6]),
+        (9, [0, 3, 6, 9]),
+        (10, [0, 3, 6, 9, 12]),
+    ],
+)
+def test_session_axis_ticks_are_whole_numbers_reaching_the_largest_count(largest, expected):
+    assert count_ticks(largest) == expected
+
+
+def test_chart_session_ticks_are_integers_not_fractions():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 11))
+    for hour in range(5):  # five sessions in week 1: the old axis drew 1.2, 2.5, 3.8
+        TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 7, hour + 6, tzinfo=UTC))
+    ticks = _ticks(render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 30))))
+    assert ticks == ["0", "2", "4", "6"]
+
+
+def test_future_weeks_show_the_plan_only_and_the_legend_lists_what_is_drawn():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    TrainingSessionFactory(
+        program=program,
+        scheduled_at=datetime(2026, 1, 6, 7, tzinfo=UTC),
+        status=SessionStatus.COMPLETED,
+        load=200,
+        planned_load=250,
+    )
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 20, 7, tzinfo=UTC), planned_load=300)
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 8)))  # in week 1
+    # Weeks 2 and 3 are ahead: no completed bar and no load-done point for them (not a drawn 0).
+    assert re.findall(r'class="bar-completed" data-week="(\d)"', svg) == ["1"]
+    assert re.findall(r'class="load-completed-point" data-week="(\d)"', svg) == ["1"]
+    assert re.findall(r'class="load-planned-point" data-week="(\d)"', svg) == ["1", "2", "3"]
+    assert re.findall(r'class="legend-item"[^>]*>([^<]*)<', svg) == [
+        "planned sessions",
+        "completed sessions",
+        "planned load",
+        "load done",
+    ]
+
+
+def test_legend_leaves_out_series_that_are_not_drawn():
+    program = TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 25))
+    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 1, 20, 7, tzinfo=UTC))  # no load at all
+    svg = render_weekly_chart(program_weekly_stats(program, today=date(2026, 1, 1)))  # before the program
+    assert re.findall(r'class="legend-item"[^>]*>([^<]*)<', svg) == ["planned sessions"]
+    assert "load-planned" not in svg and "load-completed" not in svg and "bar-completed" not in svg
+    assert "tick-load" not in svg
 
 
 def test_chart_of_nothing_says_so():
@@ -309,19 +388,18 @@ def test_chart_of_nothing_says_so():
 
 
 def session_form(program, *, scheduled_at, status="planned", **extra):
+    """POST data for the session form; `scheduled_at` is the wall-clock time in the athlete's timezone."""
     data = {
         "program": str(program.pk),
         "title": "Tempo run",
-        "scheduled_at_0": scheduled_at.strftime("%Y-%m-%d"),
-        "scheduled_at_1": scheduled_at.strftime("%H:%M:%S"),
+        "scheduled_at": scheduled_at.strftime("%Y-%m-%dT%H:%M"),
         "duration_minutes": "45",
         "modality": "run",
         "status": status,
         "load": "",
         "rpe": "",
         "planned_load": "",
-        "completed_at_0": "",
-        "completed_at_1": "",
+        "completed_at": "",
     }
     data.update(extra)
     return data
@@ -330,10 +408,10 @@ def session_form(program, *, scheduled_at, status="planned", **extra):
 def test_session_outside_its_program_in_the_athletes_timezone_is_an_error_on_scheduled_at(admin_client):
     athlete = AthleteProfileFactory(timezone="Pacific/Auckland")
     program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 18))
-    # 2026-01-18 12:00 UTC is already 2026-01-19 in Auckland (UTC+13): one day past the program.
+    # 01:00 on the 19th in Auckland (still the 18th in UTC): one day past the program.
     response = admin_client.post(
         reverse("admin:training_trainingsession_add"),
-        session_form(program, scheduled_at=datetime(2026, 1, 18, 12, 0)),
+        session_form(program, scheduled_at=datetime(2026, 1, 19, 1, 0)),
     )
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -346,10 +424,12 @@ def test_session_on_the_programs_last_local_day_is_saved_with_the_programs_athle
     program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 1, 18))
     response = admin_client.post(
         reverse("admin:training_trainingsession_add"),
-        session_form(program, scheduled_at=datetime(2026, 1, 18, 10, 0)),  # 23:00 on the 18th in Auckland
+        session_form(program, scheduled_at=datetime(2026, 1, 18, 23, 0)),  # 23:00 on the 18th in Auckland
     )
     assert response.status_code == 302
-    assert TrainingSession.objects.get().athlete == athlete
+    session = TrainingSession.objects.get()
+    assert session.athlete == athlete
+    assert session.scheduled_at == datetime(2026, 1, 18, 10, 0, tzinfo=UTC)  # read in Auckland (UTC+13)
 
 
 def test_session_saved_completed_gets_completed_at(admin_client):

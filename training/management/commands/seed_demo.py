@@ -8,13 +8,14 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, PrimaryGoal
@@ -364,14 +365,66 @@ def _assign_demo_coaches(plans, indexes, coaches, *, batch_size: int) -> None:
     through.objects.bulk_create(rows, batch_size=batch_size)
 
 
+# --- A green demo: a connection profile for this database and a first check through checkdb -------------
+
+DEMO_CREDENTIAL_REF = "env:DATABASE_URL"
+
+
+@dataclass
+class DemoCheck:
+    environment: str
+    profile_created: bool
+    status: str
+    error_code: str | None = None
+    message: str | None = None
+
+
+def seed_demo_connection_check(*, database: str = "default") -> DemoCheck:
+    """Give `APP_ENVIRONMENT` a connection profile describing the database the demo runs on (unless it has
+    one: an existing profile is never changed) and record a check of it through `checkdb_run`, the path
+    `manage.py checkdb` takes, so /health/db and the admin index show a verdict right away.
+
+    Runs after the seed's transaction has committed: the check reads the database over a connection of its own."""
+    # Imported here: the demo data above does not need the ops code.
+    from connections.models import DatabaseConnectionProfile
+    from connections.probe import probe_database
+    from connections.services import checkdb_run
+
+    environment = settings.APP_ENVIRONMENT
+    created = False
+    if not DatabaseConnectionProfile.objects.filter(environment=environment).exists():
+        probe = probe_database(
+            connections.settings[database], timeout=settings.DB_CONNECT_TIMEOUT, default_schema=settings.DATABASE_SCHEMA
+        )
+        if probe.ok:
+            if probe.vendor == "sqlite":
+                # A file has no host, port or schema; its bare name matches on any machine (see checkdb).
+                fields = {"host": "", "database": Path(probe.database or "").name or str(probe.database)}
+            else:
+                fields = {
+                    "host": probe.host,
+                    "port": probe.port,
+                    "database": probe.database,
+                    "schema": probe.current_schema,
+                }
+            profile = DatabaseConnectionProfile(environment=environment, credential_ref=DEMO_CREDENTIAL_REF, **fields)
+            profile.full_clean()
+            profile.save()
+            created = True
+    event = checkdb_run(environment=environment, database=database).event
+    return DemoCheck(environment, created, event.status, event.error_code, event.message)
+
+
 class Command(BaseCommand):
     help = (
         "Load demo data: a head coach login 'coach' (staff, in the Head coaches and Operations groups), two "
         f"coaches ({', '.join(DEMO_COACHES)}, group Coaches) who share the athletes between them, and athletes with a "
         "completed and a current program, phases, weekly "
-        "micro-cycles and sessions (completed, skipped, missed and upcoming). Idempotent: the coach and athletes "
-        "that already exist (by username: coach, athlete0001, ...) are left untouched, so a second run changes "
-        "nothing. Deterministic for a given --seed and day. The coach's password (shared by the demo athletes) "
+        "micro-cycles and sessions (completed, skipped, missed and upcoming); then a connection profile for this "
+        "database (if APP_ENVIRONMENT has none) and a first check of it through checkdb. Idempotent: the coach "
+        "and athletes that already exist (by username: coach, athlete0001, ...) are left untouched, so a second "
+        "run changes no demo row. Deterministic for a given --seed and day. "
+        "The coach's password (shared by the demo athletes) "
         f"comes from the {PASSWORD_ENV} environment variable; without it, it is '{DEBUG_PASSWORD}' when DEBUG is "
         "on and a random password that is never shown when DEBUG is off (set one later with "
         "`manage.py changepassword coach`). Credentials are printed only when DEBUG is on."
@@ -403,6 +456,7 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        check = seed_demo_connection_check()
         if result.athletes_created and connection.vendor == "postgresql":
             # Fresh statistics after a bulk load: with the planner's stale estimates the first metric queries
             # over 50,000 micro-cycles took minutes instead of milliseconds (measured).
@@ -416,6 +470,11 @@ class Command(BaseCommand):
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions."
         )
+        profile = "created" if check.profile_created else "already there"
+        verdict = check.status.upper() + (
+            f" [{check.error_code}] {(check.message or '').rstrip('.')}" if check.error_code else ""
+        )
+        self.stdout.write(f"Connection profile for '{check.environment}': {profile}; first check: {verdict}.")
         if not settings.DEBUG:
             self.stdout.write(
                 f"Coach login '{result.coach_username}' {'created' if result.coach_created else 'exists'}"
