@@ -41,16 +41,19 @@ def season(athlete, *, days: int, level: float, spike_from: int | None = None, s
         )
 
 
-def coach_in_coaches_group():
+def coach_in_coaches_group(*athletes):
+    """A coach (group "Coaches") assigned to `athletes`: a coach sees only the athletes assigned to them."""
     user = StaffFactory(username="coach-lena", first_name="Lena")
     user.groups.add(Group.objects.get(name="Coaches"))
+    for athlete in athletes:
+        athlete.coaches.add(user)
     return user
 
 
 def test_the_load_chart_on_an_athletes_page(page, role_groups, screenshot):
     athlete = AthleteProfileFactory(display_name="Ada Runner", timezone="Europe/Oslo")
     season(athlete, days=120, level=380, spike_from=6)
-    login(page, coach_in_coaches_group().username)
+    login(page, coach_in_coaches_group(athlete).username)
     page.goto(f"/admin/athletes/athleteprofile/{athlete.pk}/change/")
     chart = page.locator("#training-load svg.load-chart")
     chart.scroll_into_view_if_needed()
@@ -72,11 +75,12 @@ def test_the_load_chart_on_an_athletes_page(page, role_groups, screenshot):
 
 def test_the_training_load_page_flags_first_and_sorts(page, role_groups, screenshot):
     steady = [("Ben Steady", 300, None), ("Cleo Even", 420, None), ("Dara Base", 250, None)]
+    athletes = [AthleteProfileFactory(display_name="Gus New")]  # no sessions yet
     for n, (name, level, spike) in enumerate([*steady, ("Eli Spike", 350, 7), ("Fay Surge", 280, 5)]):
-        season(AthleteProfileFactory(display_name=name, timezone="America/New_York"), days=90, level=level,
-               spike_from=spike, seed=n)  # fmt: skip
-    AthleteProfileFactory(display_name="Gus New")  # no sessions yet
-    login(page, coach_in_coaches_group().username)
+        athletes.append(AthleteProfileFactory(display_name=name, timezone="America/New_York"))
+        season(athletes[-1], days=90, level=level, spike_from=spike, seed=n)
+    AthleteProfileFactory(display_name="Another Coach's")  # not assigned: never listed
+    login(page, coach_in_coaches_group(*athletes).username)
     page.goto("/admin/")
     page.click("a:has-text('Training load')")
     page.wait_for_selector("#load-list")
@@ -85,6 +89,7 @@ def test_the_training_load_page_flags_first_and_sorts(page, role_groups, screens
     assert {"Eli Spike", "Fay Surge"} <= set(flagged)
     assert names[: len(flagged)] == flagged  # flagged rows first
     assert "ACWR > 1.5" in page.locator("#load-list").inner_text()
+    assert "Another Coach's" not in names and len(names) == 6
     screenshot(page, "load-02-training-load-page", full_page=True)
 
     page.click("#load-list thead a:has-text('Fitness')")
