@@ -97,15 +97,18 @@ def serve(args, name: str, app: str, cwd: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(command, cwd=cwd, env=django_env(args))
     base = f"http://127.0.0.1:{port}"
     probe = "/health/live" if name == "cadence" else "/ping"
-    for _ in range(150):
+    deadline = time.monotonic() + 120  # a loaded machine boots workers slowly
+    while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + probe, timeout=2):
+            with urllib.request.urlopen(base + probe, timeout=10):
                 return process, base
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if process.poll() is not None:
                 raise SystemExit(f"{name} exited while starting") from None
-            time.sleep(0.2)
-    raise SystemExit(f"{name} did not start")
+            time.sleep(0.5)
+    process.terminate()
+    process.wait(timeout=30)
+    raise SystemExit(f"{name} did not start within 120 s")
 
 
 def http_json(url: str, token: str | None = None, body: dict | None = None) -> dict:
@@ -128,7 +131,10 @@ def endpoints(args) -> list[tuple[str, str]]:
     return [
         ("programs page 1", "/programs/?pageSize=50&page=1"),
         ("programs page 30", "/programs/?pageSize=50&page=30"),
-        ("sessions, 1 athlete, 4 weeks", f"/sessions/?athleteId={athlete}&scheduledAfter={after}&scheduledBefore={before}"),
+        (
+            "sessions, 1 athlete, 4 weeks",
+            f"/sessions/?athleteId={athlete}&scheduledAfter={after}&scheduledBefore={before}",
+        ),
         ("micro-cycles page 1", "/micro-cycles/?pageSize=50&page=1"),
     ]
 
@@ -152,7 +158,18 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, *, token: str | None, connections: int, duration: int) -> dict:
-    command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s", url]
+    command = [
+        "wrk",
+        "-t",
+        str(min(2, connections)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        url,
+    ]
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

@@ -223,12 +223,12 @@ X_FRAME_OPTIONS = "DENY"
 # --- Django REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.auth.TokenAuthentication",  # knox, refusing malformed token bytes with a 401
+        "core.auth.TokenAuthentication",  # knox: malformed token bytes are a 401; no cleanup query per request
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
-        "djangorestframework_camel_case.render.CamelCaseJSONRenderer",
+        "core.renderers.JSONRenderer",  # camel-case renderer; orjson for lists already camelCase
         "djangorestframework_camel_case.render.CamelCaseBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
