@@ -86,10 +86,7 @@ def _programs(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
     for row in db.execute(PROGRAMS_SQL, {"now": now, "limit": limit, "offset": offset}):
         pid, athlete, title, start, end, macro, status, created, updated, today, done, due, phase, nxt = row
         total = math.ceil(((end - start).days + 1) / 7)
-        if status == "completed" or today > end:
-            weeks = total
-        else:
-            weeks = max(0, min(total, (today - start).days // 7))
+        weeks = total if status == "completed" or today > end else max(0, min(total, (today - start).days // 7))
         results.append(
             {
                 "id": str(pid),
@@ -121,10 +118,23 @@ def _sessions(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
     }
     db = _db()
     count = db.execute(SESSIONS_COUNT_SQL, args).fetchone()[0]
-    keys = (
-        "id programId phaseId microCycleId athleteId title scheduledAt durationMinutes modality status rpe load "
-        "plannedLoad completedAt updatedAt"
-    ).split()
+    keys = [
+        "id",
+        "programId",
+        "phaseId",
+        "microCycleId",
+        "athleteId",
+        "title",
+        "scheduledAt",
+        "durationMinutes",
+        "modality",
+        "status",
+        "rpe",
+        "load",
+        "plannedLoad",
+        "completedAt",
+        "updatedAt",
+    ]
     results = []
     for row in db.execute(SESSIONS_SQL, args):
         item = dict(zip(keys, row, strict=True))

@@ -116,8 +116,8 @@ def http_json(url: str, token: str | None = None, body: dict | None = None) -> d
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 (our own local servers)
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+    request = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
 
