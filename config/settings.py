@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
         "core.parsers.CamelCaseJSONParser",  # camelCase, and a 400 for bodies nested too deeply
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.filters.FilterBackend",  # django-filter's, skipped when no filter is named
         "core.api.CamelCaseOrderingFilter",  # ?ordering=-startDate (camelCase values too)
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",

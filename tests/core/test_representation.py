@@ -152,3 +152,19 @@ def test_browsable_api_still_renders_a_list(coach, client):
     response = client.get("/api/v1/programs/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"totalWeeks" in response.content
+
+
+def test_a_list_without_filter_parameters_builds_no_filterset(coach_client, monkeypatch):
+    from training.filters import TrainingProgramFilter
+
+    built = []
+    original = TrainingProgramFilter.__init__
+    monkeypatch.setattr(
+        TrainingProgramFilter, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k)
+    )
+    TrainingProgramFactory(status="current")
+    assert coach_client.get("/api/v1/programs/", {"page": 1, "pageSize": 5}).status_code == 200
+    assert built == []
+    assert coach_client.get("/api/v1/programs/", {"status": "current"}).json()["count"] == 1
+    assert built == [1]
+    assert coach_client.get("/api/v1/programs/", {"athleteId": "not-a-uuid"}).status_code == 400
