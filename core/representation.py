@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC
 from operator import attrgetter
 
@@ -146,9 +146,13 @@ def _reader(name: str, field: drf_fields.Field) -> Callable:
 
         return read
 
+    return _slow_reader(field)
+
+
+def _slow_reader(field: drf_fields.Field) -> Callable:
     def read_slow(row):
         # Serializer.to_representation's own steps for one field (except SkipField, which a read of a saved
-        # row does not raise for the fields Cadence has).
+        # row does not raise for the fields Cadence has). Rows that are dicts are read this way too.
         attribute = field.get_attribute(row)
         check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
         return None if check is None else field.to_representation(attribute)
@@ -161,11 +165,13 @@ def compiled(serializer_class: type[serializers.Serializer]) -> Callable[[object
     """A function from a row to its representation, camelCase keys, JSON values; compiled once per class.
 
     The serializer's fields must not depend on the request (none of Cadence's do)."""
-    fields = serializer_class().fields
-    readers = [(camel_key(name), _reader(name, field)) for name, field in fields.items() if not field.write_only]
+    fields = {name: field for name, field in serializer_class().fields.items() if not field.write_only}
+    readers = [(camel_key(name), _reader(name, field)) for name, field in fields.items()]
+    mapping_readers = [(camel_key(name), _slow_reader(field)) for name, field in fields.items()]
 
     def represent(row) -> dict:
-        return {key: read(row) for key, read in readers}
+        chosen = mapping_readers if isinstance(row, Mapping) else readers
+        return {key: read(row) for key, read in chosen}
 
     return represent
 

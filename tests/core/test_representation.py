@@ -1,5 +1,6 @@
 """The lists' fast read path (core.representation + core.renderers) gives exactly what the serializers give."""
 
+import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -168,3 +169,21 @@ def test_a_list_without_filter_parameters_builds_no_filterset(coach_client, monk
     assert coach_client.get("/api/v1/programs/", {"status": "current"}).json()["count"] == 1
     assert built == [1]
     assert coach_client.get("/api/v1/programs/", {"athleteId": "not-a-uuid"}).status_code == 400
+
+
+def test_rows_that_are_dicts_are_read_like_the_serializer_reads_them():
+    from rest_framework import serializers
+
+    from core.representation import compiled
+
+    class Summary(serializers.Serializer):
+        athlete_id = serializers.UUIDField()
+        display_name = serializers.CharField()
+        week_load = serializers.FloatField(allow_null=True)
+
+    row = {"athlete_id": uuid.UUID(int=7), "display_name": AWKWARD, "week_load": None}
+    assert compiled(Summary)(row) == {
+        "athleteId": "00000000-0000-0000-0000-000000000007",
+        "displayName": AWKWARD,
+        "weekLoad": None,
+    }
