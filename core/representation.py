@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC
 from operator import attrgetter
 
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
@@ -41,12 +40,14 @@ def _datetime(field: serializers.DateTimeField) -> Callable | None:
     if api_settings.DATETIME_FORMAT.lower() != "iso-8601" or getattr(field, "timezone", None) is not None:
         return None
 
+    enforce_timezone = field.enforce_timezone
+
     def convert(value):
-        # DateTimeField.enforce_timezone: an aware value is shown in the current timezone, which is UTC (the
-        # API's contract); then isoformat with Z for +00:00.
+        # The field's own enforce_timezone (the current timezone, UTC unless activated), then isoformat with Z
+        # for +00:00, as DateTimeField.to_representation does.
         if isinstance(value, str):
             return value
-        text = value.astimezone(UTC).isoformat()
+        text = enforce_timezone(value).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return convert

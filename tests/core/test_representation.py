@@ -187,3 +187,20 @@ def test_rows_that_are_dicts_are_read_like_the_serializer_reads_them():
         "displayName": AWKWARD,
         "weekLoad": None,
     }
+
+
+def test_timestamps_follow_an_activated_timezone_like_the_serializer(coach_client):
+    """Should a request ever activate another timezone, the fast path shows what the serializer would."""
+    import zoneinfo
+
+    from django.utils import timezone as dj_timezone
+
+    from core.representation import compiled
+
+    _rows()
+    session = TrainingSession.objects.exclude(completed_at=None).first()
+    with dj_timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        fast = compiled(TrainingSessionSerializer)(session)
+        slow = TrainingSessionSerializer(session).data
+    assert fast["completedAt"] == slow["completed_at"]
+    assert fast["completedAt"].endswith("+09:00")
