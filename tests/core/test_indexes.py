@@ -124,3 +124,15 @@ def test_the_database_has_exactly_the_declared_indexes(model):
         if info["index"] and len(info["columns"]) == 1 and not info["unique"]:
             assert tuple(info["columns"]) in declared, f"{name} {info['columns']} is not declared"
     assert single
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads the live constraints from PostgreSQL")
+@pytest.mark.postgres
+@pytest.mark.parametrize("model", GROWING, ids=lambda m: m.__name__)
+def test_every_declared_index_and_constraint_exists_in_the_database(model):
+    """Dropping an index must not take a constraint with it (a partial unique index on the same column is one)."""
+    live = connection.introspection.get_constraints(connection.cursor(), model._meta.db_table)
+    declared = [i.name for i in model._meta.indexes] + [c.name for c in model._meta.constraints]
+    missing = [name for name in declared if name not in live]
+    assert not missing, missing
