@@ -56,6 +56,7 @@ def django_env(args) -> dict:
         "SECURE_SSL_REDIRECT": "False",
         "DEBUG": "False",
         "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py: no access log (a line per request would be measured too)
         "SEED_COACH_PASSWORD": args.password,
     }
 
@@ -91,6 +92,12 @@ def serve(args, name: str, app: str, cwd: Path) -> tuple[subprocess.Popen, str]:
         str(args.workers),
         "--worker-class",
         "sync",
+        # Explicit for both servers: the repository's gunicorn.conf.py (read from Cadence's directory) sets
+        # gthread with 8 threads, an access log and worker recycling; a benchmark compares like with like.
+        "--threads",
+        "1",
+        "--max-requests",
+        "0",
         "--log-level",
         "warning",
     ]
