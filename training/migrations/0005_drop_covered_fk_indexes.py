@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('athletes', '0002_coaches'),
-        ('training', '0003_session_rpe_planned_load'),
+        ('training', '0004_plan_coherence'),
     ]
 
     operations = [
