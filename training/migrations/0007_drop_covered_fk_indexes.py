@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('athletes', '0002_coaches'),
-        ('training', '0004_plan_coherence'),
+        ('training', '0006_updated_id_indexes'),
     ]
 
     operations = [
