@@ -18,11 +18,11 @@ from training.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 
-# token, program/phase/cycle lookups of the body, the program lock and the re-reads of the phase and cycle under
-# it, 4 foreign-key checks of full_clean, the session id's uniqueness, the check constraints (1 query in a
-# savepoint), the INSERT, the refreshed row, and savepoints of the nested transactions.
-POST_SESSION_QUERIES = 25
-PATCH_SESSION_QUERIES = 24
+# token, the caller's permissions, program/phase/cycle lookups of the body, the program lock and the re-reads
+# of the phase and cycle under it, 4 foreign-key checks of full_clean, the session id's uniqueness, the check
+# constraints (1 query in a savepoint), the INSERT, the refreshed row, and the nested transactions' savepoints.
+POST_SESSION_QUERIES = 26
+PATCH_SESSION_QUERIES = 25
 SELECTS_OF_CHECK_CONSTRAINTS = 1
 
 
