@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed lint format check-deploy schema clean
+.PHONY: run test install migrate seed lint format check-deploy schema clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ migrate: $(STAMP)
 
 seed: $(STAMP)
 	$(BIN)/python manage.py seed_demo
+
+## make bench: Cadence against the raw psycopg + orjson floor (bench/run.py; BENCH_DATABASE_URL, BENCH_ARGS)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

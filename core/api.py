@@ -22,8 +22,36 @@ from .text import trim
 logger = logging.getLogger(__name__)
 
 
+class PageFirst:
+    """A queryset seen by Django's Paginator as a list whose slices are computed page first.
+
+    `queryset[a:b]` would compute the queryset's annotations (the program metrics' correlated subqueries)
+    for every row before the OFFSET too: PostgreSQL evaluates the select list before discarding them. A slice
+    here selects the page's ids without the annotations, then the annotated rows of those ids only, so page
+    1 and page 40 cost the same. The count runs on the bare rows as well (Django strips unused annotations)."""
+
+    def __init__(self, queryset: models.QuerySet):
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> models.QuerySet:
+        if not isinstance(key, slice):
+            raise TypeError("PageFirst takes slices only")
+        # values("pk") masks the annotations out of the subquery's SELECT; the outer query keeps the order.
+        return self.queryset.filter(pk__in=self.queryset.values("pk")[key])
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`{"count", "next", "previous", "results"}` with `?page=` (from 1) and `?pageSize=` (max 200)."""
+    """`{"count", "next", "previous", "results"}` with `?page=` (from 1) and `?pageSize=` (max 200).
+
+    A queryset with annotations is paginated page first (PageFirst): its annotations are computed for the
+    page's rows only."""
 
     page_size = 50
     page_size_query_param = "page_size"  # the camelCase middleware turns ?pageSize= into page_size
@@ -47,6 +75,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
             )
         return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if isinstance(queryset, models.QuerySet) and queryset.query.annotations:
+            queryset = PageFirst(queryset)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class CamelCaseOrderingFilter(filters.OrderingFilter):

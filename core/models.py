@@ -1,11 +1,53 @@
 """The base every Cadence model stands on: a time-ordered UUID key, maintained timestamps, a version, and
 constraint violations reported on the field they are about."""
 
+import contextlib
+import logging
 from typing import ClassVar
 
 import uuid6
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models
+from django.core.exceptions import FieldError, ValidationError
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
+from django.db.models import BooleanField, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
+
+logger = logging.getLogger(__name__)
+
+
+def failed_check_constraints(instance, checks, *, exclude, using) -> list:
+    """The CheckConstraints of `checks` that `instance`'s values violate, judged in ONE query.
+
+    Django's CheckConstraint.validate runs a query (in a savepoint) per constraint: 8 constraints cost a
+    session write 24 queries. This selects every condition at once, with the same rules: a condition that
+    names an excluded field is skipped (Django's FieldError), NULL passes (Coalesce to true), and a database
+    error is logged and passes (the database's own constraint still holds at the write)."""
+    if not checks:
+        return []
+    model = type(instance)
+    query = Query(None)
+    for name, value in instance._get_field_expression_map(meta=model._meta, exclude=exclude).items():
+        query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+    judged = []
+    for constraint in checks:
+        try:
+            query.add_annotation(
+                Coalesce(Q(constraint.condition), Value(True), output_field=BooleanField()), f"_check_{len(judged)}"
+            )
+        except FieldError:
+            continue
+        judged.append(constraint)
+    if not judged:
+        return []
+    connection = connections[using]
+    try:
+        with transaction.atomic(using=using) if connection.in_atomic_block else contextlib.nullcontext():
+            row = query.get_compiler(using=using).execute_sql(SINGLE)
+    except DatabaseError as exc:
+        logger.warning("Got a database error checking the constraints of %r: %s", instance, exc)
+        return []
+    return [constraint for constraint, passed in zip(judged, row, strict=True) if not passed]
 
 
 class TimeStampedModel(models.Model):
@@ -35,6 +77,29 @@ class TimeStampedModel(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Django's validate_constraints, with every CheckConstraint judged in one query instead of one each."""
+        using = router.db_for_write(self.__class__, instance=self)
+        errors: dict = {}
+        checks = []
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                if isinstance(constraint, models.CheckConstraint) and model_class is type(self):
+                    checks.append(constraint)
+                    continue
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    if getattr(exc, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(exc)
+                    else:
+                        errors = exc.update_error_dict(errors)
+        for constraint in failed_check_constraints(self, checks, exclude=exclude, using=using):
+            error = ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def integrity_error_as_validation_error(cls, exc: IntegrityError) -> ValidationError:

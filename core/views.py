@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from . import roles
 from .middleware import database_unavailable_response, is_database_unavailable
+from .services import tokens_prune_expired
 from .throttle import LoginAttempts
 
 
@@ -83,6 +84,7 @@ class TokenView(APIView):
             )
         for throttle in self.get_throttles():
             throttle.give_back(throttle.slot)
+        tokens_prune_expired(user=user)  # requests no longer clean up expired tokens (core.auth); logins do
         instance, token = AuthToken.objects.create(user=user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(TokenSerializer({"token": token, "expires_at": instance.expiry}).data)

@@ -6,6 +6,18 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from .api import PreconditionFailed, etag_for, if_match_satisfied
+from .representation import represent_rows
+
+
+class FastListMixin(mixins.ListModelMixin):
+    """Lists rendered through the compiled representation (core.representation), not the serializer: the
+    same JSON without DRF's per-field work. Details and writes keep the serializer."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = represent_rows(self.get_serializer_class(), page if page is not None else queryset)
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
 
 
 class ETagRetrieveMixin(mixins.RetrieveModelMixin):
@@ -18,7 +30,7 @@ class ETagRetrieveMixin(mixins.RetrieveModelMixin):
 
 class CadenceViewSet(
     ETagRetrieveMixin,
-    mixins.ListModelMixin,
+    FastListMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
@@ -69,5 +81,5 @@ class CadenceViewSet(
         return Response(self.get_serializer(fresh).data, headers={"ETag": etag_for(fresh)})
 
 
-class ReadOnlyCadenceViewSet(ETagRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReadOnlyCadenceViewSet(ETagRetrieveMixin, FastListMixin, viewsets.GenericViewSet):
     """list / retrieve only; every write method answers 405."""

@@ -84,7 +84,8 @@ def _strip_fields(instance: models.Model, *names: str) -> None:
 
 
 class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
-    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="programs")
+    # No index of its own: program_athlete_status_idx leads with it (see tests/core/test_indexes.py).
+    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="programs", db_index=False)
     title = models.CharField(max_length=120, validators=[validate_not_blank])
     start_date = models.DateField()
     end_date = models.DateField()
@@ -185,7 +186,7 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
 
 
 class ProgramPhase(TimeStampedModel):
-    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="phases")
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="phases", db_index=False)
     name = models.CharField(max_length=120, validators=[validate_not_blank])
     focus = models.CharField(max_length=120, validators=[validate_not_blank])
     phase_order = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
@@ -324,7 +325,7 @@ class ProgramPhase(TimeStampedModel):
 
 
 class MicroCycle(TimeStampedModel):
-    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="micro_cycles")
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="micro_cycles", db_index=False)
     phase = models.ForeignKey(
         ProgramPhase, on_delete=models.SET_NULL, null=True, blank=True, related_name="micro_cycles"
     )
@@ -427,13 +428,13 @@ class MicroCycle(TimeStampedModel):
 
 
 class TrainingSession(TimeStampedModel):
-    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="sessions")
+    program = models.ForeignKey(TrainingProgram, on_delete=models.CASCADE, related_name="sessions", db_index=False)
     phase = models.ForeignKey(ProgramPhase, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
     micro_cycle = models.ForeignKey(
         MicroCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
     )
     # Denormalized from the program so an athlete's sessions filter without a join; clean() keeps it honest.
-    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="sessions")
+    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="sessions", db_index=False)
     title = models.CharField(max_length=120, validators=[validate_not_blank])
     scheduled_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])

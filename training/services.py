@@ -148,20 +148,60 @@ def session_save(*, session: TrainingSession) -> TrainingSession:
     return session
 
 
+# The foreign keys of a session whose rows the database already guarantees (they are not changed by a status
+# change); full_clean would query each of them once per session.
+_SESSION_KEYS = ["program", "phase", "micro_cycle", "athlete"]
+
+
 @transaction.atomic
 def sessions_set_status(
     *, sessions: Iterable[TrainingSession], status: str, at: datetime | None = None
 ) -> list[TrainingSession]:
-    """Mark sessions completed or skipped (or planned) with the same rules as a single save."""
+    """Mark sessions completed or skipped (or planned) with the same rules as a single save, all or nothing.
+
+    A constant number of queries for any number of sessions: their programs are locked in one statement (in id
+    order, so two bulk writers cannot deadlock), the sessions re-read under the locks in one, each judged by
+    clean() against its program as locked, and all written in one UPDATE; the database's constraints hold the
+    single-row rules (a violation is a ValidationError and nothing is written)."""
     if status not in SessionStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     at = at or timezone.now()
-    changed = []
-    for session in sessions:
+    ids = [session.pk for session in sessions]
+    if not ids:
+        return []
+    programs = {
+        program.pk: program
+        for program in TrainingProgram.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("athlete")
+        .filter(pk__in=TrainingSession.objects.filter(pk__in=ids).values("program_id"))
+        .order_by("pk")
+    }
+    changed = list(
+        TrainingSession.objects.filter(pk__in=ids).select_related("phase", "micro_cycle").order_by("scheduled_at", "pk")
+    )
+    stamp = timezone.now()
+    errors = []
+    for session in changed:
+        session.program = programs[session.program_id]
         session.status = status
         session.completed_at = at if status == SessionStatus.COMPLETED else None
         if status != SessionStatus.COMPLETED:
             session.rpe = None  # RPE goes with completed, like completedAt
-        _save_checked(session, lock=lambda s=session: _lock_parent_program(s))
-        changed.append(session)
+        try:
+            session.full_clean(exclude=_SESSION_KEYS, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.append(
+                ValidationError(f"{session.title} ({session.scheduled_at:%Y-%m-%d}): {' '.join(exc.messages)}")
+            )
+        session.version += 1
+        session.updated_at = stamp
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            TrainingSession.objects.bulk_update(
+                changed, ["status", "completed_at", "rpe", "load", "version", "updated_at"], batch_size=500
+            )
+    except IntegrityError as exc:
+        raise TrainingSession.integrity_error_as_validation_error(exc) from exc
     return changed

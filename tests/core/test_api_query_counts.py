@@ -76,7 +76,7 @@ def test_list_queries_do_not_grow_with_rows(resource, role, coach_client, athlet
     many, count_many = _count(client, resource)
     assert count_many == count_few + 45
     assert few == many, f"{resource}: {few} queries for {count_few} rows, {many} for {count_many}"
-    # knox token (+ its user), the caller's permissions (one query), count, page; an athlete's profile (is
-    # the caller an athlete?); the athletes' coachIds (one prefetch for the page).
-    budget = 5 + (role == "athlete") + (resource == "athletes")
+    # the token with its user (one query), the caller's permissions (one query), count, page; an athlete's
+    # profile (is the caller an athlete?); the athletes' coachIds (one prefetch for the page).
+    budget = 4 + (role == "athlete") + (resource == "athletes")
     assert many <= budget

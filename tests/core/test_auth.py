@@ -1,9 +1,13 @@
 """POST /api/v1/auth/token/, /auth/logout/, GET /auth/me/, and 401 without credentials."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
@@ -182,3 +186,53 @@ def test_no_credentials_is_401_with_www_authenticate_everywhere(path):
         assert response.status_code == 401, (method, path)
         assert response.headers["WWW-Authenticate"] == "Bearer"
         assert response.json()["detail"]
+
+
+# --- token housekeeping: one query per authenticated request; expired tokens pruned at login and by command ---
+
+
+def test_an_authenticated_request_reads_the_token_table_once(django_assert_num_queries):
+    user = UserFactory()
+    client = bearer_client(user)
+    AuthToken.objects.create(user=user)  # another token of the user's: knox used to read them all per request
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/v1/auth/me/").status_code == 200
+    token_queries = [q["sql"] for q in ctx.captured_queries if "knox_authtoken" in q["sql"]]
+    assert len(token_queries) == 1, token_queries
+
+
+def _expired_token(user):
+    instance, _ = AuthToken.objects.create(user=user)
+    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    return instance.pk
+
+
+def test_a_request_leaves_other_expired_tokens_and_a_login_prunes_its_users():
+    user, other = UserFactory(username="ada"), UserFactory()
+    client = bearer_client(user)
+    mine, theirs = _expired_token(user), _expired_token(other)
+    assert client.get("/api/v1/auth/me/").status_code == 200
+    assert AuthToken.objects.filter(pk=mine).exists()  # no write on a read
+    assert login(APIClient(), "ada").status_code == 200
+    assert not AuthToken.objects.filter(pk=mine).exists()
+    assert AuthToken.objects.filter(pk=theirs).exists()  # someone else's login prunes only its own
+    assert client.get("/api/v1/auth/me/").status_code == 200  # the live token is untouched
+
+
+def test_an_expired_token_used_is_refused_and_deleted():
+    user = UserFactory()
+    client = bearer_client(user)
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/v1/auth/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_prunetokens_deletes_every_expired_token_and_keeps_live_ones():
+    users = UserFactory.create_batch(2)
+    expired = [_expired_token(u) for u in users]
+    live, _ = AuthToken.objects.create(user=users[0])
+    out = io.StringIO()
+    call_command("prunetokens", stdout=out)
+    assert "Deleted 2 expired token(s)." in out.getvalue()
+    assert not AuthToken.objects.filter(pk__in=expired).exists()
+    assert AuthToken.objects.filter(pk=live.pk).exists()

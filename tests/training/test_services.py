@@ -201,17 +201,21 @@ def test_sessions_set_status_refuses_an_unknown_status():
 
 
 @pytest.mark.django_db
-def test_sessions_set_status_is_all_or_nothing():
+def test_sessions_set_status_is_all_or_nothing(monkeypatch):
     program = program_of()
     good = TrainingSessionFactory(program=program)
     bad = TrainingSessionFactory(program=program)
 
     # The second session's check fails (logging a session does not re-judge its placement, so the failure is
-    # made directly): its save must fail, and take the first one back with it.
-    def refuse(*args, **kwargs):
-        raise ValidationError({"title": "refused"})
+    # made directly, on the row as re-read under the lock): its save must fail, and take the first one back.
+    clean = TrainingSession.clean
 
-    bad.full_clean = refuse
+    def refuse(self):
+        if self.pk == bad.pk:
+            raise ValidationError({"title": "refused"})
+        clean(self)
+
+    monkeypatch.setattr(TrainingSession, "clean", refuse)
     with pytest.raises(ValidationError):
         services.sessions_set_status(sessions=[good, bad], status=SessionStatus.COMPLETED)
     assert set(TrainingSession.objects.values_list("status", flat=True)) == {SessionStatus.PLANNED}
@@ -396,3 +400,60 @@ def test_shortening_a_program_while_a_session_is_added_on_its_last_day_lets_exac
     assert all(isinstance(r, TrainingProgram | TrainingSession | ValidationError) for r in results), results
     program.refresh_from_db()
     assert TrainingSession.objects.filter(program=program).count() == (1 if program.end_date == END else 0)
+
+
+# --- sessions_set_status: a constant number of queries -------------------------------------------------
+
+
+def _sessions_over_programs(n: int, programs: int = 3) -> list[TrainingSession]:
+    made = []
+    for p in range(programs):
+        program = program_of()
+        start = datetime.combine(program.start_date, datetime.min.time(), tzinfo=UTC)
+        made += [
+            TrainingSessionFactory(program=program, scheduled_at=start + timedelta(hours=i))
+            for i in range(p, n, programs)
+        ]
+    return made
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [10, 100])
+def test_sessions_set_status_costs_the_same_queries_for_10_and_100_sessions(n, django_assert_num_queries):
+    sessions = _sessions_over_programs(n)
+    # lock the programs, re-read the sessions, savepoint, one UPDATE, release (plus the outer atomic's own
+    # savepoint pair inside the test's transaction)
+    with django_assert_num_queries(7):
+        changed = services.sessions_set_status(sessions=sessions, status=SessionStatus.COMPLETED)
+    assert len(changed) == n
+    assert TrainingSession.objects.filter(status=SessionStatus.COMPLETED, completed_at__isnull=False).count() == n
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_bumps_each_version_and_updated_at():
+    sessions = _sessions_over_programs(4, programs=2)
+    before = {s.pk: (s.version, s.updated_at) for s in TrainingSession.objects.all()}
+    services.sessions_set_status(sessions=sessions, status=SessionStatus.SKIPPED)
+    for pk, version, updated_at, completed_at in TrainingSession.objects.values_list(
+        "pk", "version", "updated_at", "completed_at"
+    ):
+        assert version == before[pk][0] + 1
+        assert updated_at > before[pk][1]
+        assert completed_at is None
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_judges_against_the_stored_rows_not_the_callers_copies():
+    program = program_of()
+    session = TrainingSessionFactory(program=program)
+    stale = TrainingSession.objects.get(pk=session.pk)
+    TrainingSession.objects.filter(pk=session.pk).update(title="Renamed meanwhile")
+    services.sessions_set_status(sessions=[stale], status=SessionStatus.COMPLETED)
+    session.refresh_from_db()
+    assert (session.title, session.status) == ("Renamed meanwhile", SessionStatus.COMPLETED)
+
+
+@pytest.mark.django_db
+def test_sessions_set_status_of_nothing_is_nothing(django_assert_num_queries):
+    with django_assert_num_queries(2):  # the function's own savepoint pair only
+        assert services.sessions_set_status(sessions=[], status=SessionStatus.COMPLETED) == []

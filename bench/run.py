@@ -1,0 +1,317 @@
+"""Cadence against the floor (bench/floor.py), A/B rounds with wrk. `make bench` runs this.
+
+1. Migrates and seeds the benchmark database (`seed_demo --athletes 1000 --weeks 52`) unless it already holds
+   that many athletes.
+2. Serves Cadence (config.wsgi) and the floor under gunicorn with the same worker class and count, given on the
+   command line for both.
+3. Logs in as the demo coach for a Bearer token, and checks that both servers return identical `results` for
+   every endpoint (the benchmark compares equal work or nothing).
+4. Alternates wrk rounds, Cadence (A) then the floor (B), and prints each round and the median ratio A/B. A
+   round with any non-2xx response is void (a fast 401 is not a fast page).
+5. Measures Cadence's programs page 30 against page 1 with one connection (the latency ratio).
+
+Timings are noisy on a shared machine; the alternation and the ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cadence_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(*args) -> None:
+    print(*args, flush=True)
+
+
+def django_env(args) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",
+        "DEBUG": "False",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py: no access log (a line per request would be measured too)
+        "SEED_COACH_PASSWORD": args.password,
+    }
+
+
+def seed(args) -> None:
+    env = django_env(args)
+    python = args.python
+    subprocess.run([python, "manage.py", "migrate", "--no-input", "-v0"], cwd=args.cadence_dir, env=env, check=True)
+    with psycopg.connect(args.database_url) as db:
+        athletes = db.execute("SELECT count(*) FROM athletes_athleteprofile").fetchone()[0]
+    if athletes >= args.athletes:
+        log(f"database already seeded ({athletes} athletes): reused")
+        return
+    log(f"seeding {args.athletes} athletes × {args.weeks} weeks …")
+    started = time.monotonic()
+    subprocess.run(
+        [python, "manage.py", "seed_demo", "--athletes", str(args.athletes), "--weeks", str(args.weeks)],
+        cwd=args.cadence_dir,
+        env=env,
+        check=True,
+    )
+    log(f"seeded in {time.monotonic() - started:.1f} s")
+
+
+def serve(args, name: str, app: str, cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [
+        args.gunicorn,
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "sync",
+        # Explicit for both servers: the repository's gunicorn.conf.py (read from Cadence's directory) sets
+        # gthread with 8 threads, an access log and worker recycling; a benchmark compares like with like.
+        "--threads",
+        "1",
+        "--max-requests",
+        "0",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, cwd=cwd, env=django_env(args))
+    base = f"http://127.0.0.1:{port}"
+    probe = "/health/live" if name == "cadence" else "/ping"
+    deadline = time.monotonic() + 120  # a loaded machine boots workers slowly
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + probe, timeout=10):
+                return process, base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if process.poll() is not None:
+                raise SystemExit(f"{name} exited while starting") from None
+            time.sleep(0.5)
+    process.terminate()
+    process.wait(timeout=30)
+    raise SystemExit(f"{name} did not start within 120 s")
+
+
+def http_json(url: str, token: str | None = None, body: dict | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def endpoints(args) -> list[tuple[str, str]]:
+    """(name, path and query) pairs; Cadence serves them under /api/v1, the floor at the root."""
+    with psycopg.connect(args.database_url) as db:
+        athlete = db.execute("SELECT id FROM athletes_athleteprofile ORDER BY display_name, id LIMIT 1").fetchone()[0]
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    after = (today - timedelta(days=14)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = (today + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        ("programs page 1", "/programs/?pageSize=50&page=1"),
+        ("programs page 30", "/programs/?pageSize=50&page=30"),
+        (
+            "sessions, 1 athlete, 4 weeks",
+            f"/sessions/?athleteId={athlete}&scheduledAfter={after}&scheduledBefore={before}",
+        ),
+        ("micro-cycles page 1", "/micro-cycles/?pageSize=50&page=1"),
+    ]
+
+
+def check_identical(cadence: str, floor: str, token: str, items: list[tuple[str, str]]) -> None:
+    for name, path in items:
+        a = http_json(cadence + "/api/v1" + path, token)
+        b = http_json(floor + path)
+        if a["results"] != b["results"] or a["count"] != b["count"]:
+            for i, (x, y) in enumerate(zip(a["results"], b["results"], strict=False)):
+                if x != y:
+                    log(f"first difference at result {i}:\n  cadence {x}\n  floor   {y}")
+                    break
+            raise SystemExit(f"{name}: Cadence and the floor disagree (count {a['count']} vs {b['count']})")
+        if not a["results"]:
+            raise SystemExit(f"{name}: empty results; nothing to compare")
+        log(f"identical results: {name} ({len(a['results'])} rows, count {a['count']})")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, *, token: str | None, connections: int, duration: int) -> dict:
+    command = [
+        "wrk",
+        "-t",
+        str(min(2, connections)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        url,
+    ]
+    if token:
+        command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"Latency\s+([\d.]+)(us|ms|s)\b", out).groups()
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "latency_ms": float(value) * _UNITS[unit],
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def ab_rounds(args, cadence: str, floor: str, token: str, name: str, path: str) -> dict:
+    log(f"\n## {name}  ({path})")
+    ratios, a_rps, b_rps, a_lat = [], [], [], []
+    for n in range(1, args.rounds + 1):
+        a = wrk(cadence + "/api/v1" + path, token=token, connections=args.connections, duration=args.duration)
+        b = wrk(floor + path, token=None, connections=args.connections, duration=args.duration)
+        void = a["non2xx"] or b["non2xx"]
+        note = f"  VOID: non-2xx A={a['non2xx']} B={b['non2xx']}" if void else ""
+        for label, r in (("A", a), ("B", b)):
+            if r["socket_errors"]:
+                note += f"  {label} {r['socket_errors']}"
+        ratio = a["rps"] / b["rps"] if b["rps"] else 0.0
+        log(
+            f"round {n}: A cadence {a['rps']:8.1f} req/s {a['latency_ms']:7.1f} ms | "
+            f"B floor {b['rps']:8.1f} req/s {b['latency_ms']:7.1f} ms | A/B {ratio:.2f}{note}"
+        )
+        if not void:
+            ratios.append(ratio)
+            a_rps.append(a["rps"])
+            b_rps.append(b["rps"])
+            a_lat.append(a["latency_ms"])
+    if not ratios:
+        log("every round was void")
+        return {"name": name, "valid_rounds": 0}
+    result = {
+        "name": name,
+        "valid_rounds": len(ratios),
+        "cadence_rps": statistics.median(a_rps),
+        "floor_rps": statistics.median(b_rps),
+        "ratio": statistics.median(ratios),
+        "cadence_latency_ms": statistics.median(a_lat),
+    }
+    log(
+        f"median of {len(ratios)} valid rounds: Cadence {result['cadence_rps']:.1f} req/s, "
+        f"floor {result['floor_rps']:.1f} req/s, ratio {result['ratio']:.2f}"
+    )
+    return result
+
+
+def depth_latency(args, cadence: str, token: str, first: str, deep: str) -> dict:
+    """Cadence's programs page 30 against page 1, one connection, alternating."""
+    log("\n## programs page 30 vs page 1 latency (Cadence, wrk -c 1)")
+    ratios = []
+    for n in range(1, args.rounds + 1):
+        p1 = wrk(cadence + "/api/v1" + first, token=token, connections=1, duration=args.duration)
+        p30 = wrk(cadence + "/api/v1" + deep, token=token, connections=1, duration=args.duration)
+        void = p1["non2xx"] or p30["non2xx"]
+        ratio = p30["latency_ms"] / p1["latency_ms"]
+        log(
+            f"round {n}: page 1 {p1['latency_ms']:6.1f} ms | page 30 {p30['latency_ms']:6.1f} ms | "
+            f"30/1 {ratio:.2f}{'  VOID' if void else ''}"
+        )
+        if not void:
+            ratios.append(ratio)
+    median = statistics.median(ratios) if ratios else None
+    log(f"median page-30/page-1 latency ratio: {median:.2f}" if median else "every round was void")
+    return {"name": "page 30 / page 1 latency", "ratio": median, "valid_rounds": len(ratios)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--cadence-dir", type=Path, default=ROOT, help="the Cadence checkout to serve (A)")
+    parser.add_argument("--athletes", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "cadence-bench"))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both servers")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="A/B rounds per endpoint")
+    parser.add_argument("--only", action="append", help="run only endpoints whose name contains this")
+    parser.add_argument("--json", type=Path, help="write the medians here")
+    args = parser.parse_args()
+    args.cadence_dir = args.cadence_dir.resolve()
+    bin_dir = Path(sys.executable).parent
+    args.python = sys.executable
+    args.gunicorn = str(bin_dir / "gunicorn")
+
+    seed(args)
+    processes = []
+    try:
+        cadence_process, cadence = serve(args, "cadence", "config.wsgi", args.cadence_dir)
+        processes.append(cadence_process)
+        floor_process, floor = serve(args, "floor", "floor:app", BENCH_DIR)
+        processes.append(floor_process)
+        log(f"Cadence {cadence} ({args.cadence_dir}), floor {floor}; {args.workers} sync workers each")
+        try:
+            token = http_json(cadence + "/api/v1/auth/token/", body={"username": "coach", "password": args.password})[
+                "token"
+            ]
+        except urllib.error.HTTPError as exc:
+            raise SystemExit(
+                f"login as coach failed ({exc.code}): the database was seeded with another password; "
+                "set BENCH_PASSWORD to it"
+            ) from exc
+        items = endpoints(args)
+        if args.only:
+            items = [(n, p) for n, p in items if any(o in n for o in args.only)]
+        check_identical(cadence, floor, token, items)
+        results = [ab_rounds(args, cadence, floor, token, name, path) for name, path in items]
+        paths = dict(items)
+        if "programs page 1" in paths and "programs page 30" in paths:
+            results.append(depth_latency(args, cadence, token, paths["programs page 1"], paths["programs page 30"]))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+    log("\n| endpoint | Cadence req/s | floor req/s | Cadence/floor |")
+    log("| --- | --- | --- | --- |")
+    for r in results:
+        if "cadence_rps" in r:
+            log(f"| {r['name']} | {r['cadence_rps']:.0f} | {r['floor_rps']:.0f} | {r['ratio']:.2f} |")
+        elif r.get("ratio"):
+            log(f"| {r['name']} | | | {r['ratio']:.2f} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

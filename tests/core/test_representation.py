@@ -1,0 +1,206 @@
+"""The lists' fast read path (core.representation + core.renderers) gives exactly what the serializers give."""
+
+import uuid
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+
+from athletes.models import AthleteProfile
+from athletes.serializers import AthleteProfileSerializer
+from connections.models import DatabaseConnectionProfile
+from connections.serializers import DatabaseConnectionProfileSerializer
+from core.renderers import JSONRenderer
+from core.representation import CamelCased
+from health.models import ConnectionHealthEvent
+from health.serializers import ConnectionHealthEventSerializer
+from tests.athletes.factories import AthleteProfileFactory
+from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.health.factories import ConnectionHealthEventFactory
+from tests.training.factories import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from training.serializers import (
+    MicroCycleSerializer,
+    ProgramPhaseSerializer,
+    TrainingProgramSerializer,
+    TrainingSessionSerializer,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Characters JSON encoders disagree on if any do: quotes, backslash, control characters, non-ASCII, an
+# emoji, and U+2028/U+2029 (DRF escapes those two).
+AWKWARD = 'Intervals "6×800" \\ ✓ é 🏃 \t tab \u2028 ls \u2029 ps \x01 end'
+
+
+def _rows():
+    now = datetime.now(UTC)
+    athlete = AthleteProfileFactory(display_name=AWKWARD, timezone="Pacific/Kiritimati", coach_notes="")
+    AthleteProfileFactory(display_name="Plain", coach_notes="Notes\nwith a newline")
+    program = TrainingProgramFactory(athlete=athlete, title=AWKWARD, status="current", macro_cycle="")
+    TrainingProgramFactory(athlete=athlete, start_date=program.start_date - timedelta(days=200), status="completed")
+    TrainingProgramFactory()  # nothing due: adherenceRate null
+    phase = ProgramPhaseFactory(program=program, name=AWKWARD, status="current")
+    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1, readiness_score=87)
+    MicroCycleFactory(program=program, week_index=2, readiness_score=None)
+    start = datetime.combine(program.start_date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    # Loads with cents, whole numbers, zero and null; rpe 0 and null; completedAt with and without microseconds.
+    TrainingSessionFactory(
+        program=program,
+        phase=phase,
+        micro_cycle=cycle,
+        title=AWKWARD,
+        scheduled_at=start,
+        status="completed",
+        completed_at=start.replace(microsecond=123456),
+        rpe=7,
+        load=Decimal("315.50"),
+        planned_load=Decimal("300.00"),
+    )
+    TrainingSessionFactory(
+        program=program, scheduled_at=start + timedelta(days=1), status="completed", completed_at=start, rpe=0, load=0
+    )
+    TrainingSessionFactory(program=program, scheduled_at=start + timedelta(days=2), status="skipped")
+    TrainingSessionFactory(program=program, scheduled_at=now + timedelta(days=1), planned_load=Decimal("14400"))
+    DatabaseConnectionProfileFactory()
+    ConnectionHealthEventFactory(message=AWKWARD, latency_ms=1.25, checked_at=now.replace(microsecond=0))
+    ConnectionHealthEventFactory(status="fail", error_code="DB_TIMEOUT", latency_ms=None)
+
+
+# resource -> (serializer, the queryset the view lists, in the view's order)
+RESOURCES = {
+    "athletes": (AthleteProfileSerializer, lambda: AthleteProfile.objects.order_by("display_name", "id")),
+    "programs": (
+        TrainingProgramSerializer,
+        lambda: TrainingProgram.objects.with_metrics().order_by("start_date", "id"),
+    ),
+    "phases": (ProgramPhaseSerializer, lambda: ProgramPhase.objects.order_by("phase_order", "start_date", "id")),
+    "micro-cycles": (
+        MicroCycleSerializer,
+        lambda: MicroCycle.objects.with_session_counts().order_by("week_index", "id"),
+    ),
+    "sessions": (TrainingSessionSerializer, lambda: TrainingSession.objects.order_by("scheduled_at", "id")),
+    "connection-profiles": (DatabaseConnectionProfileSerializer, lambda: DatabaseConnectionProfile.objects.all()),
+    "health-events": (ConnectionHealthEventSerializer, lambda: ConnectionHealthEvent.objects.all()),
+}
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_list_body_is_byte_for_byte_the_serializers(resource, coach_client):
+    _rows()
+    serializer_class, queryset = RESOURCES[resource]
+    response = coach_client.get(f"/api/v1/{resource}/")
+    assert response.status_code == 200
+    rows = list(queryset().order_by(*response.renderer_context["view"].ordering))
+    assert rows, "the test needs rows"
+    body = OrderedDict(
+        count=len(rows), next=None, previous=None, results=serializer_class(rows, many=True).data
+    )  # what DRF's ListModelMixin and PageNumberPagination built before the fast path
+    assert response.content == CamelCaseJSONRenderer().render(body)
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_each_list_row_equals_the_detail_field_by_field(resource, coach_client):
+    """Every field of every row, value and JSON type, against the detail (which the serializer renders)."""
+    _rows()
+    results = coach_client.get(f"/api/v1/{resource}/").json()["results"]
+    for row in results:
+        detail = coach_client.get(f"/api/v1/{resource}/{row['id']}/").json()
+        assert list(row) == list(detail)
+        for key, value in detail.items():
+            assert row[key] == value and type(row[key]) is type(value), (resource, key, row[key], value)
+
+
+def test_session_rows_carry_rpe_load_and_planned_load(coach_client):
+    _rows()
+    results = coach_client.get("/api/v1/sessions/").json()["results"]
+    done = next(r for r in results if r["rpe"] == 7)
+    assert (done["load"], done["plannedLoad"], done["completedAt"][-8:]) == (315.5, 300.0, ".123456Z")
+    assert {r["plannedLoad"] for r in results} >= {14400.0, None}
+    assert next(r for r in results if r["rpe"] == 0)["load"] == 0.0
+
+
+def test_program_rows_carry_the_metrics(coach_client):
+    _rows()
+    results = coach_client.get("/api/v1/programs/").json()["results"]
+    current = next(r for r in results if r["status"] == "current")
+    assert current["adherenceRate"] == round(2 / 3, 4)
+    assert current["currentPhaseId"] is not None and current["nextSessionId"] is not None
+    assert None in {r["adherenceRate"] for r in results}
+
+
+def test_renderer_escapes_line_and_paragraph_separators_like_drf():
+    rows = CamelCased([{"title": AWKWARD, "n": 1, "x": 0.1, "none": None, "yes": True}])
+    assert JSONRenderer().render(rows) == CamelCaseJSONRenderer().render(list(rows))
+    assert b"\\u2028" in JSONRenderer().render(rows)
+
+
+def test_renderer_leaves_other_data_to_the_camel_case_renderer():
+    data = {"non_field_errors": ["No."], "nested_value": {"inner_key": 1}}
+    assert JSONRenderer().render(data) == b'{"nonFieldErrors":["No."],"nestedValue":{"innerKey":1}}'
+
+
+def test_browsable_api_still_renders_a_list(coach, client):
+    client.force_login(coach)
+    TrainingProgramFactory()
+    response = client.get("/api/v1/programs/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"totalWeeks" in response.content
+
+
+def test_a_list_without_filter_parameters_builds_no_filterset(coach_client, monkeypatch):
+    from training.filters import TrainingProgramFilter
+
+    built = []
+    original = TrainingProgramFilter.__init__
+    monkeypatch.setattr(
+        TrainingProgramFilter, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k)
+    )
+    TrainingProgramFactory(status="current")
+    assert coach_client.get("/api/v1/programs/", {"page": 1, "pageSize": 5}).status_code == 200
+    assert built == []
+    assert coach_client.get("/api/v1/programs/", {"status": "current"}).json()["count"] == 1
+    assert built == [1]
+    assert coach_client.get("/api/v1/programs/", {"athleteId": "not-a-uuid"}).status_code == 400
+
+
+def test_rows_that_are_dicts_are_read_like_the_serializer_reads_them():
+    from rest_framework import serializers
+
+    from core.representation import compiled
+
+    class Summary(serializers.Serializer):
+        athlete_id = serializers.UUIDField()
+        display_name = serializers.CharField()
+        week_load = serializers.FloatField(allow_null=True)
+
+    row = {"athlete_id": uuid.UUID(int=7), "display_name": AWKWARD, "week_load": None}
+    assert compiled(Summary)(row) == {
+        "athleteId": "00000000-0000-0000-0000-000000000007",
+        "displayName": AWKWARD,
+        "weekLoad": None,
+    }
+
+
+def test_timestamps_follow_an_activated_timezone_like_the_serializer(coach_client):
+    """Should a request ever activate another timezone, the fast path shows what the serializer would."""
+    import zoneinfo
+
+    from django.utils import timezone as dj_timezone
+
+    from core.representation import compiled
+
+    _rows()
+    session = TrainingSession.objects.exclude(completed_at=None).first()
+    with dj_timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        fast = compiled(TrainingSessionSerializer)(session)
+        slow = TrainingSessionSerializer(session).data
+    assert fast["completedAt"] == slow["completed_at"]
+    assert fast["completedAt"].endswith("+09:00")
