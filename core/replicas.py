@@ -118,6 +118,9 @@ def _usable(alias: str) -> bool:
     """Connect (within DB_CONNECT_TIMEOUT) or check the persistent connection; False when the node fails."""
     wrapper = connections[alias]
     try:
+        # A persistent connection to a replica that has since stopped must be noticed here, before the
+        # view's first query: check it now (Django then skips its own check for this request).
+        wrapper.health_check_done = False
         wrapper.close_if_health_check_failed()
         wrapper.ensure_connection()
         return True
