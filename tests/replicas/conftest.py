@@ -14,7 +14,13 @@ from django.conf import settings
 from django.db import connections
 
 from core import replicas
-from tests.connections.conftest import live_profile  # noqa: F401 (fixture)
+from tests.connections.conftest import (  # noqa: F401 (fixtures)
+    add_alias,
+    allow_extra_aliases,
+    live_profile,
+    pg_alias,
+    silent_server,
+)
 from tests.utils import ON_POSTGRES
 
 REPLICA_DIR = os.environ.get("CADENCE_TEST_REPLICA_DIR", "")
