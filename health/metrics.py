@@ -108,7 +108,7 @@ class DatabaseCheckCollector:
 def metrics_registry() -> CollectorRegistry:
     """A registry for one scrape: request metrics (this worker's, or all workers' in multiprocess mode) and
     the database-check gauges."""
-    registry = CollectorRegistry(auto_describe=True)
+    registry = CollectorRegistry()  # no auto_describe: it would run the database queries twice
     if request_metrics.MULTIPROCESS:
         from prometheus_client import multiprocess
 
