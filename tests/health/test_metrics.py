@@ -153,3 +153,10 @@ def test_an_unreadable_database_is_reported_down_not_a_500(client, token, settin
     samples = scrape(client)
     assert time.monotonic() - started < settings.DB_CONNECT_TIMEOUT + 1
     assert samples[("cadence_db_check_up", env(settings.APP_ENVIRONMENT))] == 0
+
+
+@pytest.mark.django_db
+def test_an_in_cluster_scrape_over_plain_http_is_not_redirected(client, token, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/metrics", **AUTH).status_code == 200
+    assert client.get("/api/v1/athletes/").status_code == 301  # everything else still is
