@@ -104,11 +104,11 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description="Run check now (checkdb) for the selected environments", permissions=["change"])
     def run_check_now(self, request, queryset):
         # Imported here: the check lives in the ops code, which the admin must not need at import time.
-        from connections.services import CheckdbArgumentError, checkdb_run
+        from connections.services import CheckdbArgumentError, checkdb_run, profile_database
 
         for profile in queryset:
             try:
-                result = checkdb_run(environment=profile.environment)
+                result = checkdb_run(environment=profile.environment, database=profile_database(profile.environment))
             except CheckdbArgumentError as exc:
                 self.message_user(request, f"Check of {profile.environment} could not run: {exc}", messages.ERROR)
                 continue

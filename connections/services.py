@@ -129,6 +129,15 @@ def _compare_profile(profile: DatabaseConnectionProfile, probe: ProbeResult, db_
     return diffs
 
 
+def profile_database(environment: str) -> str:
+    """The alias a profile describes: `replicaN` for `<APP_ENVIRONMENT>-replicaN` when that replica is
+    configured (the naming docs/operations.md gives replica profiles), else `default`."""
+    for alias in getattr(settings, "REPLICA_ALIASES", []):
+        if environment == f"{settings.APP_ENVIRONMENT}-{alias}":
+            return alias
+    return "default"
+
+
 def judge_role(profile: DatabaseConnectionProfile, probe: ProbeResult) -> tuple[bool, str, str | None]:
     """(ok, detail, errorCode) for the profile's role: a primary must take writes (DB_READ_ONLY), a replica
     must not lag more than REPLICA_MAX_LAG_SECONDS behind what it received (REPLICA_LAG)."""

@@ -414,15 +414,17 @@ def _node_entry(alias: str, event: ConnectionHealthEvent, *, now: datetime, show
 
 @functools.cache
 def app_version() -> str:
-    """The app's version: the installed distribution's, else pyproject.toml's."""
+    """The app's version: pyproject.toml's (a checkout), else the installed distribution's."""
+    try:
+        with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as fh:
+            project = tomllib.load(fh)["project"]
+        if project.get("name") == "cadence":
+            return str(project["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        pass
     try:
         return importlib.metadata.version("cadence")
     except importlib.metadata.PackageNotFoundError:
-        pass
-    try:
-        with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as fh:
-            return str(tomllib.load(fh)["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "unknown"
 
 

@@ -144,3 +144,13 @@ def test_the_admin_refuses_an_unknown_role(admin_client):
     assert "role" in response.context["adminform"].form.errors
     profile.refresh_from_db()
     assert profile.role == "primary"
+
+
+def test_run_check_now_checks_a_replica_profile_on_its_own_alias(admin_client, settings, add_alias):
+    # A replica's profile is named <APP_ENVIRONMENT>-<alias>; here the "replica" is the test database itself.
+    add_alias("replica")
+    settings.REPLICA_ALIASES = ["replica"]
+    profile = live_profile("development-replica")
+    run_check(admin_client, profile, live_profile("development"))
+    checked = dict(ConnectionHealthEvent.objects.values_list("environment", "database"))
+    assert checked == {"development-replica": "replica", "development": "default"}
