@@ -41,8 +41,8 @@ class ConnectionHealthEvent(models.Model):
             # /health/db and the events API: newest event of an environment.
             models.Index(fields=["environment", "-checked_at"], name="event_env_checked_idx"),
             models.Index(fields=["status", "-checked_at"], name="event_status_checked_idx"),
-            # /health/db's per-node checks: newest event of an environment for one alias.
-            models.Index(fields=["environment", "database", "-checked_at"], name="event_env_db_checked_idx"),
+            # /health/db's per-node checks (newest event of one alias in an environment); ?database= filters.
+            models.Index(fields=["database", "environment", "-checked_at"], name="event_db_env_checked_idx"),
             models.Index(fields=["-checked_at"], name="event_checked_idx"),
         ]
         constraints = [
