@@ -133,7 +133,7 @@ def profile_database(environment: str) -> str:
     """The alias a profile describes: `replicaN` for `<APP_ENVIRONMENT>-replicaN` when that replica is
     configured (the naming docs/operations.md gives replica profiles), else `default`."""
     for alias in getattr(settings, "REPLICA_ALIASES", []):
-        if environment == f"{settings.APP_ENVIRONMENT}-{alias}":
+        if environment == health_services.node_environment(settings.APP_ENVIRONMENT, alias):
             return alias
     return "default"
 
