@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "training.models.PlanStatus",
         "SessionStatusEnum": "training.models.SessionStatus",
         "CheckStatusEnum": "health.models.CheckStatus",
+        "DatabaseRoleEnum": "connections.models.DatabaseRole",
     },
 }
 
