@@ -116,12 +116,25 @@ def reset_down() -> None:
 
 def _usable(alias: str) -> bool:
     """Connect (within DB_CONNECT_TIMEOUT) or check the persistent connection; False when the node fails."""
+    from core.db import cut_socket
+
     wrapper = connections[alias]
+    silent = threading.Event()
+
+    def cut() -> None:  # a persistent connection whose server went silent: SELECT 1 would wait for ever
+        silent.set()
+        cut_socket(wrapper.connection)
+
+    watchdog = threading.Timer(settings.DB_CONNECT_TIMEOUT, cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         # A persistent connection to a replica that has since stopped must be noticed here, before the
         # view's first query: check it now (Django then skips its own check for this request).
         wrapper.health_check_done = False
         wrapper.close_if_health_check_failed()
+        if silent.is_set():
+            raise TimeoutError(f"no answer within {settings.DB_CONNECT_TIMEOUT} s")
         wrapper.ensure_connection()
         return True
     except Exception as exc:
@@ -129,6 +142,8 @@ def _usable(alias: str) -> bool:
         with contextlib.suppress(Exception):
             wrapper.close()
         return False
+    finally:
+        watchdog.cancel()
 
 
 def replica_choose() -> str | None:

@@ -16,6 +16,7 @@ from athletes.models import AthleteProfile
 from core import replicas
 from core.replicas import ReplicaReadMiddleware, ReplicaRouter, current_read_alias
 from tests.athletes.factories import AthleteProfileFactory
+from tests.connections.conftest import StallingProxy
 from tests.utils import postgres_only
 
 URL = "/api/v1/athletes/"
@@ -229,3 +230,28 @@ def test_an_unreachable_replica_is_skipped_within_the_connect_timeout(
     started = time.monotonic()
     assert coach_client.get(URL).status_code == 200
     assert time.monotonic() - started < 1.0
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_replica_that_goes_silent_on_a_persistent_connection_is_skipped_within_the_bound(
+    settings, pg_alias, allow_extra_aliases
+):
+    """The connection was made (and kept), then the server stopped answering: the health check's SELECT 1 is
+    cut at DB_CONNECT_TIMEOUT instead of waiting for TCP to give up."""
+    from django.db import connections
+
+    proxy = StallingProxy(stall=False)
+    try:
+        settings.DB_CONNECT_TIMEOUT = 1
+        pg_alias("frozen", port=proxy.port)
+        connections.settings["frozen"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+        connections["frozen"].ensure_connection()
+        assert replicas._usable("frozen") is True  # answering: kept
+        proxy.stall_after_setup = True  # from now on the proxy swallows everything, both ways
+        started = time.monotonic()
+        assert replicas._usable("frozen") is False
+        assert time.monotonic() - started < settings.DB_CONNECT_TIMEOUT + 1
+    finally:
+        connections["frozen"].close()
+        proxy.close()
