@@ -174,7 +174,8 @@ def test_checks_list_each_node_with_events(client, settings, empty_spool):
     assert (entries["replica1"]["status"], entries["replica1"]["observedValue"]) == ("warn", 300)
 
 
-def test_a_failing_or_stale_replica_is_a_failing_entry(client, settings, empty_spool):
+def test_a_failing_or_stale_replica_is_a_failing_entry(admin_client, settings, empty_spool):
+    client = admin_client  # staff see a failed node's message
     settings.REPLICA_ALIASES = ["replica"]
     ConnectionHealthEventFactory()
     ConnectionHealthEventFactory(
@@ -203,3 +204,16 @@ def test_node_checks_cost_one_query_a_node(client, settings, django_assert_max_n
     # savepoint, SET LOCAL (PostgreSQL), the newest event, three nodes, release
     with django_assert_max_num_queries(7):
         assert client.get("/health/db").status_code == 200
+
+
+def test_anonymous_callers_see_a_failing_nodes_code_not_its_message(client, admin_client, settings, empty_spool):
+    settings.REPLICA_ALIASES = ["replica"]
+    ConnectionHealthEventFactory()
+    ConnectionHealthEventFactory(
+        environment="development-replica", database="replica", status="fail", error_code="PROFILE_MISMATCH",
+        message="host: expected 'db-2.internal', actual 'db-9.internal'",
+    )  # fmt: skip
+    anonymous = {e["componentId"]: e for e in health(client)[1]["checks"]["database:responseTime"]}
+    assert anonymous["replica"]["output"] == "PROFILE_MISMATCH"
+    staff = {e["componentId"]: e for e in health(admin_client)[1]["checks"]["database:responseTime"]}
+    assert staff["replica"]["output"] == "host: expected 'db-2.internal', actual 'db-9.internal'"
