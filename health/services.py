@@ -404,7 +404,7 @@ def _node_entry(alias: str, event: ConnectionHealthEvent, *, now: datetime, show
         status, output = "fail", f"{CHECK_STALE}: the newest check of this node is {int(age)} s old."
     elif event.status == CheckStatus.FAIL:
         # A failed check's message names hosts and databases: only for callers allowed to see it.
-        status, output = "fail", (event.message if show_message else None) or event.error_code
+        status, output = "fail", (event.message or event.error_code) if show_message else None
     elif event.latency_ms is not None and event.latency_ms > settings.HEALTH_WARN_LATENCY_MS:
         status, output = "warn", f"latency above {settings.HEALTH_WARN_LATENCY_MS:g} ms"
     else:
