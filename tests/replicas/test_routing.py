@@ -241,7 +241,8 @@ def test_a_replica_that_goes_silent_on_a_persistent_connection_is_skipped_within
     cut at DB_CONNECT_TIMEOUT instead of waiting for TCP to give up."""
     from django.db import connections
 
-    proxy = StallingProxy(stall=False)
+    default = connections.settings["default"]
+    proxy = StallingProxy((default["HOST"] or "127.0.0.1", int(default["PORT"] or 5432)), stall=False)
     try:
         settings.DB_CONNECT_TIMEOUT = 1
         pg_alias("frozen", port=proxy.port)
