@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.databases import apply_pooler, replica_databases
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -37,6 +39,10 @@ AUTH_TOKEN_TTL_HOURS = env.int("AUTH_TOKEN_TTL_HOURS", default=12)
 CALENDAR_FEED_RATE = env.str("CALENDAR_FEED_RATE", default="60/hour")
 if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RATE.strip().lower()):
     raise ImproperlyConfigured("CALENDAR_FEED_RATE must look like 60/hour (N/s, N/min, N/hour or N/day).")
+# CONTRACT §7: /health/db warns above this latency; version/releaseId in its body; /metrics' bearer token.
+HEALTH_WARN_LATENCY_MS = env.float("HEALTH_WARN_LATENCY_MS", default=250)
+RELEASE_ID = env.str("RELEASE_ID", default="") or None
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="") or None
 
 INSTALLED_APPS = [
     "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
@@ -61,10 +67,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so the request count and latency cover every answer (including other middleware's).
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Bounds every database wait of the request and answers timeouts/outages with 503 + Retry-After.
     "core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Chooses the node an API read uses for the whole request (primary or a replica).
+    "core.replicas.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +176,21 @@ elif _default_db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backe
     _default_db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     _default_db["CONN_HEALTH_CHECKS"] = True
 
+# --- Read replicas and a transaction pooler (CONTRACT §7) ---------------------------------------------
+# Built from the primary's finished entry (after every OPTIONS change above), so replicas share its
+# connect/statement timeouts and keepalives. Routing: core.replicas (API GET/HEAD reads, read-your-writes).
+DB_POOLER = env.str("DB_POOLER", default="")
+apply_pooler(_default_db, DB_POOLER)
+DATABASES.update(
+    replica_databases(_default_db, [env.db_url_config(url) for url in env.list("DATABASE_REPLICA_URLS", default=[])])
+)
+REPLICA_ALIASES = [alias for alias in DATABASES if alias != "default"]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30)
+# How long a replica that could not be reached is skipped before it is tried again (per worker process).
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttle state) -------------------------------------------------------------------------
@@ -209,8 +234,8 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 # --- Security (production defaults; `check --deploy` is clean with the production variables) -------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# /health/* is probed over plain HTTP inside the cluster; it must not be redirected.
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# /health/* is probed, and /metrics scraped, over plain HTTP inside the cluster; they must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -277,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "training.models.PlanStatus",
         "SessionStatusEnum": "training.models.SessionStatus",
         "CheckStatusEnum": "health.models.CheckStatus",
+        "DatabaseRoleEnum": "connections.models.DatabaseRole",
     },
 }
 

@@ -2,9 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.throttle import admin_login
+from health.metrics import metrics_view
 
 urlpatterns = [
     # Failed admin logins are throttled like the API's (core.throttle); before admin.site.urls so it wins.
@@ -13,6 +15,8 @@ urlpatterns = [
     path("account/", include("athletes.account_urls")),
     path("health/", include("health.urls")),
     path("calendar/", include("calendars.feed_urls")),
+    # Token-guarded, never a session: CSRF does not apply (a write method is a 405 after the token check).
+    path("metrics", csrf_exempt(metrics_view), name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("core.urls")),

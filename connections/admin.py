@@ -11,14 +11,31 @@ from core.admin import ScopedAdminMixin
 from health.admin import check_status_badge
 from health.models import ConnectionHealthEvent
 
-from .models import DatabaseConnectionProfile
+from .models import DatabaseConnectionProfile, DatabaseRole
 from .selectors import connection_profile_list
 
 
 class DatabaseConnectionProfileForm(forms.ModelForm):
     class Meta:
         model = DatabaseConnectionProfile
-        fields = ["environment", "host", "port", "database", "schema", "credential_ref", "rotation_interval_days"]
+        fields = [
+            "environment",
+            "role",
+            "host",
+            "port",
+            "database",
+            "schema",
+            "credential_ref",
+            "rotation_interval_days",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As in the API: a form without the field (a script, an older page) means the default, primary.
+        self.fields["role"].required = False
+
+    def clean_role(self):
+        return self.cleaned_data.get("role") or DatabaseRole.PRIMARY
 
     def _post_clean(self):
         super()._post_clean()
@@ -34,6 +51,7 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     form = DatabaseConnectionProfileForm
     list_display = [
         "environment",
+        "role",
         "latest_check",
         "last_validated_at",
         "host",
@@ -44,10 +62,12 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         "rotation_interval_days",
     ]
     search_fields = ["environment", "host", "database"]
+    list_filter = ["role"]
     ordering = ["environment"]
     readonly_fields = ["last_validated_at", "created_at", "updated_at"]
     fields = [
         "environment",
+        "role",
         "host",
         "port",
         "database",
@@ -58,7 +78,7 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         "created_at",
         "updated_at",
     ]
-    history_list_display = ["host", "port", "database", "schema", "credential_ref", "rotation_interval_days"]
+    history_list_display = ["role", "host", "port", "database", "schema", "credential_ref", "rotation_interval_days"]
     actions = ["run_check_now"]
 
     def get_queryset(self, request):
@@ -84,11 +104,11 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description="Run check now (checkdb) for the selected environments", permissions=["change"])
     def run_check_now(self, request, queryset):
         # Imported here: the check lives in the ops code, which the admin must not need at import time.
-        from connections.services import CheckdbArgumentError, checkdb_run
+        from connections.services import CheckdbArgumentError, checkdb_run, profile_database
 
         for profile in queryset:
             try:
-                result = checkdb_run(environment=profile.environment)
+                result = checkdb_run(environment=profile.environment, database=profile_database(profile.environment))
             except CheckdbArgumentError as exc:
                 self.message_user(request, f"Check of {profile.environment} could not run: {exc}", messages.ERROR)
                 continue

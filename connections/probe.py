@@ -73,6 +73,11 @@ class ProbeResult:
     configured_schema: str | None = None
     schema_exists: bool | None = None
     applied_migrations: set[tuple[str, str]] = field(default_factory=set)
+    # PostgreSQL only: a standby (hot standby / streaming replica) is in recovery.
+    in_recovery: bool | None = None
+    read_only: bool | None = None
+    # Seconds of replay lag on a standby: 0 when everything received has been replayed, None when unknown.
+    replay_lag_seconds: float | None = None
 
 
 class ProbeError(Exception):
@@ -236,6 +241,10 @@ def _probe_postgres(db_settings: dict[str, Any], timeout: float, default_schema:
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [result.configured_schema]
         ).fetchone()[0]
         result.applied_migrations = _applied_migrations(conn.execute, table_exists_sql=_PG_TABLE_EXISTS)
+        in_recovery, tx_read_only, default_read_only, lag = conn.execute(_PG_ROLE_STATE).fetchone()
+        result.in_recovery = bool(in_recovery)
+        result.read_only = tx_read_only == "on" or default_read_only == "on"
+        result.replay_lag_seconds = float(lag) if lag is not None else None
     except psycopg.Error as exc:
         if state["abandoned"]:
             raise ProbeError("DB_TIMEOUT", "The connection stalled during the check.") from None
@@ -243,6 +252,18 @@ def _probe_postgres(db_settings: dict[str, Any], timeout: float, default_schema:
     return result
 
 
+# Whether the node takes writes, and a standby's replay lag: 0 when it has replayed all it received (an idle
+# primary sends nothing, and the last replayed commit's age would then grow for ever), else the age of the
+# last replayed commit.
+_PG_ROLE_STATE = """
+SELECT pg_is_in_recovery(),
+       current_setting('transaction_read_only'),
+       current_setting('default_transaction_read_only'),
+       CASE WHEN NOT pg_is_in_recovery() THEN 0
+            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())
+       END
+"""
 _PG_TABLE_EXISTS = "SELECT to_regclass('django_migrations') IS NOT NULL"
 _SQLITE_TABLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations')"
 

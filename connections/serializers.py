@@ -12,6 +12,7 @@ class DatabaseConnectionProfileSerializer(ServiceModelSerializer):
         fields = [
             "id",
             "environment",
+            "role",
             "host",
             "port",
             "database",

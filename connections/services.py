@@ -20,7 +20,7 @@ from django.utils import timezone
 from health import services as health_services
 from health.models import CheckStatus, ConnectionHealthEvent, ErrorCode
 
-from .models import DatabaseConnectionProfile
+from .models import DatabaseConnectionProfile, DatabaseRole
 from .probe import ProbeResult, probe_database, sanitize, settings_secrets
 from .validators import validate_environment_key
 
@@ -33,9 +33,10 @@ CONNECTION_FAILURES = {ErrorCode.DB_UNREACHABLE, ErrorCode.DB_TIMEOUT, ErrorCode
 STEP_CONNECT = "connect"
 STEP_SCHEMA = "schema"
 STEP_PROFILE = "profile"
+STEP_ROLE = "role"
 STEP_MIGRATIONS = "migrations"
 STEP_VALIDATED = "last_validated_at"
-STEPS = (STEP_CONNECT, STEP_SCHEMA, STEP_PROFILE, STEP_MIGRATIONS)
+STEPS = (STEP_CONNECT, STEP_SCHEMA, STEP_PROFILE, STEP_ROLE, STEP_MIGRATIONS)
 
 
 class CheckdbArgumentError(ValueError):
@@ -128,13 +129,57 @@ def _compare_profile(profile: DatabaseConnectionProfile, probe: ProbeResult, db_
     return diffs
 
 
+def profile_database(environment: str) -> str:
+    """The alias a profile describes: `replicaN` for `<APP_ENVIRONMENT>-replicaN` when that replica is
+    configured (the naming docs/operations.md gives replica profiles), else `default`."""
+    for alias in getattr(settings, "REPLICA_ALIASES", []):
+        if environment == health_services.node_environment(settings.APP_ENVIRONMENT, alias):
+            return alias
+    return "default"
+
+
+def judge_role(profile: DatabaseConnectionProfile, probe: ProbeResult) -> tuple[bool, str, str | None]:
+    """(ok, detail, errorCode) for the profile's role: a primary must take writes (DB_READ_ONLY), a replica
+    must not lag more than REPLICA_MAX_LAG_SECONDS behind what it received (REPLICA_LAG)."""
+    if probe.vendor != "postgresql":
+        return True, f"{profile.role}: not applicable to SQLite (one node, no replication)", None
+    if profile.role == DatabaseRole.PRIMARY:
+        if probe.in_recovery:
+            why = "is in recovery (a standby): pg_is_in_recovery() is true"
+        elif probe.read_only:
+            why = "is read-only: default_transaction_read_only/transaction_read_only is on"
+        else:
+            return True, "primary: takes writes (not in recovery, not read-only)", None
+        return (
+            False,
+            f"Profile {profile.environment!r} is a primary, but database {probe.database!r} on "
+            f"{probe.host}:{probe.port} {why}. Writes would fail: was there a failover?",
+            ErrorCode.DB_READ_ONLY,
+        )
+    max_lag = float(settings.REPLICA_MAX_LAG_SECONDS)
+    if not probe.in_recovery:
+        return True, "replica: not in recovery (promoted, or a primary): no replay lag", None
+    lag = probe.replay_lag_seconds
+    if lag is None:
+        return False, "replica: replay lag unknown (nothing replayed yet while WAL waits)", ErrorCode.REPLICA_LAG
+    if lag > max_lag:
+        return (
+            False,
+            f"Replica replay lag is {lag:.1f} s, more than REPLICA_MAX_LAG_SECONDS ({max_lag:g} s).",
+            ErrorCode.REPLICA_LAG,
+        )
+    return True, f"replica: replay lag {lag:.1f} s (at most {max_lag:g} s)", None
+
+
 def checkdb_run(*, environment: str | None = None, database: str = "default", timeout: float | None = None) -> CheckRun:
     """Check the database `database` against the profile of `environment` within `timeout` seconds and
     record one event (in the database, or the spool). Raises CheckdbArgumentError for bad arguments."""
     environment, database, timeout = _arguments(environment, database, timeout)
     db_settings = connections.settings[database]
     secrets = settings_secrets(db_settings) + settings_secrets(connections.settings[health_services.RECORD_DATABASE])
-    event = ConnectionHealthEvent(id=uuid6.uuid7(), checked_at=timezone.now(), environment=environment)
+    event = ConnectionHealthEvent(
+        id=uuid6.uuid7(), checked_at=timezone.now(), environment=environment, database=database
+    )
     steps: list[tuple[str, bool, str]] = []
     profile: DatabaseConnectionProfile | None = None
 
@@ -179,6 +224,11 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
             steps.append((STEP_PROFILE, False, message))
             raise _Failed(ErrorCode.PROFILE_MISMATCH, message)
         steps.append((STEP_PROFILE, True, f"matches profile {environment!r}"))
+
+        role_ok, role_detail, role_code = judge_role(profile, probe)
+        steps.append((STEP_ROLE, role_ok, role_detail))
+        if not role_ok:
+            raise _Failed(role_code, role_detail)
 
         pending = _pending_migrations(probe.applied_migrations)
         if pending:

@@ -13,6 +13,7 @@ from .serializers import ConnectionHealthEventSerializer
 
 class ConnectionHealthEventFilter(django_filters.FilterSet):
     environment = django_filters.CharFilter(max_length=40)
+    database = django_filters.CharFilter(max_length=64)
     status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
     checked_after = UTCDateTimeFilter(field_name="checked_at", lookup_expr="gte")
     checked_before = UTCDateTimeFilter(field_name="checked_at", lookup_expr="lt")
@@ -21,7 +22,7 @@ class ConnectionHealthEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = ConnectionHealthEvent
-        fields = ["environment", "status", "checked_after", "checked_before", "updated_after"]
+        fields = ["environment", "database", "status", "checked_after", "checked_before", "updated_after"]
 
 
 class ConnectionHealthEventViewSet(ReadOnlyCadenceViewSet):

@@ -18,6 +18,8 @@ class ErrorCode(models.TextChoices):
     PROFILE_MISSING = "PROFILE_MISSING"
     PROFILE_MISMATCH = "PROFILE_MISMATCH"
     MIGRATIONS_PENDING = "MIGRATIONS_PENDING"
+    REPLICA_LAG = "REPLICA_LAG"
+    DB_READ_ONLY = "DB_READ_ONLY"
 
 
 class ConnectionHealthEvent(models.Model):
@@ -25,6 +27,8 @@ class ConnectionHealthEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     checked_at = models.DateTimeField()
     environment = models.CharField(max_length=40)
+    # The DATABASES alias that was checked (the node: `default` is the primary, `replica`… the replicas).
+    database = models.CharField(max_length=64, default="default")
     status = models.CharField(max_length=8, choices=CheckStatus.choices)
     latency_ms = models.FloatField(null=True, blank=True)
     # null, not "": the contract reports `errorCode: null` and `message: null` on a pass.
@@ -37,6 +41,8 @@ class ConnectionHealthEvent(models.Model):
             # /health/db and the events API: newest event of an environment.
             models.Index(fields=["environment", "-checked_at"], name="event_env_checked_idx"),
             models.Index(fields=["status", "-checked_at"], name="event_status_checked_idx"),
+            # /health/db's per-node checks (newest event of one alias in an environment); ?database= filters.
+            models.Index(fields=["database", "environment", "-checked_at"], name="event_db_env_checked_idx"),
             models.Index(fields=["-checked_at"], name="event_checked_idx"),
         ]
         constraints = [

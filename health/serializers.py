@@ -6,5 +6,5 @@ from .models import ConnectionHealthEvent
 class ConnectionHealthEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConnectionHealthEvent
-        fields = ["id", "checked_at", "environment", "status", "latency_ms", "error_code", "message"]
+        fields = ["id", "checked_at", "environment", "database", "status", "latency_ms", "error_code", "message"]
         read_only_fields = fields

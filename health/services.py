@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.metadata
 import logging
 import math
 import threading
+import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +59,7 @@ def event_to_json(event: ConnectionHealthEvent) -> dict[str, Any]:
         "id": str(event.id),
         "checkedAt": isoformat_z(event.checked_at),
         "environment": event.environment,
+        "database": event.database,
         "status": event.status,
         "latencyMs": event.latency_ms,
         "errorCode": event.error_code,
@@ -80,6 +85,7 @@ def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
         error_code = record.get("errorCode")
         latency = record.get("latencyMs")
         environment = str(record["environment"])
+        database = str(record.get("database") or "default")
     except (KeyError, ValueError, TypeError) as exc:
         raise SpoolRecordInvalid(f"malformed spool record: {exc}") from None
     if checked_at is None or checked_at.tzinfo is None:
@@ -99,6 +105,7 @@ def event_from_json(record: dict[str, Any]) -> ConnectionHealthEvent:
         id=event_id,
         checked_at=checked_at,
         environment=environment[:40],
+        database=database[:64],
         status=status,
         latency_ms=float(latency) if latency is not None else None,
         error_code=error_code,
@@ -252,6 +259,7 @@ def health_verdict(
                 .order_by("-checked_at", "-id")
                 .first()
             )
+            nodes = node_events(environment, using=using)
     except DatabaseError as exc:
         logger.warning("/health/db could not read the database: %s", _sanitized(exc, using=using))
         _close_quietly(using)
@@ -270,13 +278,27 @@ def health_verdict(
             f"The newest check ({event.status}) is {age} s old, older than {settings.HEALTH_MAX_AGE_SECONDS} s: "
             "is checkdb running?"
         )
+        nodes = _with_event(nodes, event)
         return _verdict(
-            environment, "fail", CHECK_STALE, message, alias=using, event=event, stale=True, checked_at=checked_at
-        )
+            environment, "fail", CHECK_STALE, message, alias=using, event=event, stale=True,
+            checked_at=checked_at, nodes=nodes, now=now,
+            show_messages=may_see_event_message is None or may_see_event_message(),
+        )  # fmt: skip
+    nodes = _with_event(nodes, event)
     if event.status == CheckStatus.PASS:
-        return _verdict(environment, "pass", None, None, alias=using, event=event, checked_at=checked_at)
-    message = event.message if may_see_event_message is None or may_see_event_message() else None
-    return _verdict(environment, "fail", event.error_code, message, alias=using, event=event, checked_at=checked_at)
+        reason = warn_reason(event)
+        node_failed = any(node.status == CheckStatus.FAIL for node in nodes.values())
+        return _verdict(
+            environment, "warn" if reason else "pass", None, reason, alias=using, event=event,
+            checked_at=checked_at, nodes=nodes, now=now,
+            show_messages=not node_failed or may_see_event_message is None or may_see_event_message(),
+        )  # fmt: skip
+    may_see = may_see_event_message is None or may_see_event_message()
+    message = event.message if may_see else None
+    return _verdict(
+        environment, "fail", event.error_code, message, alias=using, event=event, checked_at=checked_at,
+        nodes=nodes, now=now, show_messages=may_see,
+    )  # fmt: skip
 
 
 def _sanitized(exc: Exception, *, using: str = RECORD_DATABASE) -> str:
@@ -293,8 +315,18 @@ def _verdict(
     event: ConnectionHealthEvent | None = None,
     stale: bool = False,
     checked_at: str | None = None,
+    nodes: dict[str, ConnectionHealthEvent] | None = None,
+    now: datetime | None = None,
+    show_messages: bool = True,
 ) -> tuple[int, dict[str, Any]]:
     latency = event.latency_ms if event is not None else None
+    if nodes:
+        entries = [
+            _node_entry(alias, node, now=now or timezone.now(), show_message=show_messages)
+            for alias, node in nodes.items()
+        ]
+    else:
+        entries = [_check_entry(alias=alias, status=status, latency=latency, time=checked_at, output=message)]
     body = {
         "status": status,
         "environment": environment,
@@ -303,13 +335,139 @@ def _verdict(
         "errorCode": error_code,
         "message": message,
         "stale": stale,
-        "checks": {
-            "database:responseTime": [
-                _check_entry(alias=alias, status=status, latency=latency, time=checked_at, output=message)
-            ]
-        },
+        "version": app_version(),
+        "releaseId": release_id(),
+        "checks": {"database:responseTime": entries},
     }
-    return (200 if status == "pass" else 503), body
+    return (200 if status in ("pass", "warn") else 503), body
+
+
+def spooled_count() -> int:
+    """How many events wait in the spool (read without its lock: the file is only ever replaced whole)."""
+    try:
+        return spool().count()
+    except OSError:
+        return 0
+
+
+def warn_reason(event: ConnectionHealthEvent) -> str | None:
+    """Why a passing newest event is only `warn` (CONTRACT §7), or None."""
+    reasons = []
+    if event.latency_ms is not None and event.latency_ms > settings.HEALTH_WARN_LATENCY_MS:
+        reasons.append(
+            f"The check took {event.latency_ms:g} ms, more than HEALTH_WARN_LATENCY_MS "
+            f"({settings.HEALTH_WARN_LATENCY_MS:g} ms)."
+        )
+    waiting = spooled_count()
+    if waiting:
+        reasons.append(f"{waiting} event(s) wait in the spool: checkdb could not write to the database.")
+    return " ".join(reasons) or None
+
+
+def node_environment(environment: str, alias: str) -> str:
+    """The profile (environment key) a node's checks are recorded under: the environment itself for the
+    primary (`default`), `<environment>-<alias>` for a replica (e.g. `production-replica`)."""
+    return environment if alias == DEFAULT_DB_ALIAS else f"{environment}-{alias}"
+
+
+def node_events(environment: str, *, using: str) -> dict[str, ConnectionHealthEvent]:
+    """The newest event of each configured node of `environment` that has one (one indexed query a node;
+    none without replicas, where the environment's newest event is the only node's)."""
+    found: dict[str, ConnectionHealthEvent] = {}
+    replicas = list(getattr(settings, "REPLICA_ALIASES", []))
+    if not replicas:
+        return found
+    for alias in [DEFAULT_DB_ALIAS, *replicas]:
+        event = (
+            ConnectionHealthEvent.objects.using(using)
+            .filter(environment=node_environment(environment, alias), database=alias)
+            .order_by("-checked_at", "-id")
+            .first()
+        )
+        if event is not None:
+            found[alias] = event
+    return found
+
+
+def _with_event(nodes: dict[str, ConnectionHealthEvent], event: ConnectionHealthEvent) -> dict:
+    # The environment's newest event may be of an alias checked against the environment's own profile.
+    current = nodes.get(event.database)
+    if current is None or (current.checked_at, current.id) < (event.checked_at, event.id):
+        nodes = {**nodes, event.database: event}
+    return nodes
+
+
+def _node_entry(alias: str, event: ConnectionHealthEvent, *, now: datetime, show_message: bool = True) -> dict:
+    checked_at = isoformat_z(event.checked_at)
+    age = (now - event.checked_at).total_seconds()
+    if age > settings.HEALTH_MAX_AGE_SECONDS:
+        status, output = "fail", f"{CHECK_STALE}: the newest check of this node is {int(age)} s old."
+    elif event.status == CheckStatus.FAIL:
+        # A failed check's message names hosts and databases: only for callers allowed to see it.
+        status, output = "fail", (event.message or event.error_code) if show_message else None
+    elif event.latency_ms is not None and event.latency_ms > settings.HEALTH_WARN_LATENCY_MS:
+        status, output = "warn", f"latency above {settings.HEALTH_WARN_LATENCY_MS:g} ms"
+    else:
+        status, output = "pass", None
+    return _check_entry(alias=alias, status=status, latency=event.latency_ms, time=checked_at, output=output)
+
+
+@functools.cache
+def app_version() -> str:
+    """The app's version: pyproject.toml's (a checkout), else the installed distribution's."""
+    try:
+        with open(Path(settings.BASE_DIR) / "pyproject.toml", "rb") as fh:
+            project = tomllib.load(fh)["project"]
+        if project.get("name") == "cadence":
+            return str(project["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        pass
+    try:
+        return importlib.metadata.version("cadence")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def release_id() -> str | None:
+    """RELEASE_ID, else the git commit of the checkout the app runs from (read from .git, no git binary)."""
+    return settings.RELEASE_ID or git_commit(Path(settings.BASE_DIR))
+
+
+@functools.cache
+def git_commit(base: Path) -> str | None:
+    """The commit HEAD names in `base`/.git (a directory, or a worktree's `gitdir:` file), or None."""
+    try:
+        git = base / ".git"
+        if git.is_file():
+            pointer = git.read_text().strip()
+            if not pointer.startswith("gitdir:"):
+                return None
+            git = (base / pointer.split(":", 1)[1].strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref:"):
+            return head if _is_sha(head) else None
+        ref = head.split(":", 1)[1].strip()
+        # A worktree keeps HEAD in its own directory and refs in the common one.
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text().strip()).resolve()
+        for root in (git, common):
+            if (root / ref).is_file():
+                sha = (root / ref).read_text().strip()
+                return sha if _is_sha(sha) else None
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
+                    return parts[0]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 # --- retention --------------------------------------------------------------------------------------------

@@ -140,6 +140,10 @@ class Spool:
         """Empty the spool (caller holds the lock, and the records are committed elsewhere)."""
         self._replace([])
 
+    def count(self) -> int:
+        """How many records the spool holds, without its lock (the file is only ever replaced whole)."""
+        return len(self._load()[0])
+
     def __len__(self) -> int:
         with self.locked(wait=APPEND_LOCK_WAIT_SECONDS):
             return len(self.read())

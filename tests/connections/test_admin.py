@@ -109,3 +109,48 @@ def test_profile_changelist_costs_the_same_with_5_and_50_rows(admin_client):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     assert 'class="health-badge health-pass"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("posted", "stored"), [("replica", "replica"), ("primary", "primary"), (None, "primary")])
+def test_the_admin_edits_the_role(admin_client, posted, stored):
+    profile = DatabaseConnectionProfileFactory(
+        environment="production", role="replica" if stored == "primary" else "primary"
+    )
+    url = reverse("admin:connections_databaseconnectionprofile_change", args=[profile.pk])
+    assert 'name="role"' in admin_client.get(url).content.decode()
+    data = {
+        "environment": "production",
+        "host": "db1.internal",
+        "port": "5432",
+        "database": "cadence",
+        "schema": "public",
+        "credential_ref": "vault:secret/data/db/prod",
+        "rotation_interval_days": "30",
+    }
+    if posted is not None:
+        data["role"] = posted
+    assert admin_client.post(url, data).status_code == 302
+    profile.refresh_from_db()
+    assert profile.role == stored
+
+
+def test_the_admin_refuses_an_unknown_role(admin_client):
+    profile = DatabaseConnectionProfileFactory(environment="production")
+    url = reverse("admin:connections_databaseconnectionprofile_change", args=[profile.pk])
+    data = {"environment": "production", "role": "standby", "host": "h", "port": "5432", "database": "d",
+            "schema": "public", "credential_ref": "env:DATABASE_URL", "rotation_interval_days": "30"}  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    profile.refresh_from_db()
+    assert profile.role == "primary"
+
+
+def test_run_check_now_checks_a_replica_profile_on_its_own_alias(admin_client, settings, add_alias):
+    # A replica's profile is named <APP_ENVIRONMENT>-<alias>; here the "replica" is the test database itself.
+    add_alias("replica")
+    settings.REPLICA_ALIASES = ["replica"]
+    profile = live_profile("development-replica")
+    run_check(admin_client, profile, live_profile("development"))
+    checked = dict(ConnectionHealthEvent.objects.values_list("environment", "database"))
+    assert checked == {"development-replica": "replica", "development": "default"}

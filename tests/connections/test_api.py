@@ -31,6 +31,7 @@ def test_create_fields(coach_client):
     assert set(body) == {
         "id",
         "environment",
+        "role",
         "host",
         "port",
         "database",
@@ -41,6 +42,31 @@ def test_create_fields(coach_client):
         "updatedAt",
     }
     assert body["lastValidatedAt"] is None
+    assert body["role"] == "primary"  # the default when omitted
+
+
+@pytest.mark.parametrize("role", ["primary", "replica"])
+def test_role_is_taken_and_shown(coach_client, role):
+    response = coach_client.post(URL, payload(role=role), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["role"] == role
+    assert DatabaseConnectionProfile.objects.get(environment="production").role == role
+
+
+@pytest.mark.parametrize("role", ["standby", "", "PRIMARY", None, 1])
+def test_unknown_role_is_400_and_nothing_saved(coach_client, role):
+    response = coach_client.post(URL, payload(role=role), format="json")
+    assert response.status_code == 400
+    assert "role" in response.json()
+    assert not DatabaseConnectionProfile.objects.exists()
+
+
+def test_role_can_be_changed_with_patch(coach_client):
+    profile = DatabaseConnectionProfileFactory(environment="staging")
+    response = coach_client.patch(f"{URL}{profile.pk}/", {"role": "replica"}, format="json")
+    assert response.status_code == 200, response.content
+    profile.refresh_from_db()
+    assert profile.role == "replica"
 
 
 def test_last_validated_at_is_read_only(coach_client):

@@ -35,7 +35,8 @@ def test_pass_records_event_with_latency_and_sets_last_validated_at(live_profile
     assert profile.last_validated_at == event.checked_at
     # A refreshed timestamp is not an edit: no audit row, no new ETag version.
     assert profile.history.count() == history_before
-    assert [name for name, ok, _ in run.steps] == ["connect", "schema", "profile", "migrations", "last_validated_at"]
+    steps = ["connect", "schema", "profile", "role", "migrations", "last_validated_at"]
+    assert [name for name, ok, _ in run.steps] == steps
     assert all(ok for _, ok, _ in run.steps)
 
 

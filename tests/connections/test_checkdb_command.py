@@ -45,10 +45,11 @@ def test_text_output_is_one_line_a_check(live_profile):
     code, out, _ = run_command()
     lines = out.splitlines()
     assert code == 0
-    assert [line.split(":")[0] for line in lines[:5]] == [
+    assert [line.split(":")[0] for line in lines[:6]] == [
         "PASS connect",
         "PASS schema",
         "PASS profile",
+        "PASS role",
         "PASS migrations",
         "PASS last_validated_at",
     ]
@@ -70,7 +71,8 @@ def test_json_prints_the_event_with_camelcase_fields(live_profile):
     code, out, _ = run_command("--json")
     body = json.loads(out)
     assert code == 0
-    assert set(body) == {"id", "checkedAt", "environment", "status", "latencyMs", "errorCode", "message"}
+    assert set(body) == {"id", "checkedAt", "environment", "database", "status", "latencyMs", "errorCode", "message"}
+    assert body["database"] == "default"
     event = ConnectionHealthEvent.objects.get()
     assert body["id"] == str(event.id)
     assert body["checkedAt"].endswith("Z")

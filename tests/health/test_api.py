@@ -29,7 +29,9 @@ def events():
 def test_fields_and_newest_first(coach_client, events):
     results = coach_client.get(URL).json()["results"]
     assert [r["id"] for r in results] == [str(e.pk) for e in reversed(events)]
-    assert set(results[0]) == {"id", "checkedAt", "environment", "status", "latencyMs", "errorCode", "message"}
+    assert set(results[0]) == {
+        "id", "checkedAt", "environment", "database", "status", "latencyMs", "errorCode", "message"
+    }  # fmt: skip
     assert results[1]["errorCode"] == "DB_TIMEOUT" and results[1]["latencyMs"] is None
     assert results[0]["errorCode"] is None and results[0]["checkedAt"] == "2030-01-03T12:00:00Z"
 
@@ -75,3 +77,11 @@ def test_detail_carries_an_etag(coach_client, events):
     # Events never change once written, so their id is a strong validator (CONTRACT §2: detail GETs carry one).
     response = coach_client.get(f"{URL}{events[0].pk}/")
     assert response["ETag"] == f'"{events[0].pk}"'
+
+
+def test_events_say_which_node_was_checked_and_filter_by_it(coach_client):
+    ConnectionHealthEventFactory(environment="production")
+    ConnectionHealthEventFactory(environment="production-replica", database="replica")
+    results = coach_client.get(URL, {"database": "replica"}).json()["results"]
+    assert [(r["environment"], r["database"]) for r in results] == [("production-replica", "replica")]
+    assert coach_client.get(URL, {"database": "x" * 65}).status_code == 400

@@ -30,6 +30,7 @@ def test_live_answers_pass_without_touching_the_database(client):
 
 @pytest.mark.django_db
 def test_db_pass_matches_the_contract_example_shape(client, settings):
+    settings.RELEASE_ID = "2026.11.25-1"
     event = ConnectionHealthEventFactory(environment=settings.APP_ENVIRONMENT, latency_ms=1.8)
     response, body = get(client, "/health/db")
     checked_at = event.checked_at.isoformat().replace("+00:00", "Z")
@@ -43,6 +44,8 @@ def test_db_pass_matches_the_contract_example_shape(client, settings):
         "errorCode": None,
         "message": None,
         "stale": False,
+        "version": "0.1.0",
+        "releaseId": "2026.11.25-1",
         "checks": {
             "database:responseTime": [
                 {
@@ -128,7 +131,8 @@ def test_db_no_event_for_this_environment(client, settings):
 
 
 @pytest.mark.django_db
-def test_db_reads_one_query_however_many_events(client, django_assert_max_num_queries):
+def test_db_reads_one_query_however_many_events(client, django_assert_max_num_queries, settings):
+    settings.REPLICA_ALIASES = []  # each configured replica adds one query (its node's newest event)
     ConnectionHealthEventFactory.create_batch(20)
     with django_assert_max_num_queries(4):  # savepoint, SET LOCAL (PostgreSQL), the event, release
         assert client.get("/health/db").status_code == 200

@@ -1,0 +1,144 @@
+"""`GET /metrics`: OpenMetrics text for Prometheus (CONTRACT §7), through prometheus_client.
+
+The database-check gauges are read at scrape time from the newest event of each environment (every
+environment with a connection profile, and APP_ENVIRONMENT) in a constant number of queries; the request
+count and latency come from core.metrics. Guarded by `METRICS_TOKEN`: unset, the endpoint does not exist
+(404); set, it takes `Authorization: Bearer <METRICS_TOKEN>` and answers anything else with 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponse
+from django.utils import timezone
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from core import metrics as request_metrics
+
+from . import services
+from .models import CheckStatus, ConnectionHealthEvent
+
+logger = logging.getLogger("cadence.metrics")
+
+
+def newest_events(*, using: str | None = None) -> dict[str, ConnectionHealthEvent]:
+    """The newest event of each environment with a profile, and of APP_ENVIRONMENT: three queries at most,
+    each served by the (environment, -checked_at) index, however many events there are."""
+    from connections.models import DatabaseConnectionProfile  # connections imports health: no cycle at import
+
+    using = using or services.RECORD_DATABASE
+    newest = (
+        ConnectionHealthEvent.objects.using(using)
+        .filter(environment=OuterRef("environment"))
+        .order_by("-checked_at", "-id")
+        .values("pk")[:1]
+    )
+    ids = dict(
+        DatabaseConnectionProfile.objects.using(using)
+        .annotate(newest_id=Subquery(newest))
+        .values_list("environment", "newest_id")
+    )
+    if settings.APP_ENVIRONMENT not in ids:
+        ids[settings.APP_ENVIRONMENT] = (
+            ConnectionHealthEvent.objects.using(using)
+            .filter(environment=settings.APP_ENVIRONMENT)
+            .order_by("-checked_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    wanted = [pk for pk in ids.values() if pk is not None]
+    events = ConnectionHealthEvent.objects.using(using).filter(pk__in=wanted) if wanted else []
+    return {event.environment: event for event in events}
+
+
+class DatabaseCheckCollector:
+    """cadence_db_check_{up,latency_ms,age_seconds}{environment} and cadence_health_spool_events."""
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "cadence_db_check_up", "1 when the newest database check passed, 0 when it failed.", labels=["environment"]
+        )
+        latency = GaugeMetricFamily(
+            "cadence_db_check_latency_ms",
+            "Connect plus SELECT 1 round trip of the newest database check, in milliseconds.",
+            labels=["environment"],
+        )
+        age = GaugeMetricFamily(
+            "cadence_db_check_age_seconds", "Seconds since the newest database check ran.", labels=["environment"]
+        )
+        now = timezone.now()
+        try:
+            events = self._read()
+        except DatabaseError as exc:
+            logger.warning("/metrics could not read the health events: %s", " ".join(str(exc).split()))
+            # The app's own database cannot be read: from here, that is a failed check.
+            up.add_metric([settings.APP_ENVIRONMENT], 0)
+            events = {}
+        for environment, event in sorted(events.items()):
+            up.add_metric([environment], 1 if event.status == CheckStatus.PASS else 0)
+            if event.latency_ms is not None:
+                latency.add_metric([environment], event.latency_ms)
+            age.add_metric([environment], max(0.0, (now - event.checked_at).total_seconds()))
+        spool = GaugeMetricFamily(
+            "cadence_health_spool_events", "Health events waiting in this host's spool.", value=services.spooled_count()
+        )
+        yield from (up, latency, age, spool)
+
+    def _read(self) -> dict[str, ConnectionHealthEvent]:
+        using = services.RECORD_DATABASE
+        wrapper = connections[using]
+        try:
+            with transaction.atomic(using=using):
+                if wrapper.vendor == "postgresql":
+                    with wrapper.cursor() as cursor:  # a slow server must not hold the scrape
+                        cursor.execute(f"SET LOCAL statement_timeout = {int(settings.DB_CONNECT_TIMEOUT * 1000)}")
+                return newest_events(using=using)
+        except DatabaseError:
+            services._close_quietly(using)
+            raise
+
+
+def metrics_registry() -> CollectorRegistry:
+    """A registry for one scrape: request metrics (this worker's, or all workers' in multiprocess mode) and
+    the database-check gauges."""
+    registry = CollectorRegistry()  # no auto_describe: it would run the database queries twice
+    if request_metrics.MULTIPROCESS:
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(request_metrics.REQUESTS)
+        registry.register(request_metrics.LATENCY)
+    registry.register(DatabaseCheckCollector())
+    return registry
+
+
+def _authorized(request) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return hmac.compare_digest(token.strip().encode(), settings.METRICS_TOKEN.encode())
+
+
+def metrics_view(request):
+    if not settings.METRICS_TOKEN:
+        return HttpResponse("Not found.\n", status=404, content_type="text/plain; charset=utf-8")
+    if not _authorized(request):
+        response = HttpResponse("Unauthorized.\n", status=401, content_type="text/plain; charset=utf-8")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponse("Method not allowed.\n", status=405, content_type="text/plain; charset=utf-8")
+        response["Allow"] = "GET, HEAD"
+        return response
+    response = HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
