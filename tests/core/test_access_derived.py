@@ -1,4 +1,4 @@
-"""Roles on the derived endpoints (training load, load summary, program clone, calendar feed): the same
+"""Roles on the derived endpoints (training load, load summary, program clone, calendar feed), for every role: the same
 "who sees what" as the resources they hang under. A coach reaches only their own athletes (another coach's
 athlete is a 404, and never appears in the summary); operations and staff without a role get 403 on the
 training figures; athletes reach their own load and feed but may not clone."""
@@ -8,8 +8,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from rest_framework.test import APIClient
 
-from tests.athletes.factories import AthleteProfileFactory, CoachFactory, OperationsFactory, StaffFactory
+from tests.athletes.factories import (
+    AthleteProfileFactory,
+    CoachFactory,
+    HeadCoachFactory,
+    OperationsFactory,
+    StaffFactory,
+    UserFactory,
+)
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory
 from training.models import TrainingProgram
@@ -90,3 +98,28 @@ def test_calendar_feed_is_issued_for_visible_athletes_only(world):
         assert response.status_code == 404, role
         response = world[role].post(f"/api/v1/athletes/{world['theirs'].pk}/calendar-feed/revoke/")
         assert response.status_code == 404, role
+
+
+def _superuser():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize("factory", [HeadCoachFactory, _superuser])
+def test_head_coaches_and_superusers_reach_every_athletes_derived_endpoints(world, factory):
+    client = bearer_client(factory())
+    theirs = world["theirs"]
+    assert client.get(f"/api/v1/athletes/{theirs.pk}/load/").status_code == 200
+    names = {row["displayName"] for row in client.get("/api/v1/load-summary/").json()["results"]}
+    assert {"Mine", "Theirs"} <= names
+    assert _clone(client, world["program_theirs"], world["mine"], world["start"]).status_code == 201
+    assert client.post(f"/api/v1/athletes/{theirs.pk}/calendar-feed/").status_code == 201
+
+
+def test_anonymous_callers_get_401_on_every_derived_endpoint(world):
+    client = APIClient()
+    mine = world["mine"]
+    assert client.get(f"/api/v1/athletes/{mine.pk}/load/").status_code == 401
+    assert client.get("/api/v1/load-summary/").status_code == 401
+    assert _clone(client, world["program_mine"], mine, world["start"]).status_code == 401
+    assert client.post(f"/api/v1/athletes/{mine.pk}/calendar-feed/").status_code == 401
+    assert client.post(f"/api/v1/athletes/{mine.pk}/calendar-feed/revoke/").status_code == 401
