@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from calendars.models import CalendarFeed
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
 from tests.conftest import bearer_client
 from tests.utils import postgres_only
 
@@ -16,7 +16,7 @@ N = 6
 
 def test_concurrent_issues_leave_one_working_url():
     athlete = AthleteProfileFactory()
-    clients = [bearer_client(StaffFactory()) for _ in range(N)]
+    clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
     barrier = threading.Barrier(N)
     results: list = [None] * N
 

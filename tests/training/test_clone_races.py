@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.db import connections
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
 from tests.utils import postgres_only
@@ -47,8 +47,8 @@ def test_clone_and_timezone_change_never_strand_a_session(round_):
     for _ in range(20):
         TrainingSessionFactory(program=source, scheduled_at=datetime.combine(source.end_date, time(23, 30), tzinfo=UTC))
     target = AthleteProfileFactory(timezone="America/New_York")
-    coach = bearer_client(StaffFactory())
-    other_coach = bearer_client(StaffFactory())
+    coach = bearer_client(HeadCoachFactory())
+    other_coach = bearer_client(HeadCoachFactory())
     clone, patch = _concurrently(
         [
             lambda: coach.post(
