@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core import replicas
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, StaffFactory
 from tests.conftest import bearer_client
 from tests.replicas.conftest import REPLICA_DB, real_replica, replica_ctl, scalar, wait_replayed
 
@@ -32,7 +32,7 @@ def names(response) -> set[str]:
 
 @pytest.fixture
 def coach_client():
-    return bearer_client(StaffFactory())
+    return bearer_client(HeadCoachFactory())
 
 
 def test_the_replica_alias_is_a_standby_on_its_own_port():
@@ -75,7 +75,7 @@ def test_with_replay_paused_the_replica_lags_and_a_writer_reads_its_write_from_t
     settings.REPLICA_PIN_SECONDS = 2
     # A reader that has not written reads the replica, which has not replayed the new row.
     AthleteProfileFactory(display_name="Only on the primary")
-    reader = bearer_client(StaffFactory())
+    reader = bearer_client(HeadCoachFactory())
     assert "Only on the primary" not in names(reader.get(URL))
     # The writer's own write (through the API) and its next read go to the primary.
     response = coach_client.post(
