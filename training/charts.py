@@ -62,7 +62,7 @@ def program_weekly_stats(program: TrainingProgram, *, today: date | None = None)
     return weeks
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     """The smallest 1/2/5 × 10^n at or above `value` (at least 1), for a readable axis."""
     if value <= 1:
         return 1
@@ -82,7 +82,7 @@ def count_ticks(largest: int) -> list[int]:
     return list(range(0, math.ceil(largest / step) * step + 1, step))
 
 
-def _fmt(value) -> str:
+def format_number(value) -> str:
     number = float(value)
     return f"{number:.0f}" if number == int(number) else f"{number:.1f}"
 
@@ -103,7 +103,7 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
     show_planned_load = any(w.has_planned_load for w in weeks)
     show_done_load = any(w.completed for w in past)
     loads = [float(w.planned_load) for w in weeks] + [float(w.completed_load) for w in past]
-    max_load = _nice_max(max([*loads, 1]))
+    max_load = nice_max(max([*loads, 1]))
 
     def y_sessions(v: float) -> float:
         return top + plot_h - plot_h * v / max_sessions
@@ -121,9 +121,9 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
         else:
             text += f"{w.completed} of {w.planned} sessions completed"
         if w.has_planned_load:
-            text += f", planned load {_fmt(w.planned_load)}"
+            text += f", planned load {format_number(w.planned_load)}"
         if not w.future:
-            text += f", load done {_fmt(w.completed_load)}"
+            text += f", load done {format_number(w.completed_load)}"
         return text
 
     parts = [
@@ -146,7 +146,7 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
             y = top + plot_h - plot_h * i / 4
             parts.append(
                 f'<text class="tick-load" x="{left + plot_w + 6}" y="{y + 4:.1f}" fill="{DONE_LOAD}">'
-                f"{_fmt(max_load * i / 4)}</text>"
+                f"{format_number(max_load * i / 4)}</text>"
             )
         parts.append(
             f'<text x="{left + plot_w + right - 4}" y="{top - 20}" text-anchor="end" fill="{DONE_LOAD}">load</text>'
@@ -191,9 +191,9 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
         )
         for px, py, w in points:
             parts.append(
-                f'<circle class="{css}-point" data-week="{w.week}" data-value="{_fmt(getattr(w, attr))}" '
+                f'<circle class="{css}-point" data-week="{w.week}" data-value="{format_number(getattr(w, attr))}" '
                 f'cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{color}">'
-                f"<title>Week {w.week}: {label} {_fmt(getattr(w, attr))}</title></circle>"
+                f"<title>Week {w.week}: {label} {format_number(getattr(w, attr))}</title></circle>"
             )
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#555"/>')
     # Legend along the top: exactly the series drawn above.

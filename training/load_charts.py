@@ -11,20 +11,10 @@ import math
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .charts import format_number, nice_max
+
 BAND_LOW, BAND_HIGH = 0.8, 1.3
 COLORS = {"load": "#9fb8d0", "fitness": "#1565c0", "fatigue": "#c2185b", "form": "#2e7d32", "acwr": "#b35900"}
-
-
-def _nice_max(value: float) -> float:
-    """The smallest 1/2/5 × 10^n at or above `value` (at least 1), for a readable axis."""
-    magnitude = 1.0
-    while magnitude * 10 < value:
-        magnitude *= 10
-    return next((step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value), 10 * magnitude)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.0f}" if float(value) == int(value) else f"{value:.1f}"
 
 
 def _or_dash(value) -> str:
@@ -60,7 +50,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
     # One axis for load and the three lines (form may be negative): ticks every `step`, a 1/2/5 × 10^n.
     high = max(max(d["load"], d["fitness"], d["fatigue"], d["form"]) for d in days)
     low = min(0.0, min(d["form"] for d in days))
-    step = _nice_max((high - low) / 4)
+    step = nice_max((high - low) / 4)
     low_value, top_value = -math.ceil(-low / step) * step, math.ceil(high / step) * step
     ticks = [low_value + step * i for i in range(round((top_value - low_value) / step) + 1)]
     ratio_max = max(2.0, *(d[k] or 0 for d in days for k in ("acwr", "acwrEwma")))
@@ -84,7 +74,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
         f'<title id="load-chart-title">Training load {escape(first)} to {escape(last)}</title>',
         '<desc id="load-chart-desc">'
         + escape(
-            f"Latest day {last}: load {_fmt(days[-1]['load'])}, fitness {days[-1]['fitness']}, "
+            f"Latest day {last}: load {format_number(days[-1]['load'])}, fitness {days[-1]['fitness']}, "
             f"fatigue {days[-1]['fatigue']}, form {days[-1]['form']}, ACWR {_or_dash(days[-1]['acwr'])}, "
             f"EWMA ACWR {_or_dash(days[-1]['acwrEwma'])}."
         )
@@ -94,7 +84,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
     for v in ticks:
         y = y_load(v)
         parts.append(f'<line x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_fmt(v)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{format_number(v)}</text>')
     zero = y_load(0)
     bar_w = max(1.5, slot - 2)
     for i, d in enumerate(days):
@@ -103,7 +93,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
             parts.append(
                 f'<rect class="bar-load" data-date="{d["date"]}" data-value="{d["load"]}" '
                 f'x="{left + i * slot + (slot - bar_w) / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-                f'height="{zero - y:.1f}" fill="{COLORS["load"]}"><title>{d["date"]}: load {_fmt(d["load"])} '
+                f'height="{zero - y:.1f}" fill="{COLORS["load"]}"><title>{d["date"]}: load {format_number(d["load"])} '
                 f"({d['sessions']} sessions)</title></rect>"
             )
     for key in ("fitness", "fatigue", "form"):
