@@ -78,8 +78,3 @@ class RolePermission(permissions.BasePermission):
         if not hasattr(data, "keys"):
             return False
         return bool(allowed) and set(data.keys()) <= allowed
-
-
-# The names the viewsets used before roles were permissions; an endpoint written against them gets the roles.
-IsCoachOrOwnAthlete = RolePermission
-IsCoach = RolePermission
