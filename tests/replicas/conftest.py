@@ -45,8 +45,12 @@ def scalar(alias: str, sql: str, params=()):
 
 
 def wait_replayed(timeout: float = 10.0) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
-    target = scalar("default", "SELECT pg_current_wal_lsn()::text")
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    The target is the WAL *insert* position: the test primary runs with synchronous_commit off, so a commit
+    record can still sit in the WAL buffers, past pg_current_wal_lsn() (the write position), when the
+    committing call returns. Waiting only up to the write position let a read miss a committed row."""
+    target = scalar("default", "SELECT pg_current_wal_insert_lsn()::text")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if scalar("replica", "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), %s::pg_lsn) >= 0", [target]):
