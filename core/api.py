@@ -25,13 +25,18 @@ logger = logging.getLogger(__name__)
 class PageFirst:
     """A queryset seen by Django's Paginator as a list whose slices are computed page first.
 
-    `queryset[a:b]` would compute the queryset's annotations (the program metrics' correlated subqueries)
-    for every row before the OFFSET too: PostgreSQL evaluates the select list before discarding them. A slice
-    here selects the page's ids without the annotations, then the annotated rows of those ids only, so page
-    1 and page 40 cost the same. The count runs on the bare rows as well (Django strips unused annotations)."""
+    `queryset[a:b]` on an annotated queryset would compute the annotations (the program metrics' correlated
+    subqueries) for every row before the OFFSET too: PostgreSQL evaluates the select list before discarding
+    them. A slice here selects the page's ids from the bare rows, then the annotated rows of those ids only,
+    so page 1 and page 40 cost the same; the count runs on the bare rows as well.
 
-    def __init__(self, queryset: models.QuerySet):
+    With a `PageAnnotation` (core.page_rows: the view's `page_annotation`), `queryset` is bare and the
+    annotation gives the page's rows (on PostgreSQL from SQL compiled once per process). Without one, an
+    annotated queryset is cut with `id IN (SELECT id … LIMIT … OFFSET …)` in one query."""
+
+    def __init__(self, queryset: models.QuerySet, annotation=None):
         self.queryset = queryset
+        self.annotation = annotation
         self.ordered = queryset.ordered
 
     def count(self) -> int:
@@ -40,9 +45,12 @@ class PageFirst:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: slice) -> models.QuerySet:
+    def __getitem__(self, key: slice):
         if not isinstance(key, slice):
             raise TypeError("PageFirst takes slices only")
+        if self.annotation is not None:
+            ids = list(self.queryset.values_list("pk", flat=True)[key])
+            return self.annotation.rows(self.queryset.model, ids, using=self.queryset.db)
         # values("pk") masks the annotations out of the subquery's SELECT; the outer query keeps the order.
         return self.queryset.filter(pk__in=self.queryset.values("pk")[key])
 
@@ -50,8 +58,8 @@ class PageFirst:
 class PageNumberPagination(pagination.PageNumberPagination):
     """`{"count", "next", "previous", "results"}` with `?page=` (from 1) and `?pageSize=` (max 200).
 
-    A queryset with annotations is paginated page first (PageFirst): its annotations are computed for the
-    page's rows only."""
+    A list whose view declares a `page_annotation`, or whose queryset has annotations, is paginated page
+    first (PageFirst): its annotations are computed for the page's rows only."""
 
     page_size = 50
     page_size_query_param = "page_size"  # the camelCase middleware turns ?pageSize= into page_size
@@ -77,8 +85,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
-        if isinstance(queryset, models.QuerySet) and queryset.query.annotations:
-            queryset = PageFirst(queryset)
+        annotation = getattr(view, "page_annotation", None)
+        if isinstance(queryset, models.QuerySet) and (annotation is not None or queryset.query.annotations):
+            queryset = PageFirst(queryset, annotation)
         return super().paginate_queryset(queryset, request, view)
 
 

@@ -83,9 +83,17 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
             # right there, even inside a long run of equal updated_at (a bulk write). Django's tuple lookup
             # writes the equivalent OR where a database lacks row values.
             queryset = queryset.filter(TupleGreaterThan(Tuple(F("updated_at"), F("id")), (updated_at, pk)))
-        rows = list(queryset[: size + 1])
-        self.has_more = len(rows) > size
-        self.page_rows = rows[:size]
+        annotation = getattr(view, "page_annotation", None)
+        if annotation is not None:
+            # The bare rows' ids (one more, to know whether there is a next page), then the annotated rows of
+            # the page's ids only (core.page_rows).
+            ids = list(queryset.values_list("pk", flat=True)[: size + 1])
+            self.has_more = len(ids) > size
+            self.page_rows = annotation.rows(queryset.model, ids[:size], using=queryset.db)
+        else:
+            rows = list(queryset[: size + 1])
+            self.has_more = len(rows) > size
+            self.page_rows = rows[:size]
         return self.page_rows
 
     def get_next_link(self):

@@ -10,12 +10,16 @@ from .representation import represent_rows
 
 
 class FastListMixin(mixins.ListModelMixin):
+    page_annotation = None  # see CadenceViewSet
+
     """Lists rendered through the compiled representation (core.representation), not the serializer: the
     same JSON without DRF's per-field work. Details and writes keep the serializer."""
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        if page is None and self.page_annotation is not None:
+            queryset = self.page_annotation.apply(queryset)
         rows = represent_rows(self.get_serializer_class(), page if page is not None else queryset)
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 
@@ -43,10 +47,18 @@ class CadenceViewSet(
     def scoped_queryset(self):
         raise NotImplementedError
 
+    # The derived columns of this resource (core.page_rows.PageAnnotation), or None. Lists get them for the
+    # page's rows only (the paginators ask the annotation for those rows); every other action's queryset has
+    # them applied here.
+    page_annotation = None
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return self.queryset
-        return self.scoped_queryset()
+        queryset = self.scoped_queryset()
+        if self.page_annotation is not None and self.action != "list":
+            queryset = self.page_annotation.apply(queryset)
+        return queryset
 
     def lock_for_write(self, instance):
         """Lock the row about to be written and return it fresh. Subclasses whose services lock parent rows

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from athletes.selectors import athlete_list
 from core.api import django_errors_to_drf, etag_for
+from core.page_rows import PageAnnotation
 from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
@@ -60,8 +61,10 @@ class TrainingProgramViewSet(_TrainingViewSet):
     selector = staticmethod(selectors.program_list)
     action_permissions = {"clone": ["training.add_trainingprogram"]}
 
+    page_annotation = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
+
     def base_queryset(self):
-        return TrainingProgram.objects.with_metrics()
+        return TrainingProgram.objects.all()
 
     def lock_for_write(self, instance):
         # program_save locks the athlete, then the program: same order here.
@@ -114,8 +117,10 @@ class MicroCycleViewSet(_ProgramChildViewSet):
     ordering = ["week_index", "id"]
     selector = staticmethod(selectors.micro_cycle_list)
 
+    page_annotation = PageAnnotation(lambda queryset, now: queryset.with_session_counts())
+
     def base_queryset(self):
-        return MicroCycle.objects.with_session_counts()
+        return MicroCycle.objects.all()
 
 
 class TrainingSessionViewSet(_ProgramChildViewSet):

@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,14 +34,24 @@ def _cycles(athlete):
         TrainingSessionFactory(program=program, micro_cycle=cycle)
 
 
-def _annotated_query(client, path, marker):
-    """The SQL of the one query of the request that computes the annotations (names `marker`)."""
+def _page_queries(client, path, marker):
+    """The request's queries: the ones that compute the annotations (name `marker`) and the others."""
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     assert response.status_code == 200
-    found = [q["sql"] for q in ctx.captured_queries if marker in q["sql"]]
-    assert len(found) == 1, found
-    return response.json(), found[0]
+    annotated = [q["sql"] for q in ctx.captured_queries if marker in q["sql"]]
+    others = [q["sql"] for q in ctx.captured_queries if marker not in q["sql"]]
+    return response.json(), annotated, others
+
+
+def _annotated_query(client, path, marker):
+    """The SQL of the one query of the request that computes the annotations (names `marker`)."""
+    body, annotated, _ = _page_queries(client, path, marker)
+    assert len(annotated) == 1, annotated
+    return body, annotated[0]
+
+
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 
 
 CASES = [
@@ -50,15 +61,23 @@ CASES = [
 
 
 @pytest.mark.parametrize(("path", "marker", "make"), CASES)
-def test_the_annotated_query_limits_an_id_subquery_not_itself(path, marker, make, coach_client, athlete):
-    """Structural, on any database: LIMIT/OFFSET sit inside `id IN (SELECT … LIMIT … OFFSET …)`; the query
-    with the metric subqueries has no LIMIT of its own, so it computes them for the page's rows only."""
+@pytest.mark.parametrize("pagination", ["page", "cursor"])
+def test_the_annotated_query_reads_the_page_ids_only(path, marker, make, pagination, coach_client, athlete):
+    """Structural, on any database: the page is cut on the bare rows (LIMIT/OFFSET, or the keyset's LIMIT, in
+    a query without the annotations); the query with the annotations has no LIMIT/OFFSET and names exactly
+    the ids of the page it answers, so it computes them for the page's rows only."""
     (make or (lambda: _cycles(athlete)))()
-    body, sql = _annotated_query(coach_client, f"{path}?pageSize={PAGE_SIZE}&page=4", marker)
+    query = f"pageSize={PAGE_SIZE}&page=4" if pagination == "page" else f"pageSize={PAGE_SIZE}&pagination=cursor"
+    body, annotated, others = _page_queries(coach_client, f"{path}?{query}", marker)
     assert len(body["results"]) == PAGE_SIZE
-    assert re.search(rf"IN \(SELECT .+ LIMIT {PAGE_SIZE} OFFSET {3 * PAGE_SIZE}\)", sql), sql
-    outer = sql[sql.rindex(")") :]  # after the last subquery closes
-    assert "LIMIT" not in outer and "OFFSET" not in outer, outer
+    assert len(annotated) == 1, annotated
+    sql = annotated[0]
+    outer = sql[sql.rindex(")") :]  # after the last subquery closes (the metric subqueries have LIMIT 1)
+    assert "LIMIT" not in outer and "OFFSET" not in sql, outer
+    named = {uuid.UUID(text) for text in UUID_TEXT.findall(sql)}
+    assert named == {uuid.UUID(row["id"]) for row in body["results"]}, sql
+    cut = f"LIMIT {PAGE_SIZE} OFFSET {3 * PAGE_SIZE}" if pagination == "page" else f"LIMIT {PAGE_SIZE + 1}"
+    assert any(sql.rstrip().endswith(cut) for sql in others), others
 
 
 def test_every_page_holds_the_rows_and_metrics_of_the_unpaginated_list(coach_client):

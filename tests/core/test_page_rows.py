@@ -1,0 +1,133 @@
+"""core.page_rows: a page's annotated rows, from SQL compiled once per process on PostgreSQL, are the rows the
+ORM annotation gives (every field, every derived value), in the order of the ids asked for."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.page_rows import PageAnnotation
+from tests.athletes.factories import AthleteProfileFactory
+from tests.training.factories import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from training.models import MicroCycle, TrainingProgram
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def _programs():
+    """Programs whose metrics differ: athletes in zones on both sides of the date line, a current phase, a
+    phase found by today's date, completed, skipped, due and future sessions, and a program with none."""
+    now = datetime.now(UTC)
+    today = now.date()
+    programs = []
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"):
+        athlete = AthleteProfileFactory(timezone=zone)
+        program = TrainingProgramFactory(athlete=athlete, start_date=today - timedelta(days=20))
+        ProgramPhaseFactory(program=program, start_date=today - timedelta(days=1), end_date=today + timedelta(days=1))
+        TrainingSessionFactory(
+            program=program, scheduled_at=now - timedelta(days=3), status="completed", completed_at=now
+        )
+        TrainingSessionFactory(program=program, scheduled_at=now - timedelta(days=2), status="skipped")
+        TrainingSessionFactory(program=program, scheduled_at=now - timedelta(days=1))
+        TrainingSessionFactory(program=program, scheduled_at=now + timedelta(days=1))
+        programs.append(program)
+    current = TrainingProgramFactory(start_date=today - timedelta(days=40))
+    ProgramPhaseFactory(program=current, status="current", phase_order=2)
+    programs.append(current)
+    programs.append(TrainingProgramFactory(start_date=today + timedelta(days=30)))
+    return programs
+
+
+def _fields(instance, names):
+    return {name: getattr(instance, name) for name in names}
+
+
+METRICS = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
+COUNTS = PageAnnotation(lambda queryset, now: queryset.with_session_counts())
+PROGRAM_NAMES = [
+    *(f.attname for f in TrainingProgram._meta.concrete_fields),
+    "local_today",
+    "sessions_completed_count",
+    "sessions_due_count",
+    "current_phase_id",
+    "next_session_id",
+    "total_weeks",
+    "completed_weeks",
+    "adherence_rate",
+]
+
+
+def test_program_rows_equal_the_orm_annotation_in_the_order_asked():
+    programs = _programs()
+    ids = [p.pk for p in reversed(programs)]
+    rows = METRICS.rows(TrainingProgram, ids, using="default")
+    assert [row.pk for row in rows] == ids
+    expected = {p.pk: p for p in TrainingProgram.objects.with_metrics().filter(pk__in=ids)}
+    for row in rows:
+        assert _fields(row, PROGRAM_NAMES) == _fields(expected[row.pk], PROGRAM_NAMES)
+        assert row._state.db == "default" and not row._state.adding
+    # The data varies (the comparison above is not between empty values).
+    assert {row.adherence_rate for row in rows} == {0.3333, None}  # 1 completed of 3 due
+    assert any(row.current_phase_id for row in rows) and any(row.next_session_id for row in rows)
+
+
+def test_micro_cycle_rows_carry_their_session_counts():
+    cycle = MicroCycleFactory()
+    TrainingSessionFactory(program=cycle.program, micro_cycle=cycle, status="completed", completed_at=datetime.now(UTC))
+    TrainingSessionFactory(program=cycle.program, micro_cycle=cycle)
+    empty = MicroCycleFactory(program=cycle.program, week_index=2)
+    rows = COUNTS.rows(MicroCycle, [empty.pk, cycle.pk], using="default")
+    assert [(r.pk, r.sessions_planned, r.sessions_completed) for r in rows] == [(empty.pk, 0, 0), (cycle.pk, 2, 1)]
+
+
+def test_no_ids_no_query_and_unknown_ids_are_left_out():
+    program = TrainingProgramFactory()
+    with CaptureQueriesContext(connection) as ctx:
+        assert METRICS.rows(TrainingProgram, [], using="default") == []
+    assert ctx.captured_queries == []
+    gone = TrainingProgramFactory()
+    gone_pk = gone.pk
+    gone.delete()
+    rows = METRICS.rows(TrainingProgram, [gone_pk, program.pk], using="default")
+    assert [row.pk for row in rows] == [program.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the compiled path is PostgreSQL's (SQLite's SQL depends on the instant)")
+def test_postgres_compiles_once_and_reuses_the_sql_with_each_request_parameters():
+    annotation = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
+    first, second = TrainingProgramFactory(), TrainingProgramFactory()
+    with CaptureQueriesContext(connection) as ctx:
+        annotation.rows(TrainingProgram, [first.pk], using="default")
+        annotation.rows(TrainingProgram, [second.pk, first.pk], using="default")
+    compiled = annotation.compiled(TrainingProgram, "default")
+    assert annotation.compiled(TrainingProgram, "default") is compiled
+    assert len(ctx.captured_queries) == 2
+    # One SQL text for both pages (the ids are one array parameter) ...
+    assert compiled.sql.count("= ANY(") == 1 and "LIMIT" not in compiled.sql[compiled.sql.rindex(")") :]
+    # ... run with each request's own ids and instant, not the stand-ins it was compiled with.
+    second_sql = ctx.captured_queries[1]["sql"]
+    assert second.pk.hex in second_sql.replace("-", "") and "1901-02-03" not in second_sql
+    assert len(compiled.now_at) == 5  # the instant: today's date, due sessions, the phase by date (2), next session
+
+
+def test_an_api_page_keeps_its_order_and_metrics(coach_client):
+    programs = _programs()
+    body = coach_client.get("/api/v1/programs/", {"ordering": "-startDate", "pageSize": 3, "page": 2}).json()
+    # Newest start first; ties by id (the ordering filter's tie-breaker).
+    ordered = sorted(programs, key=lambda p: (-p.start_date.toordinal(), p.pk))
+    expected = TrainingProgram.objects.with_metrics().in_bulk([p.pk for p in ordered[3:5]])
+    assert [r["id"] for r in body["results"]] == [str(p.pk) for p in ordered[3:5]]
+    for result in body["results"]:
+        program = expected[TrainingProgram._meta.pk.to_python(result["id"])]
+        assert result["adherenceRate"] == program.adherence_rate
+        assert result["completedWeeks"] == program.completed_weeks
+        assert result["currentPhaseId"] == (program.current_phase_id and str(program.current_phase_id))
