@@ -75,7 +75,7 @@ class AthleteProfile(TimeStampedModel):
         permissions = [("view_all_athletes", "Can see and assign every athlete (head coach)")]
         indexes = [
             models.Index(fields=["primary_goal"], name="athlete_primary_goal_idx"),
-            models.Index(fields=["display_name"], name="athlete_display_name_idx"),
+            models.Index(fields=["display_name", "id"], name="athlete_display_name_id_idx"),
             models.Index(fields=["updated_at"], name="athlete_updated_at_idx"),
         ]
         constraints = [

@@ -126,6 +126,13 @@ DB_TCP_USER_TIMEOUT = env.float("DB_TCP_USER_TIMEOUT", default=30)
 # A request whose connection has had a command in flight for this long gets its socket cut (the server would
 # have cancelled the statement at DB_STATEMENT_TIMEOUT if it were running): see core.db.
 DB_STALL_GRACE = env.float("DB_STALL_GRACE", default=0.5)
+# Parameters bound by the server (psycopg's own cursors, not Django's default client-side interpolation), and
+# statements a connection runs repeatedly prepared on the server after DB_PREPARE_THRESHOLD runs (0: never):
+# PostgreSQL then stops parsing and planning the same SQL again on every request (docs/performance.md).
+# DB_POOLER=pgbouncer turns preparing off (config/databases.py). After a migration that changes a column's
+# type, restart the app so no connection keeps a statement prepared against the old type.
+DB_SERVER_SIDE_BINDING = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+DB_PREPARE_THRESHOLD = env.int("DB_PREPARE_THRESHOLD", default=5)
 
 
 def postgres_options(*, schema: str = "public", startup_options: bool = True) -> dict:
@@ -149,6 +156,10 @@ def postgres_options(*, schema: str = "public", startup_options: bool = True) ->
         "keepalives_count": DB_KEEPALIVES_COUNT,
         "tcp_user_timeout": ms(DB_TCP_USER_TIMEOUT),
     }
+    if DB_SERVER_SIDE_BINDING:
+        options["server_side_binding"] = True
+        # psycopg prepares a statement on the server after it ran this many times on a connection.
+        options["prepare_threshold"] = DB_PREPARE_THRESHOLD or None
     if startup_options:
         # DATABASE_SCHEMA first; public after it so extensions installed there still resolve.
         search_path = f"{schema},public" if schema != "public" else "public"

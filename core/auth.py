@@ -1,11 +1,21 @@
 """Bearer tokens (knox), hardened against malformed headers, without knox's per-request cleanup query."""
 
+import binascii
+from hmac import compare_digest
+
+from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+from .compiled_sql import CompiledQuery
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -19,9 +29,24 @@ class TokenAuthentication(KnoxTokenAuthentication):
     `manage.py prunetokens` (core.services.tokens_prune_expired); an expired token is still refused here."""
 
     def authenticate_credentials(self, token):
+        """knox's own steps (django-rest-knox 5.1.0), reading the candidate tokens with their users through
+        `tokens_with_key()`."""
+        msg = _("Invalid token.")
         if not (isinstance(token, bytes) and token.isascii() and token.isalnum()):
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(token)
+            raise exceptions.AuthenticationFailed(msg)
+        token = token.decode()
+        for auth_token in tokens_with_key(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(token)
+            except (TypeError, binascii.Error) as exc:
+                raise exceptions.AuthenticationFailed(msg) from exc
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                return self.validate_user(auth_token)
+        raise exceptions.AuthenticationFailed(msg)
 
     def _cleanup_token(self, auth_token) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
@@ -30,6 +55,34 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+_TOKEN_FIELDS = tuple(f.attname for f in AuthToken._meta.concrete_fields)
+_USER_FIELDS = tuple(f.attname for f in get_user_model()._meta.concrete_fields)
+# On PostgreSQL the token-with-user query is compiled once per process (core.compiled_sql): it runs on every
+# request, and building it cost more CPU than PostgreSQL spends answering it.
+_TOKENS_WITH_USER = CompiledQuery(
+    lambda key: AuthToken.objects.filter(token_key=key).values_list(
+        *_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS)
+    ),
+    {"key": "cadence:token-key-marker"},
+)
+
+
+def tokens_with_key(key: str) -> list[AuthToken]:
+    """The tokens whose key is `key` (knox's lookup), each with its user loaded, as knox's
+    `filter(token_key=…).select_related("user")` gives them."""
+    using = router.db_for_read(AuthToken)
+    if connections[using].vendor != "postgresql":
+        return list(AuthToken.objects.using(using).filter(token_key=key).select_related("user"))
+    user_model = get_user_model()
+    width = len(_TOKEN_FIELDS)
+    tokens = []
+    for row in _TOKENS_WITH_USER.rows(using, key=key):
+        auth_token = AuthToken.from_db(using, _TOKEN_FIELDS, row[:width])
+        AuthToken.user.field.set_cached_value(auth_token, user_model.from_db(using, _USER_FIELDS, row[width:]))
+        tokens.append(auth_token)
+    return tokens
 
 
 class TokenScheme(KnoxTokenScheme):

@@ -19,12 +19,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, models
 from django.db.models import F, Func, Value
 from django.utils import timezone
+
+from .compiled_sql import CompiledQuery
 
 # Stand-ins for the request's parameters while the query is compiled; found again among the compiled
 # parameters by value (the instant) and by type (the only list: the ids).
@@ -45,37 +46,6 @@ class _PkAnyOf(Func):
         super().__init__(F("pk"), Value(ids, output_field=ArrayField(pk_field.__class__())))
 
 
-@dataclass(frozen=True)
-class _CompiledPage:
-    sql: str
-    params: tuple
-    now_at: tuple[int, ...]
-    ids_at: int
-    field_names: tuple[str, ...]  # the model's concrete fields (attnames), first in the SELECT
-    annotation_names: tuple[str, ...]  # then the annotations
-    compiler: object
-    converters: dict
-
-    def fetch(self, model: type[models.Model], ids: Sequence, now: datetime, using: str) -> list[models.Model]:
-        params = list(self.params)
-        for index in self.now_at:
-            params[index] = now
-        params[self.ids_at] = list(ids)
-        with connections[using].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
-        width = len(self.field_names)
-        instances = []
-        for row in rows:
-            instance = model.from_db(using, self.field_names, row[:width])
-            for name, value in zip(self.annotation_names, row[width:], strict=True):
-                setattr(instance, name, value)
-            instances.append(instance)
-        return instances
-
-
 class PageAnnotation:
     """How a list's rows get their derived columns: `annotate(queryset, now)` adds them (a QuerySet method
     such as `with_metrics`). `apply()` gives the annotated queryset (details, writes); `rows()` the annotated
@@ -83,7 +53,7 @@ class PageAnnotation:
 
     def __init__(self, annotate: Callable[[models.QuerySet, datetime], models.QuerySet]):
         self.annotate = annotate
-        self._compiled: dict[tuple[type[models.Model], str], _CompiledPage] = {}
+        self._queries: dict[type[models.Model], CompiledQuery] = {}
         self._lock = threading.Lock()
 
     def apply(self, queryset: models.QuerySet, now: datetime | None = None) -> models.QuerySet:
@@ -94,47 +64,40 @@ class PageAnnotation:
             return []
         now = timezone.now()
         if connections[using].vendor == "postgresql":
-            found = self.compiled(model, using).fetch(model, ids, now, using)
+            found = self._fetch(model, ids, now, using)
         else:
             found = list(self.apply(model._default_manager.using(using).filter(pk__in=ids), now))
         by_pk = {row.pk: row for row in found}
         # A row deleted between the ids and this query is left out (each statement reads its own snapshot).
         return [by_pk[pk] for pk in ids if pk in by_pk]
 
-    def compiled(self, model: type[models.Model], using: str) -> _CompiledPage:
-        key = (model, using)
-        page = self._compiled.get(key)
-        if page is None:
+    def compiled(self, model: type[models.Model]) -> CompiledQuery:
+        query = self._queries.get(model)
+        if query is None:
             with self._lock:
-                page = self._compiled.get(key) or self._compile(model, using)
-                self._compiled[key] = page
-        return page
+                query = self._queries.setdefault(model, self._query(model))
+        return query
 
-    def _compile(self, model: type[models.Model], using: str) -> _CompiledPage:
-        queryset = self.apply(model._default_manager.using(using).all(), _NOW_MARKER)
-        # No ORDER BY: the rows are put in the ids' order in Python.
-        queryset = queryset.filter(_PkAnyOf(_IDS_MARKER, model._meta.pk)).order_by()
+    def _query(self, model: type[models.Model]) -> CompiledQuery:
         field_names = tuple(field.attname for field in model._meta.concrete_fields)
-        annotation_names = tuple(queryset.query.annotations)
-        query = queryset.values_list(*field_names, *annotation_names).query
-        # The column order Django's own values_list() reads: extra, then fields, then annotations.
-        columns = (*query.extra_select, *query.values_select, *query.annotation_select)
-        if columns != (*field_names, *annotation_names):
-            raise RuntimeError(f"unexpected column order for {model.__name__}'s page query: {columns}")
-        compiler = query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        now_at = tuple(i for i, param in enumerate(params) if isinstance(param, datetime) and param == _NOW_MARKER)
-        ids_at = [i for i, param in enumerate(params) if isinstance(param, list)]
-        if len(ids_at) != 1:
-            raise RuntimeError(f"{model.__name__}'s page query has {len(ids_at)} array parameters, expected 1")
-        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        return _CompiledPage(
-            sql=sql,
-            params=tuple(params),
-            now_at=now_at,
-            ids_at=ids_at[0],
-            field_names=field_names,
-            annotation_names=annotation_names,
-            compiler=compiler,
-            converters=converters,
-        )
+
+        def build(now, ids):
+            queryset = self.apply(model._default_manager.all(), now)
+            # No ORDER BY: the rows are put in the ids' order in Python.
+            queryset = queryset.filter(_PkAnyOf(ids, model._meta.pk)).order_by()
+            return queryset.values_list(*field_names, *queryset.query.annotations)
+
+        return CompiledQuery(build, {"now": _NOW_MARKER, "ids": _IDS_MARKER}, optional=frozenset({"now"}))
+
+    def _fetch(self, model, ids, now, using) -> list[models.Model]:
+        query = self.compiled(model)
+        columns = query.columns(using)
+        width = len(model._meta.concrete_fields)
+        field_names, annotation_names = columns[:width], columns[width:]
+        instances = []
+        for row in query.rows(using, now=now, ids=list(ids)):
+            instance = model.from_db(using, field_names, row[:width])
+            for name, value in zip(annotation_names, row[width:], strict=True):
+                setattr(instance, name, value)
+            instances.append(instance)
+        return instances

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connections, router
 from django.db.models import Q
+
+from .compiled_sql import CompiledQuery
 
 SUPERUSER = "superuser"
 HEAD_COACH = "head_coach"
@@ -29,13 +32,24 @@ def load_permissions(user) -> None:
         return  # inactive: has_perm is False; superuser: has_perm is True without reading anything
     if hasattr(user, "_perm_cache"):
         return
-    rows = (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+    using = router.db_for_read(Permission)
+    if connections[using].vendor == "postgresql":
+        rows = _PERMISSIONS_OF_USER.rows(using, user_id=user.pk)  # every request runs it: compiled once
+    else:
+        rows = _permissions_of_user(user.pk).using(using)
+    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+def _permissions_of_user(user_id):
+    return (
+        Permission.objects.filter(Q(user__id=user_id) | Q(group__user__id=user_id))
         .values_list("content_type__app_label", "codename")
         .order_by()
         .distinct()
     )
-    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+_PERMISSIONS_OF_USER = CompiledQuery(_permissions_of_user, {"user_id": -7_654_321})
 
 
 def has_permission(user, permission: str) -> bool:

@@ -43,7 +43,7 @@ class ConnectionHealthEvent(models.Model):
             models.Index(fields=["status", "-checked_at"], name="event_status_checked_idx"),
             # /health/db's per-node checks (newest event of one alias in an environment); ?database= filters.
             models.Index(fields=["database", "environment", "-checked_at"], name="event_db_env_checked_idx"),
-            models.Index(fields=["-checked_at"], name="event_checked_idx"),
+            models.Index(fields=["-checked_at", "-id"], name="event_checked_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=CheckStatus.values), name="event_status_valid"),

@@ -101,7 +101,7 @@ class TrainingProgram(ProgramMetricsMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["athlete", "status"], name="program_athlete_status_idx"),
             models.Index(fields=["status"], name="program_status_idx"),
-            models.Index(fields=["start_date"], name="program_start_date_idx"),
+            models.Index(fields=["start_date", "id"], name="program_start_id_idx"),
             models.Index(fields=["updated_at", "id"], name="program_updated_id_idx"),  # updatedAfter, cursor pages
         ]
         constraints = [
@@ -208,7 +208,7 @@ class ProgramPhase(TimeStampedModel):
             models.Index(fields=["program", "start_date", "end_date"], name="phase_program_dates_idx"),
             models.Index(fields=["updated_at", "id"], name="phase_updated_id_idx"),  # updatedAfter, cursor pages
             # The default list order (phaseOrder, startDate) and ?ordering=startDate across programs.
-            models.Index(fields=["phase_order", "start_date"], name="phase_order_start_idx"),
+            models.Index(fields=["phase_order", "start_date", "id"], name="phase_order_start_id_idx"),
             models.Index(fields=["start_date"], name="phase_start_date_idx"),
         ]
         constraints = [
@@ -345,7 +345,7 @@ class MicroCycle(TimeStampedModel):
             models.Index(fields=["program", "status"], name="cycle_program_status_idx"),
             models.Index(fields=["status"], name="cycle_status_idx"),
             models.Index(fields=["updated_at", "id"], name="cycle_updated_id_idx"),  # updatedAfter, cursor pages
-            models.Index(fields=["week_index"], name="cycle_week_index_idx"),  # the default list order
+            models.Index(fields=["week_index", "id"], name="cycle_week_id_idx"),  # the default list order
         ]
         constraints = [
             models.UniqueConstraint(
@@ -479,7 +479,7 @@ class TrainingSession(TimeStampedModel):
             models.Index(fields=["program", "status", "scheduled_at"], name="session_prog_status_sched_idx"),
             models.Index(fields=["status"], name="session_status_idx"),
             models.Index(fields=["modality"], name="session_modality_idx"),
-            models.Index(fields=["scheduled_at"], name="session_scheduled_at_idx"),
+            models.Index(fields=["scheduled_at", "id"], name="session_scheduled_id_idx"),
             models.Index(fields=["updated_at", "id"], name="session_updated_id_idx"),  # updatedAfter, cursor pages
         ]
         constraints = [

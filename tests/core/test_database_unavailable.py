@@ -114,6 +114,30 @@ def test_postgres_options_without_startup_options_for_poolers():
     assert "-c search_path=tenant,public" in postgres_options(schema="tenant")["options"]
 
 
+def test_server_side_binding_and_prepared_statements_by_default(monkeypatch):
+    import config.settings as config_settings
+
+    options = config_settings.postgres_options()
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    monkeypatch.setattr(config_settings, "DB_PREPARE_THRESHOLD", 0)
+    assert config_settings.postgres_options()["prepare_threshold"] is None  # 0: never prepare
+    monkeypatch.setattr(config_settings, "DB_SERVER_SIDE_BINDING", False)
+    options = config_settings.postgres_options()
+    assert "server_side_binding" not in options and "prepare_threshold" not in options  # Django's defaults
+
+
+@postgres_only
+def test_the_app_connection_binds_on_the_server_and_prepares_repeated_statements(db):
+    """The running connection is psycopg's server-binding cursor, and a statement run more than the
+    threshold's times is prepared on the server (pg_prepared_statements of this session)."""
+    with connection.cursor() as cursor:
+        assert "ServerBindingCursor" in type(cursor.cursor).__name__
+        for _ in range(settings.DB_PREPARE_THRESHOLD + 1):
+            cursor.execute("SELECT count(*) FROM django_migrations WHERE app = %s", ["training"])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%django_migrations%"])
+        assert cursor.fetchone()[0] >= 1
+
+
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite: the options do not apply")
 def test_sqlite_has_no_postgres_options():
     assert "options" not in settings.DATABASES["default"].get("OPTIONS", {})

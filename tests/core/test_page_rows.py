@@ -108,15 +108,17 @@ def test_postgres_compiles_once_and_reuses_the_sql_with_each_request_parameters(
     with CaptureQueriesContext(connection) as ctx:
         annotation.rows(TrainingProgram, [first.pk], using="default")
         annotation.rows(TrainingProgram, [second.pk, first.pk], using="default")
-    compiled = annotation.compiled(TrainingProgram, "default")
-    assert annotation.compiled(TrainingProgram, "default") is compiled
+    compiled = annotation.compiled(TrainingProgram).compiled("default")
+    assert annotation.compiled(TrainingProgram).compiled("default") is compiled
     assert len(ctx.captured_queries) == 2
     # One SQL text for both pages (the ids are one array parameter) ...
     assert compiled.sql.count("= ANY(") == 1 and "LIMIT" not in compiled.sql[compiled.sql.rindex(")") :]
     # ... run with each request's own ids and instant, not the stand-ins it was compiled with.
     second_sql = ctx.captured_queries[1]["sql"]
     assert second.pk.hex in second_sql.replace("-", "") and "1901-02-03" not in second_sql
-    assert len(compiled.now_at) == 5  # the instant: today's date, due sessions, the phase by date (2), next session
+    assert (
+        len(compiled.positions["now"]) == 5
+    )  # the instant: today's date, due sessions, the phase by date (2), next session
 
 
 def test_an_api_page_keeps_its_order_and_metrics(coach_client):

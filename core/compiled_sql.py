@@ -1,0 +1,105 @@
+"""Hot read queries compiled to SQL once per process and database alias, then re-run with each request's values.
+
+Building and compiling an ORM query costs the same CPU on every request although its SQL never changes. For
+the queries that API requests run again and again (the Bearer token with its user, the caller's permissions,
+a list page's derived metrics) that was a large share of a request's CPU, more than PostgreSQL spent
+answering them. A `CompiledQuery` builds its `values_list()` queryset once with stand-in values (markers),
+compiles it, finds the markers among the compiled parameters, and afterwards runs the same SQL with the
+request's values in their place, through Django's cursor (so query logging, the stall guard and the replica
+routing of the caller's alias apply as usual).
+
+PostgreSQL only: there a parameter reaches psycopg as the Python value itself, so a marker can be found again
+by value. Callers keep their ORM query for other databases.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    positions: dict[str, tuple[int, ...]]
+    columns: tuple[str, ...]
+    compiler: object
+    converters: dict
+
+
+class CompiledQuery:
+    """`build(**markers)` returns a `values_list()` queryset; `markers` are stand-ins for the values a request
+    supplies, each distinct from any constant of the query (a list marker is found as the one list
+    parameter). `optional` names markers the compiled query may not need (e.g. an instant that one
+    annotation uses and another does not)."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        markers: Mapping[str, object],
+        optional: frozenset[str] = frozenset(),
+    ):
+        self.build = build
+        self.markers = dict(markers)
+        self.optional = optional
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def columns(self, using: str) -> tuple[str, ...]:
+        return self.compiled(using).columns
+
+    def rows(self, using: str, **values) -> list[tuple]:
+        compiled = self.compiled(using)
+        params = list(compiled.params)
+        for name, positions in compiled.positions.items():
+            for index in positions:
+                params[index] = values[name]
+        with connections[using].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return rows
+
+    def compiled(self, using: str) -> _Compiled:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using) or self._compile(using)
+                self._compiled[using] = compiled
+        return compiled
+
+    def _compile(self, using: str) -> _Compiled:
+        if connections[using].vendor != "postgresql":
+            raise RuntimeError("CompiledQuery is for PostgreSQL; build the ORM query on other databases")
+        queryset = self.build(**self.markers).using(using)
+        query = queryset.query
+        # The column order Django's own values_list() reads: extra, then fields, then annotations.
+        columns = (*query.extra_select, *query.values_select, *query.annotation_select)
+        compiler = query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        positions = {}
+        for name, marker in self.markers.items():
+            if isinstance(marker, list):
+                found = tuple(i for i, p in enumerate(params) if isinstance(p, list))
+            else:
+                found = tuple(i for i, p in enumerate(params) if type(p) is type(marker) and p == marker)
+            if not found and name not in self.optional:
+                raise RuntimeError(f"marker {name!r} not found among the compiled parameters of {sql[:80]}…")
+            if isinstance(marker, list) and len(found) > 1:
+                raise RuntimeError(f"marker {name!r}: {len(found)} list parameters, expected one")
+            positions[name] = found
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return _Compiled(
+            sql=sql,
+            params=tuple(params),
+            positions=positions,
+            columns=columns,
+            compiler=compiler,
+            converters=converters,
+        )

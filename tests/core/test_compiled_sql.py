@@ -1,0 +1,73 @@
+"""core.compiled_sql on the queries every API request runs: the Bearer token with its user and the caller's
+permissions are compiled once per process on PostgreSQL, and still answer each request from the database as
+it is now (a revoked token, a removed group, a deactivated user take effect on the next request)."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import auth, roles
+from core.compiled_sql import CompiledQuery
+from tests.athletes.factories import CoachFactory, ensure_role_groups
+from tests.conftest import bearer_client
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the compiled queries are PostgreSQL's"),
+]
+URL = "/api/v1/programs/"
+
+
+def test_the_token_and_permission_queries_are_compiled_once_and_run_per_request():
+    first, second = bearer_client(CoachFactory()), bearer_client(CoachFactory())
+    assert first.get(URL).status_code == 200
+    tokens, permissions = auth._TOKENS_WITH_USER.compiled("default"), roles._PERMISSIONS_OF_USER.compiled("default")
+    with CaptureQueriesContext(connection) as ctx:
+        assert second.get(URL).status_code == 200
+    assert auth._TOKENS_WITH_USER.compiled("default") is tokens
+    assert roles._PERMISSIONS_OF_USER.compiled("default") is permissions
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "knox_authtoken"' in sql for sql in sqls) == 1
+    assert sum('FROM "auth_permission"' in sql for sql in sqls) == 1
+    assert "cadence:token-key-marker" not in " ".join(sqls) and "-7654321" not in " ".join(sqls)
+
+
+def test_a_role_removed_or_a_token_revoked_counts_at_the_next_request():
+    ensure_role_groups()
+    coach = CoachFactory()
+    client = bearer_client(coach)
+    assert client.get(URL).status_code == 200
+    coach.groups.remove(Group.objects.get(name="Coaches"))
+    assert client.get(URL).status_code == 403
+    coach.user_permissions.add(Permission.objects.get(codename="view_trainingprogram"))
+    assert client.get(URL).status_code == 200
+    coach.is_active = False
+    coach.save()
+    assert client.get(URL).status_code == 401
+    coach.is_active = True
+    coach.save()
+    coach.auth_token_set.all().delete()
+    assert client.get(URL).status_code == 401
+
+
+def test_the_user_loaded_with_the_token_is_the_whole_row():
+    coach = CoachFactory(first_name="Ada", email="ada@example.com")
+    client = bearer_client(coach)
+    body = client.get("/api/v1/auth/me/").json()
+    assert body["username"] == coach.username
+    [token] = auth.tokens_with_key(coach.auth_token_set.get().token_key)
+    assert token.user.pk == coach.pk and token.user.email == "ada@example.com" and token.user.first_name == "Ada"
+    assert token.user.password == coach.password and token.user._state.db == "default"
+    assert auth.tokens_with_key("no-such-key") == []
+
+
+def test_a_marker_the_query_does_not_use_is_refused():
+    unused = CompiledQuery(lambda user_id: Permission.objects.values_list("codename"), {"user_id": -1})
+    with pytest.raises(RuntimeError, match="marker 'user_id' not found"):
+        unused.rows("default", user_id=5)
+    optional = CompiledQuery(
+        lambda user_id: Permission.objects.values_list("codename"), {"user_id": -1}, optional=frozenset({"user_id"})
+    )
+    assert len(optional.rows("default", user_id=5)) == Permission.objects.count()
