@@ -56,7 +56,8 @@ def apply_pooler(entry: dict[str, Any], pooler: str) -> dict[str, Any]:
     server connections, so the app must not rely on session state: no server-side cursors (a named cursor
     lives in the session), and no `options` startup parameter (PgBouncer refuses unknown startup
     parameters; search_path and timeouts are then set for the role/database on the server, see
-    docs/operations.md). Prepared statements stay off (Django's psycopg default, prepare_threshold=None)."""
+    docs/operations.md). Prepared statements are turned off (prepare_threshold=None) whatever
+    DB_PREPARE_THRESHOLD says; server-side binding stays (unnamed statements live within one transaction)."""
     if pooler not in POOLERS:
         raise ValueError(f"DB_POOLER must be one of {', '.join(p or '(empty)' for p in POOLERS)}, not {pooler!r}")
     if pooler != "pgbouncer" or entry.get("ENGINE") != POSTGRES_ENGINE:
