@@ -3,7 +3,8 @@
 Lists built by `core.representation` arrive as `CamelCased` rows of JSON types: their keys need no regex
 walk and orjson writes them (several times faster than `json.dumps` with DRF's encoder). Everything else
 (details, errors, writes) takes the camel-case renderer's own path, unchanged. Both give the same bytes:
-compact separators, UTF-8 without \\u escapes, and U+2028/U+2029 escaped as DRF's JSONRenderer does.
+compact separators, UTF-8 without \\u escapes, U+2028/U+2029 escaped as DRF's JSONRenderer does, and dates,
+UTC datetimes (Z) and UUIDs the rows may hold as they are written exactly as DRF's encoder writes them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class JSONRenderer(CamelCaseJSONRenderer):
         fast = _fast(data)
         if fast is None or self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
-        body = orjson.dumps(fast)
+        body = orjson.dumps(fast, option=orjson.OPT_UTC_Z)  # UTC datetimes end in Z, as DRF writes them
         if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:  # DRF escapes these (JavaScript line breaks)
             body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return body

@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from operator import attrgetter
 
 from django.conf import settings
@@ -28,6 +30,11 @@ from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
 _page_zone = threading.local()  # the current timezone while represent_rows() writes a page
+_UTC = zoneinfo.ZoneInfo("UTC")
+_ZERO = timedelta(0)
+# A converter that is the identity: the value goes to the encoder as it is (orjson and DRF's encoder write
+# dates, aware UTC datetimes and UUIDs exactly as the field's to_representation would, see core.renderers).
+PASS = object()
 
 
 class CamelCased(list):
@@ -55,6 +62,10 @@ def _datetime(field: serializers.DateTimeField) -> Callable | None:
         if isinstance(value, str):
             return value
         zone = getattr(_page_zone, "zone", None)
+        if zone is _UTC and value.utcoffset() == _ZERO:
+            # Already what enforce_timezone would give: left as the datetime, which orjson (OPT_UTC_Z) and
+            # DRF's encoder both write as isoformat() with Z for +00:00, in C for orjson.
+            return value
         if zone is None or value.utcoffset() is None:
             value = enforce_timezone(value)
         else:
@@ -73,12 +84,12 @@ def _date(field: serializers.DateField) -> Callable | None:
         return None
     if api_settings.DATE_FORMAT.lower() != "iso-8601":
         return None
-    return lambda value: value if isinstance(value, str) else value.isoformat()
+    return PASS  # a date (or a string) as it is: the JSON encoders write a date as isoformat()
 
 
 def _uuid(field: serializers.UUIDField) -> Callable | None:
     if field.uuid_format == "hex_verbose":
-        return str
+        return PASS  # the encoders write a UUID as str(), i.e. hex_verbose
     return None
 
 
@@ -142,9 +153,11 @@ def _reader(name: str, field: drf_fields.Field) -> Callable:
     ):
         # Like PKOnlyObject: the foreign key's column, without loading the related row.
         column = attrgetter(field.source_attrs[0] + "_id")
-        pk_convert = _converter(field.pk_field) if field.pk_field is not None else (lambda value: value)
+        pk_convert = _converter(field.pk_field) if field.pk_field is not None else PASS
         if pk_convert is None:
             pk_convert = field.pk_field.to_representation
+        if pk_convert is PASS:
+            return column  # the id as it is (None stays None): the encoders write a UUID as str()
 
         def read_pk(row):
             value = column(row)
@@ -153,7 +166,9 @@ def _reader(name: str, field: drf_fields.Field) -> Callable:
         return read_pk
 
     convert = _converter(field)
-    if convert is not None and len(field.source_attrs) == 1 and field.source != "*":
+    if convert is PASS and len(field.source_attrs) == 1 and field.source != "*":
+        return attrgetter(field.source_attrs[0])
+    if convert is not None and convert is not PASS and len(field.source_attrs) == 1 and field.source != "*":
         get = attrgetter(field.source_attrs[0])
 
         def read(row):
@@ -195,7 +210,8 @@ def compiled(serializer_class: type[serializers.Serializer]) -> Callable[[object
 def represent_rows(serializer_class: type[serializers.Serializer], rows: Iterable) -> CamelCased:
     represent = compiled(serializer_class)
     # DRF's DateTimeField.default_timezone(): the current timezone, read once for the whole page.
-    _page_zone.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    _page_zone.zone = _UTC if getattr(zone, "key", None) == "UTC" else zone
     try:
         return CamelCased(represent(row) for row in rows)
     finally:

@@ -1,10 +1,13 @@
 """Behaviour every resource shares: envelope and page size, 405 on DELETE, JSON errors for malformed input,
 JSON 404s, UTC timestamps, ETag / If-Match."""
 
+import uuid
+from datetime import date, timedelta
+
 import pytest
 
 from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.training.factories import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +52,35 @@ def test_page_size_from_1_to_200(coach_client):
     assert len(coach_client.get("/api/v1/athletes/?pageSize=1").json()["results"]) == 1
 
 
-@pytest.mark.parametrize("page", ["0", "999", "abc", "99999999999999999999999"])
-def test_out_of_range_page_is_a_json_404(coach_client, page):
-    AthleteProfileFactory()
-    response = coach_client.get("/api/v1/athletes/", {"page": page})
+@pytest.mark.parametrize("resource", ["athletes", "programs", "micro-cycles"])
+@pytest.mark.parametrize("page", ["0", "2", "999", "abc", "1000000001", "99999999999999999999999"])
+def test_out_of_range_page_is_a_json_404(coach_client, page, resource):
+    MicroCycleFactory()  # an athlete, a program and a cycle: one row in each list
+    response = coach_client.get(f"/api/v1/{resource}/", {"page": page})
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("resource", ["programs", "micro-cycles"])
+def test_pages_of_a_list_with_derived_columns_count_and_cut_alike(coach_client, resource):
+    """The ids and the total come from one query (COUNT(*) OVER ()): a full page, the last partial page, an
+    empty list and `page=last` give the same count and rows as the list read whole."""
+    program = TrainingProgramFactory(end_date=date.today() + timedelta(weeks=10))
+    for week in range(1, 6):
+        MicroCycleFactory(program=program, week_index=week)
+    for _ in range(4):
+        TrainingProgramFactory()
+    whole = coach_client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()
+    ids = [row["id"] for row in whole["results"]]
+    assert whole["count"] == len(ids) == 5
+    for page, expected in (("1", ids[:2]), ("2", ids[2:4]), ("3", ids[4:]), ("last", ids[4:])):
+        body = coach_client.get(f"/api/v1/{resource}/", {"pageSize": 2, "page": page}).json()
+        assert (body["count"], [row["id"] for row in body["results"]]) == (5, expected), page
+    empty = coach_client.get(
+        f"/api/v1/{resource}/",
+        {"athleteId": str(uuid.uuid4())} if resource == "programs" else {"programId": str(uuid.uuid4())},
+    ).json()
+    assert (empty["count"], empty["results"]) == (0, [])
 
 
 BAD_PAGE_SIZES = ["0", "-1", "abc", "201", "500", "", " 5", "1.5", "\u0665", "99999999999999999999"]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
 from athletes.models import AthleteProfile
@@ -92,8 +93,15 @@ RESOURCES = {
 }
 
 
+@pytest.mark.parametrize("zone", [None, "Asia/Tokyo"])
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_list_body_is_byte_for_byte_the_serializers(resource, coach_client):
+def test_list_body_is_byte_for_byte_the_serializers(resource, zone, coach_client):
+    """In UTC (the API never activates another zone) datetimes reach orjson as they are; with another current
+    timezone they are converted as DRF's field converts them."""
+    if zone is not None:
+        with timezone.override(zone):
+            test_list_body_is_byte_for_byte_the_serializers(resource, None, coach_client)
+        return
     _rows()
     serializer_class, queryset = RESOURCES[resource]
     response = coach_client.get(f"/api/v1/{resource}/")
