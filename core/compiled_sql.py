@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import connections
+from psycopg.pq import Format
 from django.db.models import QuerySet
 
 
@@ -60,6 +61,9 @@ class CompiledQuery:
             for index in positions:
                 params[index] = values[name]
         with connections[using].cursor() as cursor:
+            # Results in PostgreSQL's binary format: psycopg's C loaders read uuid, date and timestamptz
+            # columns, instead of the Python text parser Django installs for timestamptz.
+            cursor.cursor.format = Format.BINARY
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
