@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import connections
-from psycopg.pq import Format
 from django.db.models import QuerySet
+from psycopg.pq import Format
 
 
 @dataclass(frozen=True)
