@@ -63,8 +63,8 @@ def test_out_of_range_page_is_a_json_404(coach_client, page, resource):
 
 @pytest.mark.parametrize("resource", ["programs", "micro-cycles"])
 def test_pages_of_a_list_with_derived_columns_count_and_cut_alike(coach_client, resource):
-    """The ids and the total come from one query (COUNT(*) OVER ()): a full page, the last partial page, an
-    empty list and `page=last` give the same count and rows as the list read whole."""
+    """Paginated page first (the ids, then their annotated rows): a full page, the last partial page, an empty
+    list and `page=last` give the same count and rows as the list read whole."""
     program = TrainingProgramFactory(end_date=date.today() + timedelta(weeks=10))
     for week in range(1, 6):
         MicroCycleFactory(program=program, week_index=week)
