@@ -17,7 +17,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import psycopg
 from django.db import connections
 from django.db.models import QuerySet
 from psycopg.pq import Format
@@ -31,6 +33,7 @@ class _Compiled:
     columns: tuple[str, ...]
     compiler: object
     converters: dict
+    binary: bool
 
 
 class CompiledQuery:
@@ -61,9 +64,11 @@ class CompiledQuery:
             for index in positions:
                 params[index] = values[name]
         with connections[using].cursor() as cursor:
-            # Results in PostgreSQL's binary format: psycopg's C loaders read uuid, date and timestamptz
-            # columns, instead of the Python text parser Django installs for timestamptz.
-            cursor.cursor.format = Format.BINARY
+            # Results in PostgreSQL's binary format where that is safe: psycopg's C loaders read uuid, date and
+            # timestamptz columns, instead of the Python text parser Django installs for timestamptz. Not with
+            # Django's client-side binding cursor (DB_SERVER_SIDE_BINDING off), which refuses binary results.
+            if compiled.binary and not isinstance(cursor.cursor, psycopg.ClientCursor):
+                cursor.cursor.format = Format.BINARY
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
@@ -87,6 +92,12 @@ class CompiledQuery:
         columns = (*query.extra_select, *query.values_select, *query.annotation_select)
         compiler = query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        # Compiled again with other stand-ins, only the parameters at the markers' positions may change: a
+        # parameter derived from a marker (e.g. `now.date()`) would otherwise stay frozen at the stand-in.
+        other_sql, other_params = (
+            self.build(**_other_markers(self.markers)).using(using).query.get_compiler(using=using).as_sql()
+        )
+        changed = {i for i, (a, b) in enumerate(zip(params, other_params, strict=True)) if a != b}
         positions = {}
         for name, marker in self.markers.items():
             if isinstance(marker, list):
@@ -98,7 +109,12 @@ class CompiledQuery:
             if isinstance(marker, list) and len(found) > 1:
                 raise RuntimeError(f"marker {name!r}: {len(found)} list parameters, expected one")
             positions[name] = found
-        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        found = {i for found in positions.values() for i in found}
+        if other_sql != sql or changed != found:
+            raise RuntimeError(f"parameters {sorted(changed - found)} depend on the markers but are not markers")
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(selected)
+        binary = all(_binary_safe(expression) for expression in selected)
         return _Compiled(
             sql=sql,
             params=tuple(params),
@@ -106,4 +122,56 @@ class CompiledQuery:
             columns=columns,
             compiler=compiler,
             converters=converters,
+            binary=binary,
         )
+
+
+# Column types psycopg's binary loaders return exactly as Django's text ones do (Django registers its own loaders
+# for text results only: jsonb, inet, ranges ... read in binary would reach from_db_value in another shape).
+_BINARY_SAFE_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateField",
+        "DateTimeField",
+        "DecimalField",
+        "EmailField",
+        "FloatField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+        "UUIDField",
+    }
+)
+
+
+def _binary_safe(expression) -> bool:
+    try:
+        return expression.output_field.get_internal_type() in _BINARY_SAFE_TYPES
+    except Exception:  # an expression without a resolvable output field: keep text
+        return False
+
+
+def _other_markers(markers: Mapping[str, object]) -> dict[str, object]:
+    """Stand-ins different from `markers`, of the same types."""
+    other = {}
+    for name, marker in markers.items():
+        if isinstance(marker, list):
+            other[name] = [*marker, *marker]
+        elif isinstance(marker, str):
+            other[name] = marker + "-other"
+        elif isinstance(marker, datetime):
+            other[name] = marker + timedelta(days=3, seconds=7)
+        elif isinstance(marker, int):
+            other[name] = marker - 1
+        else:
+            raise TypeError(f"marker {name!r}: no second stand-in for {type(marker).__name__}")
+    return other

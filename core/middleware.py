@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -19,6 +19,7 @@ RETRY_AFTER_SECONDS = 5
 _REASONS = {
     "57014": ("statement timeout", "The database did not finish in time; try again shortly."),
     "55P03": ("lock timeout", "The record is being changed by another request; try again shortly."),
+    "0A000": ("a prepared statement outlived a column type change", "The database changed; try again."),
 }
 _UNAVAILABLE = ("database unavailable", "The database is not available right now; try again shortly.")
 
@@ -26,6 +27,17 @@ _UNAVAILABLE = ("database unavailable", "The database is not available right now
 def is_database_unavailable(exc: BaseException | None) -> bool:
     """A failure of the database rather than of the request: timeouts, a lost or refused connection."""
     return isinstance(exc, OperationalError | InterfaceError)
+
+
+def is_stale_prepared_statement(exc: BaseException | None) -> bool:
+    """A statement this connection prepared (DB_PREPARE_THRESHOLD) before a migration changed a column's type:
+    PostgreSQL refuses it ("cached plan must not change result type") for as long as the connection lives."""
+    cause = getattr(exc, "__cause__", None)
+    return (
+        isinstance(exc, NotSupportedError)
+        and getattr(cause, "sqlstate", None) == "0A000"
+        and "cached plan must not change result type" in str(cause)
+    )
 
 
 def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
@@ -61,6 +73,12 @@ class DatabaseUnavailableMiddleware:
             return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_stale_prepared_statement(exception):
+            # Close this thread's connections: their prepared statements go with them, so the retry (and every
+            # later request of this worker) prepares afresh against the new column types.
+            for alias in connections:
+                connections[alias].close()
+            return database_unavailable_response(request, exception)
         if is_database_unavailable(exception):
             return database_unavailable_response(request, exception)
         return None

@@ -85,15 +85,18 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
             queryset = queryset.filter(TupleGreaterThan(Tuple(F("updated_at"), F("id")), (updated_at, pk)))
         annotation = getattr(view, "page_annotation", None)
         if annotation is not None:
-            # The bare rows' ids (one more, to know whether there is a next page), then the annotated rows of
-            # the page's ids only (core.page_rows).
-            ids = list(queryset.values_list("pk", flat=True)[: size + 1])
-            self.has_more = len(ids) > size
-            self.page_rows = annotation.rows(queryset.model, ids[:size], using=queryset.db)
+            # The bare rows' keys (one more, to know whether there is a next page), then the annotated rows of
+            # the page's ids only (core.page_rows). The next cursor is the last key as this query read it: a row
+            # updated between the two queries must not move the cursor past rows not yet shown.
+            keys = list(queryset.values_list(*KEY_FIELDS)[: size + 1])
+            self.has_more = len(keys) > size
+            self.last_key = keys[size - 1] if self.has_more else None
+            self.page_rows = annotation.rows(queryset.model, [pk for _, pk in keys[:size]], using=queryset.db)
         else:
             rows = list(queryset[: size + 1])
             self.has_more = len(rows) > size
             self.page_rows = rows[:size]
+            self.last_key = (self.page_rows[-1].updated_at, self.page_rows[-1].pk) if self.has_more else None
         return self.page_rows
 
     def get_next_link(self):
@@ -101,10 +104,10 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
             return super().get_next_link()
         if not self.has_more:
             return None
-        last = self.page_rows[-1]
+        updated_at, pk = self.last_key
         url = remove_query_param(self.request.build_absolute_uri(), "page")
         url = replace_query_param(url, MODE_PARAM, CURSOR_MODE)
-        return replace_query_param(url, CURSOR_PARAM, encode_cursor(last.updated_at, last.pk))
+        return replace_query_param(url, CURSOR_PARAM, encode_cursor(updated_at, pk))
 
     def get_paginated_response(self, data):
         if not getattr(self, "keyset", False):

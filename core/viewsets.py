@@ -10,10 +10,10 @@ from .representation import represent_rows
 
 
 class FastListMixin(mixins.ListModelMixin):
-    page_annotation = None  # see CadenceViewSet
-
     """Lists rendered through the compiled representation (core.representation), not the serializer: the
     same JSON without DRF's per-field work. Details and writes keep the serializer."""
+
+    page_annotation = None  # see CadenceViewSet
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

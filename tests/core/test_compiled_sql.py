@@ -2,13 +2,17 @@
 permissions are compiled once per process on PostgreSQL, and still answer each request from the database as
 it is now (a revoked token, a removed group, a deactivated user take effect on the next request)."""
 
+from datetime import UTC, datetime
+
+import psycopg
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
+from django.db import connection, models
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
 from core import auth, roles
-from core.compiled_sql import CompiledQuery
+from core.compiled_sql import CompiledQuery, _binary_safe
 from tests.athletes.factories import CoachFactory, ensure_role_groups
 from tests.conftest import bearer_client
 
@@ -71,3 +75,38 @@ def test_a_marker_the_query_does_not_use_is_refused():
         lambda user_id: Permission.objects.values_list("codename"), {"user_id": -1}, optional=frozenset({"user_id"})
     )
     assert len(optional.rows("default", user_id=5)) == Permission.objects.count()
+
+
+def test_with_client_side_binding_the_compiled_queries_read_text_results(monkeypatch):
+    """DB_SERVER_SIDE_BINDING off: Django's client-side cursor refuses binary results, so the compiled queries
+    (token, permissions, a page's rows) read text ones and every request still works."""
+    from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
+
+    client = bearer_client(CoachFactory())
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", ClientBindingCursor)
+    with connection.cursor() as cursor:
+        assert isinstance(cursor.cursor, psycopg.ClientCursor)
+    response = client.get(URL)
+    assert response.status_code == 200, response.content
+    assert client.get("/api/v1/auth/me/").status_code == 200
+
+
+def test_a_parameter_derived_from_a_marker_is_refused():
+    """`now.date()` is a parameter computed from the stand-in: re-running the SQL would keep the stand-in's date
+    for ever, so compiling refuses it."""
+    derived = CompiledQuery(
+        lambda now: Permission.objects.filter(id__gte=now.toordinal()).values_list("codename"),
+        {"now": datetime(1901, 2, 3, tzinfo=UTC)},
+        optional=frozenset({"now"}),
+    )
+    with pytest.raises(RuntimeError, match="depend on the markers but are not markers"):
+        derived.rows("default", now=datetime.now(UTC))
+
+
+def test_only_plain_column_types_are_read_in_binary():
+    assert _binary_safe(Value("x", output_field=models.CharField()))
+    assert _binary_safe(Value(1, output_field=models.IntegerField()))
+    assert not _binary_safe(Value({}, output_field=models.JSONField()))  # Django loads jsonb from text only
+    assert roles._PERMISSIONS_OF_USER.compiled("default").binary
+    assert auth._TOKENS_WITH_USER.compiled("default").binary

@@ -147,3 +147,39 @@ def _setting_ms(name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT setting FROM pg_settings WHERE name = %s", [name])
         return int(cursor.fetchone()[0])
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_column_type_change_is_a_503_and_the_connection_is_renewed(rf):
+    """With prepared statements (DB_PREPARE_THRESHOLD), a migration that changes a column's type on another
+    connection makes PostgreSQL refuse this connection's prepared statement for as long as it lives. The
+    request gets a 503 with Retry-After, and the connection is closed so the next request prepares afresh."""
+    import psycopg
+    from django.db import NotSupportedError
+
+    from core.middleware import DatabaseUnavailableMiddleware
+
+    params = connection.get_connection_params()
+    other = psycopg.connect(
+        **{k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}, autocommit=True
+    )
+    try:
+        other.execute("CREATE TABLE stale_plan_probe (v varchar(10))")
+        query = "SELECT v FROM stale_plan_probe LIMIT %s"
+        with connection.cursor() as cursor:
+            for _ in range(settings.DB_PREPARE_THRESHOLD + 1):
+                cursor.execute(query, [5])  # now prepared on this connection
+        other.execute("ALTER TABLE stale_plan_probe ALTER COLUMN v TYPE integer USING 0")
+        with pytest.raises(NotSupportedError) as raised, connection.cursor() as cursor:
+            cursor.execute(query, [5])
+        response = DatabaseUnavailableMiddleware(lambda request: None).process_exception(
+            rf.get("/api/v1/programs/"), raised.value
+        )
+        assert response.status_code == 503 and response["Retry-After"]
+        assert connection.connection is None  # closed: its prepared statements are gone with it
+        with connection.cursor() as cursor:
+            cursor.execute(query, [5])  # the renewed connection runs it
+    finally:
+        other.execute("DROP TABLE IF EXISTS stale_plan_probe")
+        other.close()

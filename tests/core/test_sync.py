@@ -296,3 +296,33 @@ def test_a_deep_cursor_page_reads_only_its_rows_even_among_equal_timestamps(coac
 
 def deep_key(row):
     return {"updated_at": row["updated_at"], "pk": row["id"]}
+
+
+def test_a_row_updated_between_a_cursor_pages_two_queries_does_not_skip_the_rest(coach_client, monkeypatch):
+    """A list with derived columns reads a cursor page's keys, then the rows of those ids. A row updated in
+    between comes back with its new updatedAt, but the next cursor is the key the first query read: the walk
+    still meets every row (the edited one may be met again, later in the order)."""
+    from core.page_rows import PageAnnotation
+    from tests.training.factories import TrainingProgramFactory
+    from training.models import TrainingProgram
+
+    programs = [TrainingProgramFactory() for _ in range(6)]
+    original = PageAnnotation.rows
+    edited = []
+
+    def rows_after_a_concurrent_write(self, model, ids, *, using):
+        if not edited and model is TrainingProgram:
+            program = TrainingProgram.objects.get(pk=ids[-1])
+            program.title = "Edited meanwhile"
+            program.save()
+            edited.append(program.pk)
+        return original(self, model, ids, using=using)
+
+    monkeypatch.setattr(PageAnnotation, "rows", rows_after_a_concurrent_write)
+    seen, url = [], "/api/v1/programs/?pagination=cursor&pageSize=2"
+    while url:
+        body = coach_client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert edited
+    assert {str(p.pk) for p in programs} <= set(seen)
