@@ -7,8 +7,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
+
+from .api import PageFirst
 
 
 class ConstraintErrorsOnFieldsMixin:
@@ -73,6 +77,17 @@ class DatalistTextInput(forms.TextInput):
         )
 
 
+class PageFirstPaginator(Paginator):
+    """The admin's paginator: an annotated changelist (program metrics, session counts) is cut page first
+    (core.api.PageFirst), so a page's annotations are computed for its own rows only, not for every row before
+    its OFFSET too. The autocompletes paginate with it as well."""
+
+    def __init__(self, object_list, *args, **kwargs):
+        if isinstance(object_list, QuerySet) and object_list.query.annotations:
+            object_list = PageFirst(object_list)
+        super().__init__(object_list, *args, **kwargs)
+
+
 class ScopedAdminMixin:
     """Who sees what in the admin is the resource's selector (`<app>/selectors.py`), the same function the API
     uses: the changelist, its filters, search, date hierarchy and bulk actions, the change page (another
@@ -80,6 +95,7 @@ class ScopedAdminMixin:
     `get_queryset`. Foreign keys to a scoped model offer and accept only the rows its selector lets through."""
 
     selector = None  # staticmethod(<app>.selectors.<resource>_list): (user=, queryset=) -> QuerySet
+    paginator = PageFirstPaginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.contrib import admin
 from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -575,6 +576,38 @@ def test_training_changelists_cost_the_same_with_5_and_50_rows(admin_client, mod
         assert response.context["cl"].result_count == target
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("model", "make", "marker"),
+    [
+        (TrainingProgram, lambda: TrainingSessionFactory(program=ProgramPhaseFactory().program), "sessions_due_count"),
+        (MicroCycle, lambda: MicroCycleFactory(phase=ProgramPhaseFactory()), "sessions_completed"),
+    ],
+    ids=["programs", "micro-cycles"],
+)
+def test_annotated_changelist_pages_compute_their_annotations_for_their_own_rows(admin_client, model, make, marker):
+    """Page 3 of an annotated changelist: the query with the metric subqueries cuts an id subquery
+    (`IN (SELECT … LIMIT 2 OFFSET 4)`) and has no LIMIT/OFFSET of its own, so the metrics are not computed for
+    the rows before the page (core.admin.PageFirstPaginator)."""
+    for _ in range(6):
+        make()
+    url = reverse(f"admin:training_{model._meta.model_name}_changelist")
+    per_page = admin.site._registry[model].list_per_page
+    admin.site._registry[model].list_per_page = 2
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.get(url, {"p": 3})
+    finally:
+        admin.site._registry[model].list_per_page = per_page
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 2
+    annotated = [q["sql"] for q in ctx.captured_queries if marker in q["sql"] and "COUNT(*)" not in q["sql"]]
+    assert annotated, [q["sql"][:120] for q in ctx.captured_queries]
+    for sql in annotated:
+        assert re.search(r"IN \(SELECT .+ LIMIT 2 OFFSET 4\)", sql), sql
+        outer = sql[sql.rindex(")") :]
+        assert "LIMIT" not in outer and "OFFSET" not in outer, outer
 
 
 # --- Races ----------------------------------------------------------------------------------------
