@@ -65,19 +65,7 @@ class DatabaseConnectionProfileAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["role"]
     ordering = ["environment"]
     readonly_fields = ["last_validated_at", "created_at", "updated_at"]
-    fields = [
-        "environment",
-        "role",
-        "host",
-        "port",
-        "database",
-        "schema",
-        "credential_ref",
-        "rotation_interval_days",
-        "last_validated_at",
-        "created_at",
-        "updated_at",
-    ]
+    fields = [*DatabaseConnectionProfileForm.Meta.fields, *readonly_fields]
     history_list_display = ["role", "host", "port", "database", "schema", "credential_ref", "rotation_interval_days"]
     actions = ["run_check_now"]
 

@@ -77,6 +77,20 @@ class DatalistTextInput(forms.TextInput):
         )
 
 
+class ReadOnlyAdminMixin:
+    """Nothing to add, change or delete here, for anyone: the admin's add, change and delete paths (and the
+    delete action) answer 403; viewing is the ModelAdmin's own business."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PageFirstPaginator(Paginator):
     """The admin's paginator: an annotated changelist (program metrics, session counts) is cut page first
     (core.api.PageFirst), so a page's annotations are computed for its own rows only, not for every row before

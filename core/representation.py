@@ -166,10 +166,10 @@ def _reader(name: str, field: drf_fields.Field) -> Callable:
         return read_pk
 
     convert = _converter(field)
-    if convert is PASS and len(field.source_attrs) == 1 and field.source != "*":
-        return attrgetter(field.source_attrs[0])
-    if convert is not None and convert is not PASS and len(field.source_attrs) == 1 and field.source != "*":
+    if convert is not None and len(field.source_attrs) == 1 and field.source != "*":
         get = attrgetter(field.source_attrs[0])
+        if convert is PASS:
+            return get  # the value as it is (None stays None)
 
         def read(row):
             value = get(row)

@@ -6,7 +6,7 @@ index shows the newest verdict per environment (see `core.templatetags.cadence_a
 from django.contrib import admin
 from django.utils.html import format_html
 
-from core.admin import ScopedAdminMixin
+from core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
 from .selectors import health_event_list
@@ -39,7 +39,7 @@ class ErrorCodeListFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(ConnectionHealthEvent)
-class ConnectionHealthEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ConnectionHealthEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     selector = staticmethod(health_event_list)
     list_display = ["checked_at", "environment", "status_badge", "latency_ms", "error_code", "short_message"]
     list_filter = ["environment", "status", ("error_code", ErrorCodeListFilter), "checked_at"]
@@ -49,16 +49,6 @@ class ConnectionHealthEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     fields = ["id", "checked_at", "environment", "status", "latency_ms", "error_code", "message"]
     readonly_fields = fields
-
-    # Read-only for everyone: the admin's add, change and delete paths (and the delete action) answer 403.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):

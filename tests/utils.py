@@ -1,8 +1,10 @@
 """Helpers for tests of every app."""
 
 import os
+import threading
 
 import pytest
+from django.db import connections
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
 
@@ -10,3 +12,35 @@ postgres_only = pytest.mark.skipif(
     not ON_POSTGRES,
     reason="needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite has no row locks, roles or server timeouts",
 )
+
+
+def run_at_once(targets, *, join_timeout: float = 30) -> list:
+    """Run each callable in its own thread, all released at the same moment; return result or exception."""
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
+
+    def worker(i, target):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target()
+        except Exception as exc:  # the test inspects whatever each thread got
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def status_codes_at_once(calls, *, join_timeout: float = 60) -> list:
+    """Send the requests (callables returning a response) at once; their status codes, or the exception's repr
+    for a request that crashed (a finding, not a hang)."""
+    return [
+        repr(result) if isinstance(result, Exception) else result.status_code
+        for result in run_at_once(calls, join_timeout=join_timeout)
+    ]

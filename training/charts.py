@@ -87,6 +87,27 @@ def format_number(value) -> str:
     return f"{number:.0f}" if number == int(number) else f"{number:.1f}"
 
 
+def svg_legend(items, *, x: float, baseline: float, char_width: int, dash: str, text_class: str = "") -> list[str]:
+    """A row of legend entries, each `(kind, color, label)`: a swatch ("rect", a translucent "band", a "line"
+    or a "dash"ed line) then its label, each entry as wide as its label. `baseline` is the labels' baseline;
+    labels are constants (not escaped)."""
+    parts = []
+    css = f' class="{text_class}"' if text_class else ""
+    for kind, color, label in items:
+        if kind in ("rect", "band"):
+            opacity = ' fill-opacity="0.25"' if kind == "band" else ""
+            parts.append(f'<rect x="{x}" y="{baseline - 9}" width="10" height="10" fill="{color}"{opacity}/>')
+        else:
+            dashed = f' stroke-dasharray="{dash}"' if kind == "dash" else ""
+            parts.append(
+                f'<line x1="{x - 2}" x2="{x + 12}" y1="{baseline - 4}" y2="{baseline - 4}" '
+                f'stroke="{color}" stroke-width="2"{dashed}/>'
+            )
+        parts.append(f'<text{css} x="{x + 15}" y="{baseline}" fill="#333">{label}</text>')
+        x += 15 + char_width * len(label) + 14
+    return parts
+
+
 def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
     """An SVG bar chart (planned vs completed sessions) with the planned load and the load done on a second
     axis; the legend lists exactly the series drawn."""
@@ -202,19 +223,7 @@ def render_weekly_chart(weeks: list[WeekStats]) -> SafeString:
         legend.append(("rect", COMPLETED_BAR, "completed sessions"))
     for _attr, _css, color, dash, label, _shown in series:
         legend.append(("dash" if dash else "line", color, label))
-    legend_y = top - 8
-    lx = left + 70
-    for kind, color, label in legend:
-        if kind == "rect":
-            parts.append(f'<rect x="{lx}" y="{legend_y - 8}" width="10" height="10" fill="{color}"/>')
-        else:
-            dash = ' stroke-dasharray="5 3"' if kind == "dash" else ""
-            parts.append(
-                f'<line x1="{lx - 2}" x2="{lx + 12}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
-                f'stroke="{color}" stroke-width="2"{dash}/>'
-            )
-        parts.append(f'<text class="legend-item" x="{lx + 15}" y="{legend_y + 1}" fill="#333">{label}</text>')
-        lx += 15 + 6 * len(label) + 14
+    parts += svg_legend(legend, x=left + 70, baseline=top - 7, char_width=6, dash="5 3", text_class="legend-item")
     parts.append("</svg>")
     # Every interpolated value above is a number or a constant; the only text (desc) is escaped.
     return mark_safe("".join(parts))  # noqa: S308

@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.admin import ReadOnlyAdminMixin
+
 from . import load_selectors
 from .models import AthleteLoad
 
@@ -50,20 +52,11 @@ def sort_rows(rows: list[dict], order: str) -> list[dict]:
 
 
 @admin.register(AthleteLoad)
-class AthleteLoadAdmin(admin.ModelAdmin):
+class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Not a changelist of rows in a table: the page is the summary, computed for every visible athlete."""
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.has_perm("athletes.view_athleteprofile")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         # Only the list: there is no change page for a summary row (the athlete's own page has the chart).

@@ -11,7 +11,7 @@ import math
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .charts import format_number, nice_max
+from .charts import format_number, nice_max, svg_legend
 
 BAND_LOW, BAND_HIGH = 0.8, 1.3
 COLORS = {"load": "#9fb8d0", "fitness": "#1565c0", "fatigue": "#c2185b", "form": "#2e7d32", "acwr": "#b35900"}
@@ -132,8 +132,7 @@ def render_load_chart(days: list[dict]) -> SafeString:
                 f'fill="#555">{d["date"][5:]}</text>'
             )
     # Legend along the top.
-    lx = left
-    for kind, color, label in (
+    legend = (
         ("rect", COLORS["load"], "daily load"),
         ("line", COLORS["fitness"], "fitness (42 d)"),
         ("line", COLORS["fatigue"], "fatigue (7 d)"),
@@ -141,18 +140,8 @@ def render_load_chart(days: list[dict]) -> SafeString:
         ("line", COLORS["acwr"], "ACWR 7:28"),
         ("dash", COLORS["acwr"], "ACWR EWMA"),
         ("band", "#2e7d32", "0.8–1.3"),
-    ):
-        if kind in ("rect", "band"):
-            opacity = ' fill-opacity="0.25"' if kind == "band" else ""
-            parts.append(f'<rect x="{lx}" y="{top - 20}" width="10" height="10" fill="{color}"{opacity}/>')
-        else:
-            dash = ' stroke-dasharray="4 3"' if kind == "dash" else ""
-            parts.append(
-                f'<line x1="{lx - 2}" x2="{lx + 12}" y1="{top - 15}" y2="{top - 15}" stroke="{color}" '
-                f'stroke-width="2"{dash}/>'
-            )
-        parts.append(f'<text x="{lx + 15}" y="{top - 11}" fill="#333">{label}</text>')
-        lx += 15 + 7 * len(label) + 14
+    )
+    parts += svg_legend(legend, x=left, baseline=top - 11, char_width=7, dash="4 3")
     parts.append("</svg>")
     # Every interpolated value is a number, an ISO date from the API body, or a constant; the text is escaped.
     return mark_safe("".join(parts))  # noqa: S308

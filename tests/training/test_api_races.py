@@ -1,48 +1,24 @@
 """Concurrent requests against PostgreSQL: one current program per athlete and If-Match hold under races."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
 
 from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from tests.utils import postgres_only
+from tests.utils import postgres_only, status_codes_at_once
 from training.models import TrainingProgram
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 N = 8
 
 
-def _concurrently(calls):
-    """Run the callables at once (a barrier releases them together); return their status codes."""
-    barrier = threading.Barrier(len(calls))
-    codes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            codes[i] = call().status_code
-        except Exception as exc:  # a crash is a finding, not a hang
-            codes[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return codes
-
-
 def test_eight_concurrent_patches_make_exactly_one_program_current():
     athlete = AthleteProfileFactory()
     programs = TrainingProgramFactory.create_batch(N, athlete=athlete)
     clients = [bearer_client(HeadCoachFactory()) for _ in range(N)]
-    codes = _concurrently(
+    codes = status_codes_at_once(
         [
             (lambda c=c, p=p: c.patch(f"/api/v1/programs/{p.pk}/", {"status": "current"}, format="json"))
             for c, p in zip(clients, programs, strict=True)
@@ -62,7 +38,7 @@ def test_eight_concurrent_creates_of_a_current_program_make_exactly_one():
         "endDate": "2030-02-01",
         "status": "current",
     }
-    codes = _concurrently([(lambda c=c: c.post("/api/v1/programs/", body, format="json")) for c in clients])
+    codes = status_codes_at_once([(lambda c=c: c.post("/api/v1/programs/", body, format="json")) for c in clients])
     assert Counter(codes) == {201: 1, 400: N - 1}, codes
     assert TrainingProgram.objects.filter(athlete=athlete).count() == 1
 
@@ -72,7 +48,7 @@ def test_two_patches_with_the_same_etag_one_wins_one_412():
     coach = bearer_client(HeadCoachFactory())
     etag = coach.get(f"/api/v1/programs/{program.pk}/")["ETag"]
     clients = [bearer_client(HeadCoachFactory()) for _ in range(2)]
-    codes = _concurrently(
+    codes = status_codes_at_once(
         [
             (
                 lambda c=c, t=t: c.patch(
@@ -92,7 +68,7 @@ def test_eight_athlete_patches_with_one_etag_exactly_one_wins():
     client = bearer_client(session.athlete.user)
     etag = client.get(f"/api/v1/sessions/{session.pk}/")["ETag"]
     clients = [bearer_client(session.athlete.user) for _ in range(N)]
-    codes = _concurrently(
+    codes = status_codes_at_once(
         [
             (
                 lambda c=c, i=i: c.patch(
@@ -124,7 +100,7 @@ def test_program_patches_and_session_creates_at_once_do_not_deadlock():
                 "modality": "run",
             }
             calls.append(lambda c=client, body=body: c.post("/api/v1/sessions/", body, format="json"))
-    codes = _concurrently(calls)
+    codes = status_codes_at_once(calls)
     assert Counter(codes) == {200: N // 2, 201: N // 2}, codes
 
 
@@ -140,7 +116,7 @@ def test_eight_concurrent_athlete_creates_with_one_username_make_one_login():
         "timezone": "UTC",
         "primaryGoal": "strength",
     }
-    codes = _concurrently([(lambda c=c: c.post("/api/v1/athletes/", body, format="json")) for c in clients])
+    codes = status_codes_at_once([(lambda c=c: c.post("/api/v1/athletes/", body, format="json")) for c in clients])
     assert codes.count(201) == 1 and set(codes) <= {201, 400, 409}, codes
     assert get_user_model().objects.filter(username="same-name").count() == 1
     assert AthleteProfile.objects.filter(display_name="Same").count() == 1

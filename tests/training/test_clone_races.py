@@ -1,40 +1,17 @@
 """Copying a program while the target athlete's timezone changes (PostgreSQL, real concurrent requests)."""
 
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.db import connections
 
 from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from tests.utils import postgres_only
+from tests.utils import postgres_only, status_codes_at_once
 from training.models import TrainingProgram
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 START = date(2030, 1, 7)
-
-
-def _concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call().status_code
-        except Exception as exc:  # a crash is a finding, not a hang
-            results[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.parametrize("round_", range(4))
@@ -49,7 +26,7 @@ def test_clone_and_timezone_change_never_strand_a_session(round_):
     target = AthleteProfileFactory(timezone="America/New_York")
     coach = bearer_client(HeadCoachFactory())
     other_coach = bearer_client(HeadCoachFactory())
-    clone, patch = _concurrently(
+    clone, patch = status_codes_at_once(
         [
             lambda: coach.post(
                 f"/api/v1/programs/{source.pk}/clone/",

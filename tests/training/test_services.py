@@ -1,11 +1,9 @@
 """training.services: transactional writes, rules through full_clean, races end in ValidationError."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 
 from tests.athletes.factories import AthleteProfileFactory
 from tests.training.factories import (
@@ -13,7 +11,7 @@ from tests.training.factories import (
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from tests.utils import postgres_only
+from tests.utils import postgres_only, run_at_once
 from training import services
 from training.models import (
     MicroCycle,
@@ -277,29 +275,6 @@ def test_program_save_judges_sessions_in_the_athletes_timezone_as_it_is_now():
 
 
 # --- races on PostgreSQL -------------------------------------------------------------------------------
-
-
-def run_at_once(targets) -> list:
-    """Run each callable in its own thread, all released at the same moment; return result or exception."""
-    barrier = threading.Barrier(len(targets))
-    results: list = [None] * len(targets)
-
-    def worker(i, target):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target()
-        except Exception as exc:  # the test inspects whatever each thread got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @postgres_only
