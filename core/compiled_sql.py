@@ -14,6 +14,7 @@ by value. Callers keep their ORM query for other databases.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,20 +60,52 @@ class CompiledQuery:
 
     def rows(self, using: str, **values) -> list[tuple]:
         compiled = self.compiled(using)
+        return self.run(using, compiled.sql, self.params(using, **values))
+
+    def params(self, using: str, **values) -> list:
+        """The compiled parameters with `values` at their markers' places."""
+        compiled = self.compiled(using)
         params = list(compiled.params)
         for name, positions in compiled.positions.items():
             for index in positions:
                 params[index] = values[name]
+        return params
+
+    def sql_with_inlined(self, using: str, name: str, fragment: str) -> tuple[str, int]:
+        """The compiled SQL with the one parameter of marker `name` replaced by the SQL `fragment` (e.g. a
+        column of an enclosing query), and that parameter's index, to drop it from `params()`."""
+        compiled = self.compiled(using)
+        [index] = compiled.positions[name]
+        # Django's SQL for psycopg writes a parameter as %s and a literal % as %%.
+        pieces = re.split(r"(%%|%s)", compiled.sql)
+        placeholder = -1
+        for i, piece in enumerate(pieces):
+            if piece == "%s":
+                placeholder += 1
+                if placeholder == index:
+                    pieces[i] = fragment
+                    return "".join(pieces), index
+        raise RuntimeError(f"parameter {index} of marker {name!r} not found in the compiled SQL")
+
+    def run(self, using: str, sql: str, params: list) -> list[tuple]:
+        """`sql` (this query's compiled SQL, or a statement around it) with this query's result formats and
+        converters, which apply to the last `len(columns)` columns of each row."""
+        compiled = self.compiled(using)
         with connections[using].cursor() as cursor:
             # Results in PostgreSQL's binary format where that is safe: psycopg's C loaders read uuid, date and
             # timestamptz columns, instead of the Python text parser Django installs for timestamptz. Not with
             # Django's client-side binding cursor (DB_SERVER_SIDE_BINDING off), which refuses binary results.
             if compiled.binary and not isinstance(cursor.cursor, psycopg.ClientCursor):
                 cursor.cursor.format = Format.BINARY
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+            lead = len(rows[0]) - len(compiled.columns) if rows else 0
+            if lead:
+                converters = {index + lead: converter for index, converter in compiled.converters.items()}
+            else:
+                converters = compiled.converters
+            rows = list(compiled.compiler.apply_converters(rows, converters))
         return rows
 
     def compiled(self, using: str) -> _Compiled:
@@ -155,7 +188,10 @@ _BINARY_SAFE_TYPES = frozenset(
 
 def _binary_safe(expression) -> bool:
     try:
-        return expression.output_field.get_internal_type() in _BINARY_SAFE_TYPES
+        field = expression.output_field
+        if field.get_internal_type() == "ArrayField":  # an array of a safe type is read as a list of it
+            field = field.base_field
+        return field.get_internal_type() in _BINARY_SAFE_TYPES
     except Exception:  # an expression without a resolvable output field: keep text
         return False
 

@@ -1,17 +1,21 @@
 """The derived columns of a list's page (program metrics, micro-cycle session counts), computed by the database
 for the page's rows only, and on PostgreSQL without building the ORM query again on every request.
 
-A list is read in three queries: the count and the page's ids on the bare, scoped, filtered and ordered rows
-(cheap to build and to run), then the page's rows with their annotations, `WHERE id = ANY(ids)`. Building and
-compiling the annotated query (five correlated subqueries for the program metrics, ~370 expressions) cost
-more CPU than PostgreSQL spends running it, on every request. The query's SQL does not depend on the request,
-only its parameters do (the instant "now" and the ids), so on PostgreSQL it is compiled once per process and
-database alias and re-run with the request's parameters. The annotations are still written once, as ORM
-expressions (`with_metrics()`, `with_session_counts()`), which the admin, the services and the detail
-endpoints use as they are; tests/core/test_page_rows.py holds the two paths to the same rows.
+The page's rows with their annotations are read `WHERE id = ANY(ids)`, the ids cut from the bare, scoped,
+filtered and ordered rows. Building and compiling the annotated query (five correlated subqueries for the
+program metrics, ~370 expressions) cost more CPU than PostgreSQL spends running it, on every request. Its
+SQL does not depend on the request, only its parameters do (the instant "now" and the ids), so on
+PostgreSQL it is compiled once per process and database alias and re-run with the request's parameters. The
+annotations are still written once, as ORM expressions (`with_metrics()`, `with_session_counts()`), which the
+admin, the services and the detail endpoints use as they are; tests/core/test_page_rows.py holds the two
+paths to the same rows.
 
-SQLite keeps building the query per request: its "today in the athlete's timezone" is a CASE whose shape
-depends on the instant (training.metrics.local_today_expression), so its SQL cannot be reused.
+On PostgreSQL a page asked for by number is one statement (`page()`): the count and the page's ids (SQL the
+ORM builds per request from the scoped queryset) in a CTE, the compiled annotated query joined LATERAL to
+those ids. Elsewhere (SQLite, keyset pages, `page=last`) the count, the ids and the rows are three queries.
+
+SQLite keeps building the annotated query per request: its "today in the athlete's timezone" is a CASE whose
+shape depends on the instant (training.metrics.local_today_expression), so its SQL cannot be reused.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Func, Value
 from django.utils import timezone
@@ -91,13 +96,52 @@ class PageAnnotation:
 
     def _fetch(self, model, ids, now, using) -> list[models.Model]:
         query = self.compiled(model)
-        columns = query.columns(using)
+        return self._instances(model, query.columns(using), query.rows(using, now=now, ids=list(ids)), using)
+
+    def _instances(self, model, columns, rows, using) -> list[models.Model]:
         width = len(model._meta.concrete_fields)
         field_names, annotation_names = columns[:width], columns[width:]
         instances = []
-        for row in query.rows(using, now=now, ids=list(ids)):
+        for row in rows:
             instance = model.from_db(using, field_names, row[:width])
             for name, value in zip(annotation_names, row[width:], strict=True):
                 setattr(instance, name, value)
             instances.append(instance)
         return instances
+
+    def page(self, queryset: models.QuerySet, offset: int, limit: int) -> tuple[int, list[models.Model]] | None:
+        """The count of `queryset` and the annotated rows of `queryset[offset:offset + limit]`, in one statement
+        and one snapshot (PostgreSQL): the count and the page's ids (the bare rows' SQL, built per request
+        since it carries the caller's scope and filters) feed the compiled annotated query as a LATERAL join,
+        so a list costs one round trip instead of three. None where this does not apply (another database, a
+        DISTINCT queryset), and the caller takes the three queries."""
+        using = queryset.db
+        connection = connections[using]
+        if connection.vendor != "postgresql" or queryset.query.distinct:
+            return None
+        model = queryset.model
+        try:
+            count_sql, count_params = queryset.order_by().values("pk").query.get_compiler(using).as_sql()
+            ids_sql, ids_params = queryset.values_list("pk")[offset : offset + limit].query.get_compiler(using).as_sql()
+        except EmptyResultSet:
+            return 0, []
+        query = self.compiled(model)
+        columns = query.columns(using)
+        rows_sql, ids_index = query.sql_with_inlined(using, "ids", "cadence_page.ids")
+        rows_params = query.params(using, now=timezone.now(), ids=None)
+        del rows_params[ids_index]
+        aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+        pk = columns.index(model._meta.pk.attname)
+        # Only SQL the ORM compiled goes into the text; every value is a parameter.
+        sql = (
+            f"WITH cadence_page AS MATERIALIZED (SELECT (SELECT count(*) FROM ({count_sql}) AS cadence_count)"  # noqa: S608
+            f" AS total, ARRAY({ids_sql}) AS ids)"
+            f" SELECT cadence_page.total, cadence_rows.* FROM cadence_page"
+            f" LEFT JOIN LATERAL ({rows_sql}) AS cadence_rows ({aliases}) ON true"
+            f" ORDER BY array_position(cadence_page.ids, cadence_rows.c{pk})"
+        )
+        rows = query.run(using, sql, [*count_params, *ids_params, *rows_params])
+        count = rows[0][0]
+        if rows[0][1 + pk] is None:  # the LEFT JOIN's one row of nulls: an empty page
+            return count, []
+        return count, self._instances(model, columns, [row[1:] for row in rows], using)

@@ -27,10 +27,9 @@ OPERATIONS_PERMISSIONS = ("connections.view_databaseconnectionprofile", "health.
 
 def load_permissions(user) -> None:
     """Read all of `user`'s permissions (direct and through groups) in one query and cache them on the user
-    where Django's ModelBackend keeps them (`_perm_cache`), instead of the backend's two queries."""
-    if not (user and user.is_authenticated and user.is_active) or user.is_superuser:
-        return  # inactive: has_perm is False; superuser: has_perm is True without reading anything
-    if hasattr(user, "_perm_cache"):
+    where Django's ModelBackend keeps them (`_perm_cache`), instead of the backend's two queries. A Bearer
+    request has them already: core.auth reads them with the token (`permissions_subquery`)."""
+    if not needs_permissions(user) or hasattr(user, "_perm_cache"):
         return
     using = router.db_for_read(Permission)
     if connections[using].vendor == "postgresql":
@@ -38,6 +37,34 @@ def load_permissions(user) -> None:
     else:
         rows = _permissions_of_user(user.pk).using(using)
     user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+def needs_permissions(user) -> bool:
+    """Whether `has_perm` reads the user's permissions: not for an inactive user (always False) nor for a
+    superuser (always True)."""
+    return bool(user and user.is_authenticated and user.is_active) and not user.is_superuser
+
+
+def permissions_subquery(user_id):
+    """`ARRAY(…)` of the permission names ("app_label.codename") of the user `user_id` (an OuterRef), direct and
+    through groups, for reading them in the same query as the user (PostgreSQL); `cache_permissions()` puts
+    them where `load_permissions()` would."""
+    from django.contrib.postgres.expressions import ArraySubquery  # PostgreSQL only; imported where used
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    names = (
+        Permission.objects.filter(Q(user__id=user_id) | Q(group__user__id=user_id))
+        .order_by()
+        .values(permission=Concat("content_type__app_label", Value("."), "codename"))
+        .distinct()
+    )
+    return ArraySubquery(names)
+
+
+def cache_permissions(user, names) -> None:
+    if needs_permissions(user):
+        user._perm_cache = set(names)
 
 
 def _permissions_of_user(user_id):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
@@ -24,18 +25,44 @@ pytestmark = [
 URL = "/api/v1/programs/"
 
 
-def test_the_token_and_permission_queries_are_compiled_once_and_run_per_request():
+def test_the_token_query_is_compiled_once_reads_the_permissions_and_runs_per_request():
     first, second = bearer_client(CoachFactory()), bearer_client(CoachFactory())
     assert first.get(URL).status_code == 200
-    tokens, permissions = auth._TOKENS_WITH_USER.compiled("default"), roles._PERMISSIONS_OF_USER.compiled("default")
+    tokens = auth._TOKENS_WITH_USER.compiled("default")
     with CaptureQueriesContext(connection) as ctx:
         assert second.get(URL).status_code == 200
     assert auth._TOKENS_WITH_USER.compiled("default") is tokens
-    assert roles._PERMISSIONS_OF_USER.compiled("default") is permissions
     sqls = [q["sql"] for q in ctx.captured_queries]
-    assert sum('FROM "knox_authtoken"' in sql for sql in sqls) == 1
-    assert sum('FROM "auth_permission"' in sql for sql in sqls) == 1
-    assert "cadence:token-key-marker" not in " ".join(sqls) and "-7654321" not in " ".join(sqls)
+    # One query reads the token, its user and the user's permissions; no separate permission query follows.
+    [token_sql] = [sql for sql in sqls if 'FROM "knox_authtoken"' in sql]
+    assert [sql for sql in sqls if 'FROM "auth_permission"' in sql] == [token_sql]
+    assert "cadence:token-key-marker" not in " ".join(sqls)
+
+
+def test_the_permissions_read_with_the_token_are_djangos():
+    """The permissions the token query reads are ModelBackend's for every kind of user: through groups,
+    direct, both, none; a superuser's and an inactive user's are never read (has_perm does not look)."""
+    from django.contrib.auth.backends import ModelBackend
+
+    ensure_role_groups()
+    direct = Permission.objects.get(codename="view_connectionhealthevent")
+    grouped, both, bare = CoachFactory(), CoachFactory(), CoachFactory()
+    both.user_permissions.add(direct)
+    bare.groups.clear()
+    bare.user_permissions.add(direct)
+    nothing = CoachFactory()
+    nothing.groups.clear()
+    for user in (grouped, both, bare, nothing):
+        bearer_client(user)
+        [token] = auth.tokens_with_key(user.auth_token_set.get().token_key)
+        expected = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+        assert token.user._perm_cache == expected
+    assert "health.view_connectionhealthevent" in both.__class__.objects.get(pk=both.pk).get_all_permissions()
+    assert len(grouped.get_all_permissions()) > 1 and len(bare.get_all_permissions()) == 1
+    superuser = CoachFactory(is_superuser=True)
+    bearer_client(superuser)
+    [token] = auth.tokens_with_key(superuser.auth_token_set.get().token_key)
+    assert not hasattr(token.user, "_perm_cache") and token.user.has_perm("training.view_trainingprogram")
 
 
 def test_a_role_removed_or_a_token_revoked_counts_at_the_next_request():
@@ -109,4 +136,5 @@ def test_only_plain_column_types_are_read_in_binary():
     assert _binary_safe(Value(1, output_field=models.IntegerField()))
     assert not _binary_safe(Value({}, output_field=models.JSONField()))  # Django loads jsonb from text only
     assert roles._PERMISSIONS_OF_USER.compiled("default").binary
-    assert auth._TOKENS_WITH_USER.compiled("default").binary
+    assert auth._TOKENS_WITH_USER.compiled("default").binary  # the permissions' text[] too
+    assert not _binary_safe(Value([{}], output_field=ArrayField(models.JSONField())))

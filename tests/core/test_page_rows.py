@@ -133,3 +133,44 @@ def test_an_api_page_keeps_its_order_and_metrics(coach_client):
         assert result["adherenceRate"] == program.adherence_rate
         assert result["completedWeeks"] == program.completed_weeks
         assert result["currentPhaseId"] == (program.current_phase_id and str(program.current_phase_id))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
+def test_a_page_with_its_count_is_one_statement_equal_to_the_three_queries():
+    """PageAnnotation.page: the count and the annotated rows of queryset[offset:offset + limit], in one
+    statement, equal to the count, the ids and rows() read separately; an empty or out-of-range page gives
+    the count and no rows; a DISTINCT queryset is left to the three queries (None)."""
+    programs = _programs()
+    queryset = TrainingProgram.objects.order_by("-start_date", "pk")
+    for offset, limit in [(0, 2), (2, 2), (4, 2), (1, 10), (5, 3), (50, 5)]:
+        with CaptureQueriesContext(connection) as ctx:
+            count, rows = METRICS.page(queryset, offset, limit)
+        assert len(ctx.captured_queries) == 1
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        assert count == len(programs) and [row.pk for row in rows] == ids
+        expected = {row.pk: row for row in METRICS.rows(TrainingProgram, ids, using="default")}
+        for row in rows:
+            assert _fields(row, PROGRAM_NAMES) == _fields(expected[row.pk], PROGRAM_NAMES)
+            assert row._state.db == "default" and not row._state.adding
+    assert METRICS.page(TrainingProgram.objects.none(), 0, 5) == (0, [])
+    assert METRICS.page(TrainingProgram.objects.filter(title="no such program"), 0, 5) == (0, [])
+    assert METRICS.page(queryset.distinct(), 0, 5) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
+def test_an_api_list_is_read_in_one_statement_after_the_token(coach_client):
+    """A list page on PostgreSQL: the token (with the caller's permissions), then one statement for the count
+    and the page's rows; `last` and a keyset page take their own queries and give the same rows."""
+    programs = _programs()
+    with CaptureQueriesContext(connection) as ctx:
+        body = coach_client.get("/api/v1/programs/", {"pageSize": 2, "page": 2}).json()
+    token, page = (query["sql"] for query in ctx.captured_queries)
+    assert 'FROM "knox_authtoken"' in token and 'FROM "auth_permission"' in token  # the caller's permissions too
+    assert page.startswith("WITH cadence_page AS MATERIALIZED")
+    assert body["count"] == len(programs) and len(body["results"]) == 2
+    last = coach_client.get("/api/v1/programs/", {"pageSize": 2, "page": "last"}).json()
+    by_number = coach_client.get("/api/v1/programs/", {"pageSize": 2, "page": 3}).json()
+    assert last["results"] == by_number["results"] and len(last["results"]) == 1
+    assert coach_client.get("/api/v1/programs/", {"pageSize": 2, "page": 4}).status_code == 404

@@ -72,12 +72,32 @@ def test_the_annotated_query_reads_the_page_ids_only(path, marker, make, paginat
     assert len(body["results"]) == PAGE_SIZE
     assert len(annotated) == 1, annotated
     sql = annotated[0]
+    if connection.vendor == "postgresql" and pagination == "page":
+        _assert_one_statement_annotates_the_cut_ids(sql, marker, f"LIMIT {PAGE_SIZE} OFFSET {3 * PAGE_SIZE}")
+        assert not any("training_" in other for other in others), others  # no separate count or ids query
+        return
     outer = sql[sql.rindex(")") :]  # after the last subquery closes (the metric subqueries have LIMIT 1)
     assert "LIMIT" not in outer and "OFFSET" not in sql, outer
     named = {uuid.UUID(text) for text in UUID_TEXT.findall(sql)}
     assert named == {uuid.UUID(row["id"]) for row in body["results"]}, sql
     cut = f"LIMIT {PAGE_SIZE} OFFSET {3 * PAGE_SIZE}" if pagination == "page" else f"LIMIT {PAGE_SIZE + 1}"
     assert any(sql.rstrip().endswith(cut) for sql in others), others
+
+
+def _assert_one_statement_annotates_the_cut_ids(sql: str, marker: str, cut: str) -> None:
+    """PostgreSQL, page numbers (core.page_rows.PageAnnotation.page): one statement; its `cadence_page` reads
+    the count and the page's ids from the bare rows, cut there (`cut`), and the annotated rows are a LATERAL
+    query whose only row filter is those ids, with no LIMIT/OFFSET of its own."""
+    head, _, rest = sql.partition(" SELECT cadence_page.total, cadence_rows.* FROM cadence_page LEFT JOIN LATERAL (")
+    rows, _, tail = rest.rpartition(") AS cadence_rows (")
+    assert head.startswith("WITH cadence_page AS MATERIALIZED (SELECT (SELECT count(*) FROM ("), sql
+    ids = head[head.index("ARRAY(") :]
+    assert ids.endswith(f"{cut}) AS ids)") and marker not in ids and marker not in head, head
+    assert re.search(r" = ANY\(cadence_page\.ids(::uuid\[\])?\)$", rows) and "OFFSET" not in rows, rows
+    outer = rows[rows.rindex(")") :]  # after the last metric subquery closes (they have LIMIT 1)
+    assert "LIMIT" not in outer, outer
+    assert not UUID_TEXT.findall(rows), rows  # no id of its own: the page's ids only
+    assert "ORDER BY array_position(cadence_page.ids, cadence_rows.c" in tail, tail
 
 
 def test_every_page_holds_the_rows_and_metrics_of_the_unpaginated_list(coach_client):
