@@ -63,6 +63,8 @@ class PageFirst:
             offset, limit = self.window
             if key.start == offset and key.stop == min(offset + limit, count):
                 return rows
+        if self.annotation is not None and not self.annotation.derived:
+            return self.queryset[key]  # nothing to compute per row: the plain slice
         if self.annotation is not None:
             ids = list(self.queryset.values_list("pk", flat=True)[key])
             return self.annotation.rows(self.queryset.model, ids, using=self.queryset.db)

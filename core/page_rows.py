@@ -54,14 +54,20 @@ class _PkAnyOf(Func):
 class PageAnnotation:
     """How a list's rows get their derived columns: `annotate(queryset, now)` adds them (a QuerySet method
     such as `with_metrics`). `apply()` gives the annotated queryset (details, writes); `rows()` the annotated
-    rows of a page's ids, in the ids' order."""
+    rows of a page's ids, in the ids' order; `page()` a page with the count.
 
-    def __init__(self, annotate: Callable[[models.QuerySet, datetime], models.QuerySet]):
+    Without `annotate`, a list that has no derived columns still gets `page()`: its count and page in one
+    statement on PostgreSQL (elsewhere, and for keyset pages, the plain queryset answers as it would)."""
+
+    def __init__(self, annotate: Callable[[models.QuerySet, datetime], models.QuerySet] | None = None):
         self.annotate = annotate
+        self.derived = annotate is not None
         self._queries: dict[type[models.Model], CompiledQuery] = {}
         self._lock = threading.Lock()
 
     def apply(self, queryset: models.QuerySet, now: datetime | None = None) -> models.QuerySet:
+        if self.annotate is None:
+            return queryset
         return self.annotate(queryset, now or timezone.now())
 
     def rows(self, model: type[models.Model], ids: Sequence, *, using: str) -> list[models.Model]:

@@ -84,7 +84,7 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
             # writes the equivalent OR where a database lacks row values.
             queryset = queryset.filter(TupleGreaterThan(Tuple(F("updated_at"), F("id")), (updated_at, pk)))
         annotation = getattr(view, "page_annotation", None)
-        if annotation is not None:
+        if annotation is not None and annotation.derived:
             # The bare rows' keys (one more, to know whether there is a next page), then the annotated rows of
             # the page's ids only (core.page_rows). The next cursor is the last key as this query read it: a row
             # updated between the two queries must not move the cursor past rows not yet shown.

@@ -104,6 +104,7 @@ class ProgramPhaseViewSet(_ProgramChildViewSet):
     ordering_fields = ["phase_order", "start_date", "updated_at"]
     ordering = ["phase_order", "start_date", "id"]
     selector = staticmethod(selectors.phase_list)
+    page_annotation = PageAnnotation()  # no derived columns: see TrainingSessionViewSet
 
     def base_queryset(self):
         return ProgramPhase.objects.all()
@@ -131,6 +132,8 @@ class TrainingSessionViewSet(_ProgramChildViewSet):
     ordering = ["scheduled_at", "id"]
     selector = staticmethod(selectors.session_list)
     athlete_writable_fields = ("status", "completed_at", "load", "rpe")
+    # No derived columns: on PostgreSQL a numbered page and its count are still one statement (core.page_rows).
+    page_annotation = PageAnnotation()
 
     def base_queryset(self):
         return TrainingSession.objects.all()
