@@ -602,7 +602,9 @@ def test_annotated_changelist_pages_compute_their_annotations_for_their_own_rows
         admin.site._registry[model].list_per_page = per_page
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 2
-    annotated = [q["sql"] for q in ctx.captured_queries if marker in q["sql"] and "COUNT(*)" not in q["sql"]]
+    annotated = [
+        q["sql"] for q in ctx.captured_queries if marker in q["sql"] and not q["sql"].startswith("SELECT COUNT(*)")
+    ]
     assert annotated, [q["sql"][:120] for q in ctx.captured_queries]
     for sql in annotated:
         assert re.search(r"IN \(SELECT .+ LIMIT 2 OFFSET 4\)", sql), sql
