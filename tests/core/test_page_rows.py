@@ -198,3 +198,30 @@ def test_an_api_list_is_read_in_one_statement_after_the_token(path, coach_client
             break
         cursor_page = coach_client.get(cursor_page["next"]).json()
     assert sorted(r["id"] for r in walked) == sorted(r["id"] for p in pages for r in p["results"])
+
+
+def test_rows_built_without_model_init_equal_those_built_with_it():
+    """Without init signals the page's instances skip Model.__init__ (core.page_rows._instances); with a
+    post_init receiver they go through it and the receiver sees them. Both give the same instances."""
+    from django.db.models import signals
+
+    programs = _programs()
+    ids = [p.pk for p in programs]
+    fast = METRICS.rows(TrainingProgram, ids, using="default")
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=TrainingProgram)
+    try:
+        slow = METRICS.rows(TrainingProgram, ids, using="default")
+    finally:
+        signals.post_init.disconnect(receiver, sender=TrainingProgram)
+    assert seen and all(any(row is instance for instance in seen) for row in slow)
+    for a, b in zip(fast, slow, strict=True):
+        assert {k: v for k, v in vars(a).items() if k != "_state"} == {
+            k: v for k, v in vars(b).items() if k != "_state"
+        }
+        assert (a._state.db, a._state.adding) == (b._state.db, b._state.adding) == ("default", False)
+        assert _fields(a, PROGRAM_NAMES) == _fields(b, PROGRAM_NAMES)
