@@ -95,7 +95,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+        # The length first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here).
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= self.max_page_size:
             raise exceptions.ValidationError(
                 {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
             )
@@ -112,7 +113,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         itself will refuse (it still does, with its own errors)."""
         size = self.get_page_size(request)
         number = request.query_params.get(self.page_query_param, "1")
-        if not (number.isascii() and number.isdigit()) or int(number) < 1 or len(number) > 9:
+        if not (number.isascii() and number.isdigit()) or len(number) > 9 or int(number) < 1:
             return None
         return (int(number) - 1) * size, size
 

@@ -52,8 +52,11 @@ def test_page_size_from_1_to_200(coach_client):
     assert len(coach_client.get("/api/v1/athletes/?pageSize=1").json()["results"]) == 1
 
 
-@pytest.mark.parametrize("resource", ["athletes", "programs", "micro-cycles"])
-@pytest.mark.parametrize("page", ["0", "2", "999", "abc", "1000000001", "99999999999999999999999"])
+@pytest.mark.parametrize("resource", ["athletes", "programs", "phases", "micro-cycles", "sessions"])
+@pytest.mark.parametrize(
+    "page",
+    ["0", "2", "999", "abc", "1000000001", "99999999999999999999999", pytest.param("9" * 5000, id="5000-digits")],
+)
 def test_out_of_range_page_is_a_json_404(coach_client, page, resource):
     MicroCycleFactory()  # an athlete, a program and a cycle: one row in each list
     response = coach_client.get(f"/api/v1/{resource}/", {"page": page})
@@ -83,7 +86,19 @@ def test_pages_of_a_list_with_derived_columns_count_and_cut_alike(coach_client, 
     assert (empty["count"], empty["results"]) == (0, [])
 
 
-BAD_PAGE_SIZES = ["0", "-1", "abc", "201", "500", "", " 5", "1.5", "\u0665", "99999999999999999999"]
+BAD_PAGE_SIZES = [
+    "0",
+    "-1",
+    "abc",
+    "201",
+    "500",
+    "",
+    " 5",
+    "1.5",
+    "\u0665",
+    "99999999999999999999",
+    pytest.param("9" * 5000, id="5000-digits"),
+]
 
 
 @pytest.mark.parametrize("page_size", BAD_PAGE_SIZES)
