@@ -1,11 +1,11 @@
 import django_filters
 
-from core.filters import updated_after_filter
+from core.filters import FilterSet, updated_after_filter
 
 from .models import AthleteProfile, PrimaryGoal
 
 
-class AthleteProfileFilter(django_filters.FilterSet):
+class AthleteProfileFilter(FilterSet):
     primary_goal = django_filters.ChoiceFilter(choices=PrimaryGoal.choices)
     # A form CharField (not DRF's SearchFilter) so NUL bytes and over-long values are a 400, not a DataError.
     search = django_filters.CharFilter(

@@ -1,9 +1,7 @@
 """/api/v1/connection-profiles/: operations only (the `connections.*_databaseconnectionprofile` permissions).
 Changes are recorded by django-simple-history."""
 
-import django_filters
-
-from core.filters import updated_after_filter
+from core.filters import FilterSet, updated_after_filter
 from core.pagination import KeysetOrPageNumberPagination
 from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
@@ -13,7 +11,7 @@ from .selectors import connection_profile_list
 from .serializers import DatabaseConnectionProfileSerializer
 
 
-class DatabaseConnectionProfileFilter(django_filters.FilterSet):
+class DatabaseConnectionProfileFilter(FilterSet):
     updated_after = updated_after_filter()
 
     class Meta:

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from core.filters import UTCDateTimeFilter, updated_after_filter
+from core.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
 from core.permissions import RolePermission
 from core.viewsets import ReadOnlyCadenceViewSet
 
@@ -11,7 +11,7 @@ from .selectors import health_event_list
 from .serializers import ConnectionHealthEventSerializer
 
 
-class ConnectionHealthEventFilter(django_filters.FilterSet):
+class ConnectionHealthEventFilter(FilterSet):
     environment = django_filters.CharFilter(max_length=40)
     database = django_filters.CharFilter(max_length=64)
     status = django_filters.ChoiceFilter(choices=CheckStatus.choices)

@@ -3,12 +3,12 @@ date is a 400 (django-filter's backend raises), never an empty list or a databas
 
 import django_filters
 
-from core.filters import UTCDateTimeFilter, updated_after_filter
+from core.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
 
 from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 
-class TrainingProgramFilter(django_filters.FilterSet):
+class TrainingProgramFilter(FilterSet):
     athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
     updated_after = updated_after_filter()
@@ -18,7 +18,7 @@ class TrainingProgramFilter(django_filters.FilterSet):
         fields = ["athlete_id", "status", "updated_after"]
 
 
-class ProgramPhaseFilter(django_filters.FilterSet):
+class ProgramPhaseFilter(FilterSet):
     program_id = django_filters.UUIDFilter(field_name="program_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
     updated_after = updated_after_filter()
@@ -28,7 +28,7 @@ class ProgramPhaseFilter(django_filters.FilterSet):
         fields = ["program_id", "status", "updated_after"]
 
 
-class MicroCycleFilter(django_filters.FilterSet):
+class MicroCycleFilter(FilterSet):
     program_id = django_filters.UUIDFilter(field_name="program_id")
     phase_id = django_filters.UUIDFilter(field_name="phase_id")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
@@ -39,7 +39,7 @@ class MicroCycleFilter(django_filters.FilterSet):
         fields = ["program_id", "phase_id", "status", "updated_after"]
 
 
-class TrainingSessionFilter(django_filters.FilterSet):
+class TrainingSessionFilter(FilterSet):
     athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
     program_id = django_filters.UUIDFilter(field_name="program_id")
     phase_id = django_filters.UUIDFilter(field_name="phase_id")
