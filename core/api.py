@@ -95,8 +95,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        # The length first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here).
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= self.max_page_size:
+        # The length first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here). Leading
+        # zeros are allowed (0050 is 50), as they always were.
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not 1 <= int(raw) <= self.max_page_size:
             raise exceptions.ValidationError(
                 {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
             )

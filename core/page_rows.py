@@ -12,7 +12,8 @@ paths to the same rows.
 
 On PostgreSQL a page asked for by number is one statement (`page()`): the count and the page's ids (SQL the
 ORM builds per request from the scoped queryset) in a CTE, the compiled annotated query joined LATERAL to
-those ids. Elsewhere (SQLite, keyset pages, `page=last`) the count, the ids and the rows are three queries.
+those ids. Elsewhere (SQLite, keyset pages, `page=last`) the count, the ids and the annotated rows are
+separate queries (a list without derived columns: the count and the plain slice).
 
 SQLite keeps building the annotated query per request: its "today in the athlete's timezone" is a CASE whose
 shape depends on the instant (training.metrics.local_today_expression), so its SQL cannot be reused.
@@ -107,9 +108,14 @@ class PageAnnotation:
 
     def _instances(self, model, columns, rows, using) -> list[models.Model]:
         """Saved instances of `model` from rows whose columns are its concrete fields' attnames, in field order,
-        then the annotations: what `Model.from_db` and setting each annotation give."""
+        then the annotations: what `model.from_db` and setting each annotation give."""
         width = len(model._meta.concrete_fields)
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        if (
+            signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)
+            or model.__init__ is not models.Model.__init__
+            or model.from_db.__func__ is not models.Model.from_db.__func__
+        ):  # the model's own __init__ or from_db (TrainingSession remembers its stored values there)
             field_names, annotation_names = columns[:width], columns[width:]
             instances = []
             for row in rows:
@@ -118,8 +124,8 @@ class PageAnnotation:
                     setattr(instance, name, value)
                 instances.append(instance)
             return instances
-        # Without init signals, Model.__init__ with every field given only sets each attname and a fresh
-        # ModelState; done here directly, it was a tenth of a programs page's CPU (50 rows × 15 fields).
+        # Django's own from_db and __init__, without init signals: with every field given they only set each
+        # attname and a fresh ModelState; done here directly, it was a tenth of a programs page's CPU.
         new = model.__new__
         instances = []
         for row in rows:
@@ -135,22 +141,38 @@ class PageAnnotation:
         """The count of `queryset` and the annotated rows of `queryset[offset:offset + limit]`, in one statement
         and one snapshot (PostgreSQL): the count and the page's ids (the bare rows' SQL, built per request
         since it carries the caller's scope and filters) feed the compiled annotated query as a LATERAL join,
-        so a list costs one round trip instead of three. None where this does not apply (another database, a
-        DISTINCT queryset), and the caller takes the three queries."""
+        so a list costs one round trip instead of three.
+
+        None where the rows built here could differ from the queryset's own, and the caller reads the count and
+        the rows separately: another database; a DISTINCT or combined (union …) queryset; one that asks for
+        more than its model's rows (select_related, prefetch_related, only/defer, annotations), which the rows
+        compiled here from the model's manager would drop; one joined across a to-many relation, where a row
+        can appear twice among the ids but once in `pk = ANY(ids)`."""
         using = queryset.db
-        connection = connections[using]
-        if connection.vendor != "postgresql" or queryset.query.distinct:
+        query = queryset.query
+        if (
+            connections[using].vendor != "postgresql"
+            or query.distinct
+            or query.combinator
+            or query.select_related
+            or queryset._prefetch_related_lookups
+            or query.deferred_loading != (frozenset(), True)
+            or query.annotations
+        ):
             return None
         model = queryset.model
         try:
             count_sql, count_params = queryset.order_by().values("pk").query.get_compiler(using).as_sql()
-            ids_sql, ids_params = queryset.values_list("pk")[offset : offset + limit].query.get_compiler(using).as_sql()
+            ids_compiler = queryset.values_list("pk")[offset : offset + limit].query.get_compiler(using)
+            ids_sql, ids_params = ids_compiler.as_sql()
         except EmptyResultSet:
             return 0, []
-        query = self.compiled(model)
-        columns = query.columns(using)
-        rows_sql, ids_index = query.sql_with_inlined(using, "ids", "cadence_page.ids")
-        rows_params = query.params(using, now=timezone.now(), ids=None)
+        if _joins_to_many(ids_compiler.query):  # the joins of its filters and of its ORDER BY, once compiled
+            return None
+        compiled = self.compiled(model)
+        columns = compiled.columns(using)
+        rows_sql, ids_index = compiled.sql_with_inlined(using, "ids", "cadence_page.ids")
+        rows_params = compiled.params(using, now=timezone.now(), ids=None)
         del rows_params[ids_index]
         aliases = ", ".join(f"c{i}" for i in range(len(columns)))
         pk = columns.index(model._meta.pk.attname)
@@ -162,8 +184,18 @@ class PageAnnotation:
             f" LEFT JOIN LATERAL ({rows_sql}) AS cadence_rows ({aliases}) ON true"
             f" ORDER BY array_position(cadence_page.ids, cadence_rows.c{pk})"
         )
-        rows = query.run(using, sql, [*count_params, *ids_params, *rows_params])
+        rows = compiled.run(using, sql, [*count_params, *ids_params, *rows_params])
         count = rows[0][0]
         if rows[0][1 + pk] is None:  # the LEFT JOIN's one row of nulls: an empty page
             return count, []
         return count, self._instances(model, columns, [row[1:] for row in rows], using)
+
+
+def _joins_to_many(query) -> bool:
+    """Whether a join of `query` follows a to-many relation (a reverse foreign key or a many-to-many), so that a
+    row can come out more than once."""
+    for join in query.alias_map.values():
+        field = getattr(join, "join_field", None)
+        if field is not None and (field.one_to_many or field.many_to_many):
+            return True
+    return False

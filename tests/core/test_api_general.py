@@ -50,6 +50,7 @@ def test_page_size_from_1_to_200(coach_client):
     assert len(coach_client.get("/api/v1/athletes/?pageSize=200").json()["results"]) == 200
     assert len(coach_client.get("/api/v1/athletes/?pageSize=3").json()["results"]) == 3
     assert len(coach_client.get("/api/v1/athletes/?pageSize=1").json()["results"]) == 1
+    assert len(coach_client.get("/api/v1/athletes/?pageSize=0003").json()["results"]) == 3  # leading zeros
 
 
 @pytest.mark.parametrize("resource", ["athletes", "programs", "phases", "micro-cycles", "sessions"])

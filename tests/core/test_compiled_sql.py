@@ -41,7 +41,7 @@ def test_the_token_query_is_compiled_once_reads_the_permissions_and_runs_per_req
 
 def test_the_permissions_read_with_the_token_are_djangos():
     """The permissions the token query reads are ModelBackend's for every kind of user: through groups,
-    direct, both, none; a superuser's and an inactive user's are never read (has_perm does not look)."""
+    direct, both, none; a superuser's and an inactive user's are not cached (has_perm does not look at them)."""
     from django.contrib.auth.backends import ModelBackend
 
     ensure_role_groups()
@@ -63,6 +63,10 @@ def test_the_permissions_read_with_the_token_are_djangos():
     bearer_client(superuser)
     [token] = auth.tokens_with_key(superuser.auth_token_set.get().token_key)
     assert not hasattr(token.user, "_perm_cache") and token.user.has_perm("training.view_trainingprogram")
+    inactive = CoachFactory(is_active=False)
+    bearer_client(inactive)
+    [token] = auth.tokens_with_key(inactive.auth_token_set.get().token_key)
+    assert not hasattr(token.user, "_perm_cache") and not token.user.has_perm("training.view_trainingprogram")
 
 
 def test_a_role_removed_or_a_token_revoked_counts_at_the_next_request():

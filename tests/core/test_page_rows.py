@@ -4,7 +4,7 @@ ORM annotation gives (every field, every derived value), in the order of the ids
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from core.page_rows import PageAnnotation
@@ -200,6 +200,8 @@ def test_an_api_list_is_read_in_one_statement_after_the_token(path, coach_client
     assert sorted(r["id"] for r in walked) == sorted(r["id"] for p in pages for r in p["results"])
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the compiled rows (and their instances) are PostgreSQL's")
 def test_rows_built_without_model_init_equal_those_built_with_it():
     """Without init signals the page's instances skip Model.__init__ (core.page_rows._instances); with a
     post_init receiver they go through it and the receiver sees them. Both give the same instances."""
@@ -225,3 +227,82 @@ def test_rows_built_without_model_init_equal_those_built_with_it():
         }
         assert (a._state.db, a._state.adding) == (b._state.db, b._state.adding) == ("default", False)
         assert _fields(a, PROGRAM_NAMES) == _fields(b, PROGRAM_NAMES)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
+def test_a_model_with_its_own_from_db_gets_its_instances_from_it():
+    """TrainingSession.from_db remembers the stored values (for its change checks): its page rows come from it."""
+    from training.models import TrainingSession
+
+    for _ in range(3):
+        TrainingSessionFactory()
+    queryset = TrainingSession.objects.order_by("scheduled_at", "pk")
+    _, rows = PageAnnotation().page(queryset, 0, 3)
+    plain = list(queryset[0:3])
+    assert [row.pk for row in rows] == [row.pk for row in plain] and len(rows) == 3
+    for row, expected in zip(rows, plain, strict=True):
+        assert hasattr(expected, "_stored") and row._stored == expected._stored
+        assert {k: v for k, v in vars(row).items() if k != "_state"} == {
+            k: v for k, v in vars(expected).items() if k != "_state"
+        }
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
+def test_querysets_the_one_statement_cannot_reproduce_take_the_separate_queries():
+    """page() gives None (the caller reads the count and the rows separately) for a queryset that asks for more
+    than the model's rows, or whose joins can repeat a row; a forward join is fine."""
+    from training.models import TrainingSession
+
+    programs = _programs()
+    base = TrainingProgram.objects.order_by("start_date", "pk")
+    refused = [
+        base.distinct(),
+        base.select_related("athlete"),
+        base.prefetch_related("phases"),
+        base.only("title"),
+        base.defer("title"),
+        base.annotate(n=models.Count("sessions")),
+        base.filter(sessions__status="planned"),  # a program once per planned session
+        TrainingProgram.objects.order_by("sessions__scheduled_at"),  # the to-many join comes with ORDER BY
+        base.union(base),
+    ]
+    for queryset in refused:
+        assert METRICS.page(queryset, 0, 4) is None, queryset.query
+    count, rows = METRICS.page(base.filter(athlete__display_name__isnull=False), 0, 4)
+    assert count == len(programs) and len(rows) == 4
+    assert PageAnnotation().page(TrainingSession.objects.select_related("program").order_by("pk"), 0, 2) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
+@pytest.mark.parametrize("role", ["head coach", "coach", "athlete"])
+@pytest.mark.parametrize("path", LISTS)
+def test_every_role_gets_its_lists_in_one_statement(role, path):
+    """The callers' scopes (a coach's athletes, an athlete's own rows) filter with subqueries, not to-many
+    joins, so each role's numbered pages keep the one-statement read."""
+    from tests.athletes.factories import CoachFactory, HeadCoachFactory
+    from tests.conftest import bearer_client
+
+    programs = _programs()
+    for program in programs:
+        MicroCycleFactory(program=program, week_index=1)
+    owner = programs[0].athlete
+    if role == "head coach":
+        client = bearer_client(HeadCoachFactory())
+    elif role == "coach":
+        coach = CoachFactory()
+        owner.coaches.add(coach)
+        client = bearer_client(coach)
+    else:
+        client = bearer_client(owner.user)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(path, {"pageSize": 2}).json()
+    assert body["count"] >= 1 and body["results"]
+    assert ctx.captured_queries[-1]["sql"].startswith("WITH cadence_page AS MATERIALIZED")
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    # The token with the permissions; for an athlete, their own profile (the role check); then the page.
+    assert len(sqls) == (3 if role == "athlete" else 2), [sql[:80] for sql in sqls]
+    if role == "athlete":
+        assert 'WHERE "athletes_athleteprofile"."user_id" = ' in sqls[1], sqls[1]
