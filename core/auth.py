@@ -61,35 +61,51 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 _TOKEN_FIELDS = tuple(f.attname for f in AuthToken._meta.concrete_fields)
 _USER_FIELDS = tuple(f.attname for f in get_user_model()._meta.concrete_fields)
+# The user's athlete profile (athletes.AthleteProfile, the reverse one-to-one `user.athlete_profile`), which
+# the role checks read on every request (core.roles.has_athlete_profile): loaded with the user.
+_PROFILE = get_user_model()._meta.get_field(roles.ATHLETE_PROFILE)
+_PROFILE_FIELDS = tuple(f.attname for f in _PROFILE.related_model._meta.concrete_fields)
 
 
 def _tokens_with_user(key):
     return AuthToken.objects.filter(token_key=key).values_list(
         *_TOKEN_FIELDS,
         *(f"user__{name}" for name in _USER_FIELDS),
+        *(f"user__{roles.ATHLETE_PROFILE}__{name}" for name in _PROFILE_FIELDS),
         roles.permissions_subquery(OuterRef("user_id")),
     )
 
 
 # On PostgreSQL the token-with-user query is compiled once per process (core.compiled_sql): it runs on every
-# request, and building it cost more CPU than PostgreSQL spends answering it. It reads the user's permissions
-# too, which every API request's permission check needs: one round trip instead of two.
+# request, and building it cost more CPU than PostgreSQL spends answering it. It reads who the caller is in
+# full, what every API request's permission and scope checks need: the user, their athlete profile (a LEFT
+# JOIN) and their permissions. One round trip instead of three.
 _TOKENS_WITH_USER = CompiledQuery(_tokens_with_user, {"key": "cadence:token-key-marker"})
 
 
 def tokens_with_key(key: str) -> list[AuthToken]:
     """The tokens whose key is `key` (knox's lookup), each with its user loaded, as knox's
-    `filter(token_key=…).select_related("user")` gives them. On PostgreSQL the user also carries its
-    permissions (core.roles.cache_permissions), read in the same query."""
+    `filter(token_key=…).select_related("user")` gives them. On PostgreSQL the user also carries its athlete
+    profile (or the knowledge that it has none) and its permissions (core.roles.cache_permissions), read in
+    the same query."""
     using = router.db_for_read(AuthToken)
     if connections[using].vendor != "postgresql":
         return list(AuthToken.objects.using(using).filter(token_key=key).select_related("user"))
     user_model = get_user_model()
-    width = len(_TOKEN_FIELDS)
+    profile_model = _PROFILE.related_model
+    user_end = len(_TOKEN_FIELDS) + len(_USER_FIELDS)
+    profile_pk = _PROFILE_FIELDS.index(profile_model._meta.pk.attname)
     tokens = []
     for row in _TOKENS_WITH_USER.rows(using, key=key):
-        auth_token = AuthToken.from_db(using, _TOKEN_FIELDS, row[:width])
-        user = user_model.from_db(using, _USER_FIELDS, row[width:-1])
+        auth_token = AuthToken.from_db(using, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
+        user = user_model.from_db(using, _USER_FIELDS, row[len(_TOKEN_FIELDS) : user_end])
+        profile_values = row[user_end:-1]
+        if profile_values[profile_pk] is None:
+            _PROFILE.set_cached_value(user, None)  # `user.athlete_profile` raises DoesNotExist, no query
+        else:
+            profile = profile_model.from_db(using, _PROFILE_FIELDS, profile_values)
+            _PROFILE.set_cached_value(user, profile)
+            _PROFILE.remote_field.set_cached_value(profile, user)
         roles.cache_permissions(user, row[-1])
         AuthToken.user.field.set_cached_value(auth_token, user)
         tokens.append(auth_token)

@@ -23,6 +23,8 @@ ALL_ROLES = [SUPERUSER, HEAD_COACH, COACH, OPERATIONS, ATHLETE]
 VIEW_ALL_ATHLETES = "athletes.view_all_athletes"
 COACH_PERMISSION = "athletes.view_athleteprofile"
 OPERATIONS_PERMISSIONS = ("connections.view_databaseconnectionprofile", "health.view_connectionhealthevent")
+# The user's athlete profile: the reverse one-to-one athletes.AthleteProfile.user names (`user.athlete_profile`).
+ATHLETE_PROFILE = "athlete_profile"
 
 
 def load_permissions(user) -> None:
@@ -90,7 +92,7 @@ def has_athlete_profile(user) -> bool:
     if not (user and user.is_authenticated):
         return False
     try:
-        user.athlete_profile  # noqa: B018 (cached on the user by Django once read)
+        getattr(user, ATHLETE_PROFILE)  # cached on the user once read (or read with a Bearer token, core.auth)
     except ObjectDoesNotExist:
         return False
     return True

@@ -98,6 +98,37 @@ def test_the_user_loaded_with_the_token_is_the_whole_row():
     assert auth.tokens_with_key("no-such-key") == []
 
 
+def test_the_athlete_profile_is_read_with_the_token():
+    """The caller's athlete profile comes with the token (a LEFT JOIN): the role and scope checks read it
+    without a query; a user without one is known to have none; a profile created later counts at the next
+    request."""
+    from athletes.models import AthleteProfile
+    from tests.athletes.factories import AthleteProfileFactory, UserFactory
+
+    profile = AthleteProfileFactory(display_name="Ada", timezone="Asia/Tokyo", coach_notes="notes")
+    bearer_client(profile.user)
+    [token] = auth.tokens_with_key(profile.user.auth_token_set.get().token_key)
+    with CaptureQueriesContext(connection) as ctx:
+        loaded = token.user.athlete_profile
+        assert loaded.user is token.user
+    assert ctx.captured_queries == []
+    expected = AthleteProfile.objects.get(pk=profile.pk)
+    assert {f.attname: getattr(loaded, f.attname) for f in AthleteProfile._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in AthleteProfile._meta.concrete_fields
+    }
+    assert loaded._state.db == "default" and not loaded._state.adding
+
+    user = UserFactory()
+    client = bearer_client(user)
+    [token] = auth.tokens_with_key(user.auth_token_set.get().token_key)
+    with CaptureQueriesContext(connection) as ctx:
+        assert not roles.has_athlete_profile(token.user)
+    assert ctx.captured_queries == []
+    assert client.get("/api/v1/auth/me/").json()["athleteId"] is None
+    AthleteProfileFactory(user=user)
+    assert client.get("/api/v1/auth/me/").json()["athleteId"] == str(user.athlete_profile.pk)
+
+
 def test_a_marker_the_query_does_not_use_is_refused():
     unused = CompiledQuery(lambda user_id: Permission.objects.values_list("codename"), {"user_id": -1})
     with pytest.raises(RuntimeError, match="marker 'user_id' not found"):

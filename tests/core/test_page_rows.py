@@ -302,7 +302,5 @@ def test_every_role_gets_its_lists_in_one_statement(role, path):
     assert body["count"] >= 1 and body["results"]
     assert ctx.captured_queries[-1]["sql"].startswith("WITH cadence_page AS MATERIALIZED")
     sqls = [q["sql"] for q in ctx.captured_queries]
-    # The token with the permissions; for an athlete, their own profile (the role check); then the page.
-    assert len(sqls) == (3 if role == "athlete" else 2), [sql[:80] for sql in sqls]
-    if role == "athlete":
-        assert 'WHERE "athletes_athleteprofile"."user_id" = ' in sqls[1], sqls[1]
+    # The token with the user, their athlete profile and permissions (core.auth); then the page.
+    assert len(sqls) == 2, [sql[:80] for sql in sqls]
