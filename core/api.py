@@ -95,13 +95,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        # The length first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here). Leading
-        # zeros are allowed (0050 is 50), as they always were.
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not 1 <= int(raw) <= self.max_page_size:
+        size = _whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
                 {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         annotation = getattr(view, "page_annotation", None)
@@ -113,10 +112,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """(offset, limit) of the page a request names by number; None for `last` or anything the paginator
         itself will refuse (it still does, with its own errors)."""
         size = self.get_page_size(request)
-        number = request.query_params.get(self.page_query_param, "1")
-        if not (number.isascii() and number.isdigit()) or len(number) > 9 or int(number) < 1:
+        number = _whole_number(request.query_params.get(self.page_query_param, "1"))
+        if number is None or number < 1:
             return None
-        return (int(number) - 1) * size, size
+        return (number - 1) * size, size
+
+
+def _whole_number(text: str) -> int | None:
+    """`text` as a whole number written in ASCII digits (leading zeros allowed: 0050 is 50), or None. The length
+    is checked first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    return int(text)
 
 
 class CamelCaseOrderingFilter(filters.OrderingFilter):

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, router
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 
 from .compiled_sql import CompiledQuery
 
@@ -37,8 +38,8 @@ def load_permissions(user) -> None:
     if connections[using].vendor == "postgresql":
         rows = _PERMISSIONS_OF_USER.rows(using, user_id=user.pk)  # every request runs it: compiled once
     else:
-        rows = _permissions_of_user(user.pk).using(using)
-    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        rows = _permission_names(user.pk).using(using)
+    cache_permissions(user, (name for (name,) in rows))
 
 
 def needs_permissions(user) -> bool:
@@ -47,38 +48,32 @@ def needs_permissions(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active) and not user.is_superuser
 
 
-def permissions_subquery(user_id):
-    """`ARRAY(…)` of the permission names ("app_label.codename") of the user `user_id` (an OuterRef), direct and
-    through groups, for reading them in the same query as the user (PostgreSQL); `cache_permissions()` puts
-    them where `load_permissions()` would."""
-    from django.contrib.postgres.expressions import ArraySubquery  # PostgreSQL only; imported where used
-    from django.db.models import Value
-    from django.db.models.functions import Concat
-
-    names = (
-        Permission.objects.filter(Q(user__id=user_id) | Q(group__user__id=user_id))
-        .order_by()
-        .values(permission=Concat("content_type__app_label", Value("."), "codename"))
-        .distinct()
-    )
-    return ArraySubquery(names)
-
-
 def cache_permissions(user, names) -> None:
+    """Keep `names` ("app_label.codename") where ModelBackend looks for the user's permissions."""
     if needs_permissions(user):
         user._perm_cache = set(names)
 
 
-def _permissions_of_user(user_id):
+def _permission_names(user_id):
+    """The names ("app_label.codename") of the permissions of the user `user_id` (an id or an OuterRef), direct
+    and through groups: one column, so it serves as a query of its own and as an ARRAY subquery."""
     return (
         Permission.objects.filter(Q(user__id=user_id) | Q(group__user__id=user_id))
-        .values_list("content_type__app_label", "codename")
         .order_by()
+        .values_list(Concat("content_type__app_label", Value("."), "codename"))
         .distinct()
     )
 
 
-_PERMISSIONS_OF_USER = CompiledQuery(_permissions_of_user, {"user_id": -7_654_321})
+def permissions_subquery(user_id):
+    """`ARRAY(…)` of the permission names of the user `user_id` (an OuterRef), for reading them in the same
+    query as the user (PostgreSQL); `cache_permissions()` puts them where `load_permissions()` would."""
+    from django.contrib.postgres.expressions import ArraySubquery  # PostgreSQL only; imported where used
+
+    return ArraySubquery(_permission_names(user_id))
+
+
+_PERMISSIONS_OF_USER = CompiledQuery(_permission_names, {"user_id": -7_654_321})
 
 
 def has_permission(user, permission: str) -> bool:

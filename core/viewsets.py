@@ -13,7 +13,10 @@ class FastListMixin(mixins.ListModelMixin):
     """Lists rendered through the compiled representation (core.representation), not the serializer: the
     same JSON without DRF's per-field work. Details and writes keep the serializer."""
 
-    page_annotation = None  # see CadenceViewSet
+    # The derived columns of this resource (core.page_rows.PageAnnotation), or None. Lists get them for the
+    # page's rows only (the paginators ask the annotation for those rows); every other action's queryset has
+    # them applied in CadenceViewSet.get_queryset.
+    page_annotation = None
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -46,11 +49,6 @@ class CadenceViewSet(
 
     def scoped_queryset(self):
         raise NotImplementedError
-
-    # The derived columns of this resource (core.page_rows.PageAnnotation), or None. Lists get them for the
-    # page's rows only (the paginators ask the annotation for those rows); every other action's queryset has
-    # them applied here.
-    page_annotation = None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
