@@ -1,6 +1,7 @@
 """Athletes in the admin: the IANA timezone picked from a list, the current program on the changelist; a
 coach sees only the athletes assigned to them (athletes.selectors), and adding an athlete can create the
-athlete's login in the same step (athletes.services.athlete_create)."""
+athlete's login in the same step (athletes.services.athlete_create). The login is picked only among those
+that may become an athlete's (athletes.selectors.eligible_athlete_logins) and never changes afterwards."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,8 +19,13 @@ from core.admin import DatalistTextInput, ScopedAdminMixin, ServiceSaveAdminMixi
 
 from . import services
 from .models import AthleteProfile
-from .selectors import athlete_list, coach_users
+from .selectors import athlete_list, coach_users, eligible_athlete_logins
 from .validators import iana_timezones
+
+LOGIN_NOT_ELIGIBLE = (
+    "This login cannot become an athlete's: pick an active login that is not staff or superuser, has no group, "
+    "no permission of its own and no athlete profile, or create a new login below."
+)
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -32,7 +38,7 @@ class AthleteProfileAdminForm(forms.ModelForm):
         initial="UTC",
         widget=DatalistTextInput(sorted(iana_timezones()), attrs={"autocomplete": "off", "size": 32}),
         help_text="An IANA timezone name, e.g. Europe/Oslo; type to pick from the list. "
-        "Session dates are checked against programs in this timezone.",
+        "Sessions are planned in this timezone; changing it keeps each session's local date and time.",
         error_messages={"invalid_choice": "“%(value)s” is not a valid IANA timezone name (e.g. Europe/Oslo, UTC)."},
     )
 
@@ -123,6 +129,10 @@ class AthleteProfileAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAd
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # The login is the athlete's for good (as in the API): re-pointing it would hand the athlete's
+            # plan to another account, or an invitation link for that account to the coach.
+            readonly.append("user")
         if not roles.is_head_coach(request.user):
             readonly.append("coaches")  # only head coaches assign; a coach who adds an athlete is assigned
         return readonly
@@ -131,6 +141,14 @@ class AthleteProfileAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAd
         if roles.is_head_coach(request.user):
             kwargs["fields"] = [*AthleteProfileAdminForm.Meta.fields, "coaches"]
         return super().get_form(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Offers and accepts only the logins that may become an athlete's: a forged POST of another id is
+            # "not one of the choices". athletes.services.athlete_create judges the pick again under a lock.
+            kwargs["queryset"] = eligible_athlete_logins().order_by("username")
+            kwargs["error_messages"] = {"invalid_choice": LOGIN_NOT_ELIGIBLE}
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "coaches":
@@ -178,6 +196,14 @@ class CadenceUserAdmin(UserAdmin):
             return queryset
         visible = athlete_list(user=request.user).values("user_id")
         return queryset.filter(Q(athlete_profile__isnull=True) | Q(pk__in=visible))
+
+    def autocomplete_narrow(self, request, queryset):
+        """The admin's autocomplete (core.admin_site): the athlete form's user picker suggests only the logins
+        its field accepts."""
+        source = (request.GET.get("app_label"), request.GET.get("model_name"), request.GET.get("field_name"))
+        if source == (AthleteProfile._meta.app_label, AthleteProfile._meta.model_name, "user"):
+            return queryset.filter(pk__in=eligible_athlete_logins().values("pk"))
+        return queryset
 
 
 admin.site.unregister(get_user_model())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from core import roles
 
@@ -57,3 +57,37 @@ def coach_users() -> QuerySet:
         .objects.filter(is_active=True)
         .filter(pk__in=get_user_model().objects.filter(holders).values("pk"))
     )
+
+
+# --- Who may become an athlete ------------------------------------------------------------------------
+# An athlete's login is handed over through a set-password link that a coach receives: a login that holds
+# any right beyond an athlete's would give that right to whoever follows the link. The rule is written here
+# only: the API's create, the admin's form and invitation action (athletes.services.athlete_login_check) and
+# the admin's picker and autocomplete (eligible_athlete_logins) all read it from these functions.
+
+
+def privileged_login_filter() -> Q:
+    """The logins that hold a right beyond an athlete's: staff, superuser, member of any group, or holding
+    any permission of their own."""
+    user_model = get_user_model()
+    in_group = user_model.groups.through.objects.filter(user_id=OuterRef("pk"))
+    own_permission = user_model.user_permissions.through.objects.filter(user_id=OuterRef("pk"))
+    return Q(is_staff=True) | Q(is_superuser=True) | Q(Exists(in_group)) | Q(Exists(own_permission))
+
+
+def athlete_logins_checked() -> QuerySet:
+    """Every login, annotated with what decides whether it may belong to an athlete: `privileged`
+    (privileged_login_filter) and `athlete_profile_pk` (the athlete profile it already has, or None); `is_active`
+    is the login's own column."""
+    user_model = get_user_model()
+    return user_model.objects.annotate(
+        privileged=ExpressionWrapper(privileged_login_filter(), output_field=BooleanField()),
+        athlete_profile_pk=Subquery(AthleteProfile.objects.filter(user_id=OuterRef("pk")).values("pk")[:1]),
+    )
+
+
+def eligible_athlete_logins() -> QuerySet:
+    """The logins that may become a new athlete's: active, not privileged, and without an athlete profile.
+    What the admin's user picker offers; athletes.services.athlete_login_check judges one login by the same
+    annotations, under a row lock."""
+    return athlete_logins_checked().filter(is_active=True, privileged=False, athlete_profile_pk=None)

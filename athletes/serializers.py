@@ -51,7 +51,13 @@ class InviteSerializer(serializers.Serializer):
 
 
 class AthleteProfileSerializer(ServiceModelSerializer):
-    user_id = UserIdField(source="user", queryset=get_user_model().objects.all(), required=False)
+    user_id = UserIdField(
+        source="user",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        help_text="The athlete's login (a user id), set on create and never changed. It must be active, not "
+        "staff or superuser, in no group, with no permission of its own and no athlete profile (else 400).",
+    )
     user = NewUserSerializer(
         source="new_user",
         write_only=True,

@@ -19,17 +19,60 @@ from django.utils.http import urlsafe_base64_encode
 from core import roles
 
 from .models import AthleteProfile
+from .selectors import athlete_logins_checked, privileged_login_filter
 
 
 class InviteTokenGenerator(PasswordResetTokenGenerator):
     """Django's password-reset tokens under a salt of their own (a reset token is not an invitation, nor the
     reverse). Valid for PASSWORD_RESET_TIMEOUT (72 hours); one-time, because the token is bound to the
-    password hash and last login, which setting the password changes."""
+    password hash and last login, which setting the password changes. Also bound to the login holding no
+    staff rights: a link stops working once the login is given any (staff status, a group, a permission)."""
 
     key_salt = "cadence.athletes.InviteTokenGenerator"
 
+    def _make_hash_value(self, user, timestamp):
+        # The link is handed to a coach: were the login made privileged after the invitation, following the
+        # link would hand those rights to whoever holds it.
+        privileged = get_user_model().objects.filter(pk=user.pk).filter(privileged_login_filter()).exists()
+        return f"{super()._make_hash_value(user, timestamp)}|privileged={int(privileged)}"
+
 
 invite_token_generator = InviteTokenGenerator()
+
+
+LOGIN_INACTIVE = "This login is inactive; an athlete's login must be active."
+LOGIN_PRIVILEGED = (
+    "This login has staff rights (staff status, superuser, a group or a permission of its own); "
+    "an athlete's login must have none."
+)
+LOGIN_HAS_PROFILE = "This login already belongs to an athlete profile."
+
+
+def athlete_login_check(*, user_id: int, athlete: AthleteProfile | None = None):
+    """Lock the login `user_id` and return it, fresh, if it may belong to an athlete: active, not privileged
+    (athletes.selectors.privileged_login_filter) and without a profile (`athlete` None: a new athlete) or with
+    only `athlete` (an invitation). Otherwise raise ValidationError with the reason.
+
+    Call it inside a transaction: the login's row stays locked until it ends. A change to the login's row
+    (staff or superuser flag, active, or the admin's user form, which saves the row with the groups) made
+    concurrently is either committed and seen here, or waits until the caller's transaction ends. FOR UPDATE,
+    not FOR NO KEY UPDATE, so that a bare group or permission grant, whose foreign key check takes a KEY SHARE
+    lock on the login when it commits (Django's foreign keys are deferred), also commits only after the
+    caller: it then counts as made later, which an invitation re-checks and the invitation token is bound to."""
+    user_model = get_user_model()
+    # Lock, then read in a statement of its own: a statement's subqueries see the snapshot taken when it
+    # started, so a group committed while this one waited for the lock would stay invisible to it.
+    list(user_model.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True))
+    login = athlete_logins_checked().filter(pk=user_id).first()
+    if login is None:
+        raise ValidationError("This login does not exist.", code="login_missing")
+    if not login.is_active:
+        raise ValidationError(LOGIN_INACTIVE, code="login_inactive")
+    if login.privileged:
+        raise ValidationError(LOGIN_PRIVILEGED, code="login_privileged")
+    if login.athlete_profile_pk is not None and (athlete is None or login.athlete_profile_pk != athlete.pk):
+        raise ValidationError(LOGIN_HAS_PROFILE, code="login_has_profile")
+    return login
 
 
 def athlete_user_create(*, username: str, email: str):
@@ -48,9 +91,15 @@ def athlete_create(*, profile: AthleteProfile, new_user: dict | None, coaches, c
     """Save a new profile, creating its login first when `new_user` ({"username", "email"}) is given, and
     assign `coaches` (None: the creator when they are a coach without the head coach's view of everyone).
 
-    One transaction: a profile that fails validation leaves no login behind."""
+    An existing login (`profile.user`) must pass athlete_login_check, judged under its row lock. One
+    transaction: a profile that fails validation leaves no login behind."""
     if new_user is not None:
         profile.user = athlete_user_create(**new_user)
+    else:
+        try:
+            profile.user = athlete_login_check(user_id=profile.user_id)
+        except ValidationError as exc:
+            raise ValidationError({"user": exc.error_list}) from exc
     profile.full_clean()
     profile.save()
     if coaches is None:
@@ -67,12 +116,12 @@ class Invitation:
     emailed_to: str | None
 
 
+@transaction.atomic
 def athlete_invite(*, athlete: AthleteProfile, build_absolute_uri, now: datetime) -> Invitation:
     """A one-time link to the set-password page for the athlete's login, e-mailed (EMAIL_URL) when the login
-    has an address. Raises ValidationError for an inactive login."""
-    user = athlete.user
-    if not user.is_active:
-        raise ValidationError("The athlete's login is inactive; activate it before inviting.", code="inactive")
+    has an address. Raises ValidationError when the login may no longer belong to an athlete
+    (athlete_login_check: inactive, or given staff rights since the athlete was created)."""
+    user = athlete_login_check(user_id=athlete.user_id, athlete=athlete)
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = invite_token_generator.make_token(user)
     url = build_absolute_uri(reverse("set-password", kwargs={"uidb64": uidb64, "token": token}))

@@ -36,7 +36,13 @@ class AthleteProfileViewSet(CadenceViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: InviteSerializer, 400: OpenApiResponse(description="The athlete's login is inactive.")},
+        responses={
+            200: InviteSerializer,
+            400: OpenApiResponse(
+                description="The athlete's login is inactive, or has been given staff rights (staff status, "
+                "superuser, a group or a permission of its own) since the athlete was created."
+            ),
+        },
         summary="A one-time set-password link for the athlete's login (72 hours), e-mailed to its address",
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)

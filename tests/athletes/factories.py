@@ -58,7 +58,7 @@ class CoachFactory(StaffFactory):
     @factory.post_generation
     def _groups(obj, create, extracted, **kwargs):
         if create:
-            _add_groups(obj, extracted or ["Coaches"])
+            add_groups(obj, extracted or ["Coaches"])
 
 
 class HeadCoachFactory(StaffFactory):
@@ -67,7 +67,7 @@ class HeadCoachFactory(StaffFactory):
     @factory.post_generation
     def _groups(obj, create, extracted, **kwargs):
         if create:
-            _add_groups(obj, extracted or ["Head coaches"])
+            add_groups(obj, extracted or ["Head coaches"])
 
 
 class OperationsFactory(StaffFactory):
@@ -76,10 +76,12 @@ class OperationsFactory(StaffFactory):
     @factory.post_generation
     def _groups(obj, create, extracted, **kwargs):
         if create:
-            _add_groups(obj, extracted or ["Operations"])
+            add_groups(obj, extracted or ["Operations"])
 
 
-def _add_groups(user, names) -> None:
+def add_groups(user, names) -> None:
+    """Put `user` in the role groups `names` ("Coaches", "Head coaches", "Operations"), re-creating the groups
+    when a transactional test's flush removed them."""
     from django.contrib.auth.models import Group
 
     if Group.objects.filter(name__in=names).count() != len(set(names)):

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core import replicas
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, StaffFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, UserFactory
 from tests.conftest import bearer_client
 from tests.replicas.conftest import REPLICA_DB, real_replica, replica_ctl, scalar, wait_replayed
 
@@ -90,7 +90,7 @@ def test_with_replay_paused_the_replica_lags_and_a_writer_reads_its_write_from_t
     assert "Only on the primary" not in names(reader.get(URL))
     # The writer's own write (through the API) and its next read go to the primary.
     response = coach_client.post(
-        URL, {"userId": StaffFactory().pk, "displayName": "Written", "timezone": "UTC", "primaryGoal": "endurance"}
+        URL, {"userId": UserFactory().pk, "displayName": "Written", "timezone": "UTC", "primaryGoal": "endurance"}
     )
     assert response.status_code == 201, response.content
     with CaptureQueriesContext(connections["replica"]) as on_replica:
