@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import OptionalSlashRouter
 
 from .views import AthleteProfileViewSet
 
-router = SimpleRouter()
+router = OptionalSlashRouter()
 router.register("athletes", AthleteProfileViewSet, basename="athlete")
 
 urlpatterns = router.urls

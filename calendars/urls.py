@@ -1,10 +1,10 @@
-from django.urls import path
+from core.routing import api_path
 
 from . import views
 
 urlpatterns = [
-    path("athletes/<uuid:pk>/calendar-feed/", views.CalendarFeedView.as_view(), name="athlete-calendar-feed"),
-    path(
+    api_path("athletes/<uuid:pk>/calendar-feed/", views.CalendarFeedView.as_view(), name="athlete-calendar-feed"),
+    api_path(
         "athletes/<uuid:pk>/calendar-feed/revoke/",
         views.CalendarFeedRevokeView.as_view(),
         name="athlete-calendar-feed-revoke",

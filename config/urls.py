@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.routing import api_path
 from core.throttle import admin_login
 from health.metrics import metrics_view
 
@@ -17,8 +18,9 @@ urlpatterns = [
     path("calendar/", include("calendars.feed_urls")),
     # Token-guarded, never a session: CSRF does not apply (a write method is a 405 after the token check).
     path("metrics", csrf_exempt(metrics_view), name="metrics"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Everything under /api/ answers with and without its trailing slash (core.routing).
+    api_path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    api_path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("core.urls")),
     path("api/v1/", include("athletes.urls")),
     path("api/v1/", include("training.urls")),

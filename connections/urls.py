@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import OptionalSlashRouter
 
 from .api import DatabaseConnectionProfileViewSet
 
-router = SimpleRouter()
+router = OptionalSlashRouter()
 router.register("connection-profiles", DatabaseConnectionProfileViewSet, basename="connection-profile")
 
 urlpatterns = router.urls

@@ -11,6 +11,7 @@ from datetime import UTC, date
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError, models, transaction
+from django.utils.dateparse import parse_date, parse_datetime
 from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
 from rest_framework import exceptions, filters, pagination, serializers, status
 from rest_framework.settings import api_settings
@@ -270,8 +271,44 @@ class BoundedDateField(serializers.DateField):
         return value
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """A timestamp whose UTC date lies between EARLIEST_DATE and LATEST_DATE."""
+# A timestamp must say which instant it is: one without an offset would be read in the server's zone (UTC), so
+# a client sending Tokyo's 07:00 would silently book 16:00 JST. Request bodies (OffsetDateTimeField) and query
+# filters (core.filters.UTCDateTimeField) both ask offset_problem().
+OFFSET_REQUIRED_MESSAGE = (
+    "This timestamp has no UTC offset: add one, `Z` for UTC or `±HH:MM` (e.g. 2030-01-08T07:30:00Z or "
+    "2030-01-08T07:30:00+09:00)."
+)
+DATE_NOT_TIMESTAMP_MESSAGE = (
+    "This is a date, not a timestamp: give a time and a UTC offset, `Z` or `±HH:MM` (e.g. 2030-01-08T00:00:00Z)."
+)
+
+
+def offset_problem(text: str) -> str | None:
+    """Why `text` is refused as a timestamp though it parses as one (no offset; a date alone), or None. None too
+    for text that does not parse at all: the field's own "wrong format" error says that."""
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:  # well formed but impossible (month 13): the field's own error
+        return None
+    if parsed is None or parsed.tzinfo is not None:
+        return None
+    try:
+        return DATE_NOT_TIMESTAMP_MESSAGE if parse_date(text) is not None else OFFSET_REQUIRED_MESSAGE
+    except ValueError:
+        return OFFSET_REQUIRED_MESSAGE
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField that refuses a timestamp without a UTC offset (400), instead of reading it as UTC."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and (problem := offset_problem(value)):
+            raise serializers.ValidationError(problem, code="offset_required")
+        return super().to_internal_value(value)
+
+
+class BoundedDateTimeField(OffsetDateTimeField):
+    """A timestamp with a UTC offset whose UTC date lies between EARLIEST_DATE and LATEST_DATE."""
 
     def to_internal_value(self, value):
         value = super().to_internal_value(value)
@@ -295,7 +332,7 @@ class ServiceModelSerializer(serializers.ModelSerializer):
 
     Model-level errors come back as DRF 400s keyed by the API's field names (`athlete` -> `athlete_id`,
     `__all__` -> `non_field_errors`, both camelized by the renderer). Dates and timestamps are bounded to
-    EARLIEST_DATE..LATEST_DATE."""
+    EARLIEST_DATE..LATEST_DATE, and a timestamp without a UTC offset is a 400."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

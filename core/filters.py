@@ -4,15 +4,22 @@ from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_filters.fields import IsoDateTimeField
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
+
+from .api import offset_problem
 
 
 class UTCDateTimeField(IsoDateTimeField):
-    """An ISO 8601 timestamp, converted to UTC here: one that only exists outside year 1..9999 once in UTC
-    (`9999-12-31T23:00:00-05:00`) is a 400 instead of an OverflowError in the database adapter."""
+    """An ISO 8601 timestamp with a UTC offset (without one it is a 400, as in request bodies), converted to UTC
+    here: one that only exists outside year 1..9999 once in UTC (`9999-12-31T23:00:00-05:00`) is a 400 instead
+    of an OverflowError in the database adapter."""
 
     def to_python(self, value):
+        if isinstance(value, str) and (problem := offset_problem(value.strip())):
+            raise ValidationError(problem, code="offset_required")
         try:
             value = super().to_python(value)
             return value.astimezone(UTC) if value is not None else None
@@ -38,6 +45,9 @@ class FilterSet(django_filters.FilterSet):
     filter: the largest part of a filtered list's CPU after the queries. Cadence's filters do not depend on the
     request (no queryset callables, no per-request choices), so the class is kept on the FilterSet class; each
     request still gets its own form instance (Django deep-copies the fields into it) and its own validation."""
+
+    # A filter generated for a timestamp column (`Meta.fields`) parses like the declared ones: offset required.
+    FILTER_DEFAULTS = {**FILTER_FOR_DBFIELD_DEFAULTS, models.DateTimeField: {"filter_class": UTCDateTimeFilter}}
 
     def get_form_class(self):
         cls = type(self)

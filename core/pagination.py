@@ -6,16 +6,21 @@ depth and no COUNT runs. The position is the last row's key, not an offset: rows
 client walks move to the end of the order (where the walk still meets them) and never shift the rows not yet
 visited, so no row is skipped and none is shown twice unless it changed after it was shown.
 Without those parameters, the page-number pagination of `core.api` answers as before.
+
+A cursor is signed (django.core.signing, salted with the list's model and key): a cursor Cadence did not give, or
+gave for another list, is a 400. SECRET_KEY_FALLBACKS keeps the cursors signed with a retired key valid.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import struct
 import uuid
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from rest_framework import serializers
@@ -31,26 +36,43 @@ PAGE_MODE = "page"  # the default, page numbers
 KEY_FIELDS = ("updated_at", "id")
 
 
-def encode_cursor(updated_at: datetime, pk: uuid.UUID) -> str:
-    raw = f"{updated_at.astimezone(UTC).isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+INVALID_CURSOR_MESSAGE = "This cursor was not given by this list (or was altered): follow the `next` link of a page."
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_POSITION = struct.Struct(">q16s")  # microseconds since the epoch (UTC), the id's 16 bytes
 
 
-def decode_cursor(value: str) -> tuple[datetime, uuid.UUID] | None:
-    """The position a cursor names; None for an empty one (the start); a 400 for anything malformed."""
+def cursor_scope(queryset) -> str:
+    """What a cursor is valid for: the list's model and the key it is ordered by. A cursor of /sessions/ replayed
+    on /programs/ would name a position in another table; the signature (salted with this) refuses it."""
+    return f"{queryset.model._meta.label_lower}:{','.join(KEY_FIELDS)}"
+
+
+def _signer(scope: str) -> signing.Signer:
+    # `.` cannot occur in URL-safe base64, so it separates the position from its signature without escaping.
+    return signing.Signer(salt=f"core.pagination.cursor:{scope}", sep=".")
+
+
+def encode_cursor(updated_at: datetime, pk: uuid.UUID, *, scope: str) -> str:
+    """The signed cursor for the position after the row keyed `(updated_at, pk)` in the list `scope`."""
+    micros = (updated_at - _EPOCH) // _MICROSECOND
+    position = base64.urlsafe_b64encode(_POSITION.pack(micros, pk.bytes)).decode().rstrip("=")
+    return _signer(scope).sign(position)
+
+
+def decode_cursor(value: str, *, scope: str) -> tuple[datetime, uuid.UUID] | None:
+    """The position a cursor names; None for an empty one (the start); a 400 for a cursor that this list did not
+    give (malformed, altered, hand-made, signed for another list, or signed with a key no longer configured)."""
     if not value:
         return None
     try:
         if len(value) > 200:
             raise ValueError("too long")
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, pk = raw.split("|")
-        updated_at = datetime.fromisoformat(stamp)
-        if updated_at.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return updated_at.astimezone(UTC), uuid.UUID(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError) as exc:
-        raise serializers.ValidationError({CURSOR_PARAM: ["Invalid cursor: use the `next` link of a page."]}) from exc
+        position = _signer(scope).unsign(value)
+        micros, pk = _POSITION.unpack(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
+        return _EPOCH + micros * _MICROSECOND, uuid.UUID(bytes=pk)
+    except (signing.BadSignature, ValueError, binascii.Error, struct.error, OverflowError) as exc:
+        raise serializers.ValidationError({CURSOR_PARAM: [INVALID_CURSOR_MESSAGE]}) from exc
 
 
 class KeysetOrPageNumberPagination(PageNumberPagination):
@@ -74,7 +96,8 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         if params.get("ordering"):
             raise serializers.ValidationError({"ordering": ["Cursor pages are in (updatedAt, id) order only."]})
         self.request = request
-        position = decode_cursor(params.get(CURSOR_PARAM, ""))
+        self.scope = cursor_scope(queryset)
+        position = decode_cursor(params.get(CURSOR_PARAM, ""), scope=self.scope)
         size = self.get_page_size(request)
         queryset = queryset.order_by(*KEY_FIELDS)
         if position is not None:
@@ -107,7 +130,7 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         updated_at, pk = self.last_key
         url = remove_query_param(self.request.build_absolute_uri(), "page")
         url = replace_query_param(url, MODE_PARAM, CURSOR_MODE)
-        return replace_query_param(url, CURSOR_PARAM, encode_cursor(updated_at, pk))
+        return replace_query_param(url, CURSOR_PARAM, encode_cursor(updated_at, pk, scope=self.scope))
 
     def get_paginated_response(self, data):
         if not getattr(self, "keyset", False):
@@ -135,7 +158,8 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
                 "name": CURSOR_PARAM,
                 "required": False,
                 "in": "query",
-                "description": "The position of a keyset page, from a previous page's `next` link.",
+                "description": "The position of a keyset page, from a previous page's `next` link (signed: a "
+                "cursor this list did not give is a 400).",
                 "schema": {"type": "string"},
             },
         ]

@@ -1,11 +1,10 @@
 """Authentication endpoints under /api/v1/auth/."""
 
-from django.urls import path
-
 from . import views
+from .routing import api_path
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
-    path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    api_path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    api_path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    api_path("auth/me/", views.MeView.as_view(), name="auth-me"),
 ]

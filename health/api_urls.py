@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import OptionalSlashRouter
 
 from .api import ConnectionHealthEventViewSet
 
-router = SimpleRouter()
+router = OptionalSlashRouter()
 router.register("health-events", ConnectionHealthEventViewSet, basename="health-event")
 
 urlpatterns = router.urls

@@ -301,7 +301,7 @@ def test_timestamps_out_of_range_in_utc_are_400_in_filters(coach_client, url, pa
 
 
 def test_extreme_but_valid_timestamps_in_filters_are_fine(coach_client):
-    for value in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2030-01-01"):
+    for value in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):  # a date alone: tests/core/test_timestamps.py
         assert coach_client.get("/api/v1/sessions/", {"scheduledAfter": value}).status_code == 200
 
 

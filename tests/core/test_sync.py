@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from athletes.models import AthleteProfile
 from connections.models import DatabaseConnectionProfile
-from core.pagination import decode_cursor, encode_cursor
+from core.pagination import cursor_scope, decode_cursor, encode_cursor
 from health.models import ConnectionHealthEvent
 from tests.athletes.factories import AthleteProfileFactory
 from tests.connections.factories import DatabaseConnectionProfileFactory
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 T = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
+SESSIONS = cursor_scope(TrainingSession.objects.all())
 
 
 def _three(resource):
@@ -190,7 +191,10 @@ def test_cursor_next_link_carries_camelcase_filters(coach_client, athlete):
     ).json()
     query = parse_qs(urlsplit(body["next"]).query)
     assert query["athleteId"] == [str(athlete.pk)] and query["pageSize"] == ["2"] and query["pagination"] == ["cursor"]
-    assert decode_cursor(query["cursor"][0])[1] == TrainingSession.objects.order_by("updated_at", "id")[1].pk
+    assert (
+        decode_cursor(query["cursor"][0], scope=SESSIONS)[1]
+        == TrainingSession.objects.order_by("updated_at", "id")[1].pk
+    )
 
 
 def test_cursor_page_is_scoped_for_athletes(athlete_client, athlete, other_athlete):
@@ -211,7 +215,7 @@ def test_empty_cursor_starts_at_the_beginning(coach_client):
     [
         {"cursor": "not-a-cursor"},
         {"cursor": "%%%"},
-        {"cursor": encode_cursor(T, uuid.uuid4())[:-3] + "@@@"},
+        {"cursor": encode_cursor(T, uuid.uuid4(), scope=SESSIONS)[:-3] + "@@@"},
         {"cursor": "MjAzMC0wMS0wMXxub3QtYS11dWlk"},  # "2030-01-01|not-a-uuid"
         {"cursor": "x" * 500},
         {"cursor": "a\x00b"},
@@ -236,7 +240,7 @@ def test_naive_cursor_timestamp_is_400(coach_client):
 def test_cursor_round_trip():
     pk = uuid.uuid4()
     stamp = datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
-    assert decode_cursor(encode_cursor(stamp, pk)) == (stamp, pk)
+    assert decode_cursor(encode_cursor(stamp, pk, scope=SESSIONS), scope=SESSIONS) == (stamp, pk)
 
 
 @pytest.mark.parametrize("resource", ["sessions", "programs"])
@@ -279,7 +283,9 @@ def test_a_deep_cursor_page_reads_only_its_rows_even_among_equal_timestamps(coac
     TrainingSession.objects.update(updated_at=T)  # one long run of equal updated_at, as a bulk write leaves
     deep = TrainingSession.objects.order_by("updated_at", "id").values("updated_at", "id")[250]
     with CaptureQueriesContext(connection) as ctx:
-        response = coach_client.get("/api/v1/sessions/", {"pageSize": 5, "cursor": encode_cursor(**deep_key(deep))})
+        response = coach_client.get(
+            "/api/v1/sessions/", {"pageSize": 5, "cursor": encode_cursor(**deep_key(deep), scope=SESSIONS)}
+        )
     assert response.status_code == 200 and len(response.json()["results"]) == 5
     page_sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "training_trainingsession"' in q["sql"])
     with connection.cursor() as cursor:
