@@ -33,10 +33,21 @@ test: $(STAMP)
 	sed -e 's/^DEBUG=.*/DEBUG=True/' .env.example > .env
 	@echo "Created .env from .env.example with DEBUG=True (for development only)."
 
-## make check-deploy: Django's deployment checks with DEBUG off; set the production variables first
-## (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL ...). Fails on any warning.
+## make check-deploy: Django's deployment checks on the settings the server will read: the environment as it is,
+## then .env for what it leaves unset; nothing is forced. Set the production variables first (SECRET_KEY,
+## DEBUG=False, APP_ENVIRONMENT=production, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL ...). Fails when DEBUG is on
+## and on any warning; with APP_ENVIRONMENT=production the settings themselves refuse DEBUG and a development .env.
 check-deploy: $(STAMP)
-	DEBUG=False $(BIN)/python manage.py check --deploy --fail-level WARNING
+	@$(BIN)/python manage.py shell -v0 -c '$(DEPLOY_SETTINGS_CHECK)'
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Says which settings check-deploy judges, and stops when DEBUG is on, whatever set it.
+DEPLOY_SETTINGS_CHECK = from django.conf import settings as s; db = s.DATABASES["default"]; \
+  print("check-deploy: APP_ENVIRONMENT=%s DEBUG=%s database=%s:%s@%s cache=%s .env=%s" % ( \
+    s.APP_ENVIRONMENT, s.DEBUG, db["ENGINE"].rsplit(".", 1)[-1], db.get("NAME"), db.get("HOST") or "-", \
+    s.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1], s.DOTENV_PATH if s.DOTENV_PATH.exists() else "none")); \
+  raise SystemExit("check-deploy: DEBUG is on in the settings the server would read (set in the environment, " \
+    "or in .env when the environment leaves it unset). Set DEBUG=False." if s.DEBUG else 0)
 
 ## make schema: the OpenAPI schema, validated, written to var/openapi.yaml (also served at /api/schema/)
 schema: $(STAMP)

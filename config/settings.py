@@ -8,28 +8,70 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import URLValidator
 
 from config.databases import apply_pooler, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A .env file is optional; real deployments set the variables in the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file is optional; real deployments set the variables in the environment. It only fills in what the
+# environment leaves unset: a real environment variable always wins over the file.
+DOTENV_PATH = BASE_DIR / ".env"
+environ.Env.read_env(DOTENV_PATH, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+APP_ENVIRONMENT = env.str("APP_ENVIRONMENT", default="development")
+
+
+def _dotenv_file(path: Path) -> environ.Env:
+    """An Env over the values the file at `path` itself sets, parsed as read_env parses them (os.environ is
+    left alone), so a value the environment overrides can still be seen."""
+    reader = type("DotEnvFile", (environ.Env,), {"ENVIRON": {}})
+    reader.read_env(path, overwrite=True)
+    return reader()
+
+
+# Production refuses development settings, wherever they come from. DEBUG on shows tracebacks and settings to
+# anyone and turns the HTTPS hardening off; a development .env left in the checkout (`make run` writes one)
+# would silently fill in every variable the environment leaves unset (SQLite, a per-process cache) even when
+# the environment turns DEBUG off. This runs on import, so manage.py, gunicorn and every other entry refuse.
+if APP_ENVIRONMENT.strip().lower() == "production":
+    _dotenv = _dotenv_file(DOTENV_PATH)
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DEBUG is on while APP_ENVIRONMENT is production: refusing to start. Set DEBUG=False in the "
+            "production environment"
+            + (
+                f" and remove the development .env ({DOTENV_PATH} sets DEBUG={_dotenv.str('DEBUG')})."
+                if _dotenv.bool("DEBUG", default=False)
+                else "."
+            )
+        )
+    _dotenv_says = []
+    if _dotenv.bool("DEBUG", default=False):
+        _dotenv_says.append(f"DEBUG={_dotenv.str('DEBUG')}")
+    if _dotenv.str("APP_ENVIRONMENT", default="").strip().lower() not in ("", "production"):
+        _dotenv_says.append(f"APP_ENVIRONMENT={_dotenv.str('APP_ENVIRONMENT')}")
+    if _dotenv_says:
+        raise ImproperlyConfigured(
+            f"{DOTENV_PATH} is a development .env ({', '.join(_dotenv_says)}) while APP_ENVIRONMENT is "
+            "production: refusing to start, because its values would fill in every variable the environment "
+            "leaves unset. Remove it from the production checkout (or make it a production one)."
+        )
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG is on.")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105 (DEBUG only)
+# Old keys that still verify what they signed (sessions, invitation links, list cursors) during a rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-APP_ENVIRONMENT = env.str("APP_ENVIRONMENT", default="development")
 HEALTH_MAX_AGE_SECONDS = env.int("HEALTH_MAX_AGE_SECONDS", default=300)
 HEALTH_SPOOL_PATH = Path(env.str("HEALTH_SPOOL_PATH", default="var/health-spool.jsonl"))
 if not HEALTH_SPOOL_PATH.is_absolute():
@@ -43,6 +85,14 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RAT
 HEALTH_WARN_LATENCY_MS = env.float("HEALTH_WARN_LATENCY_MS", default=250)
 RELEASE_ID = env.str("RELEASE_ID", default="") or None
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="") or None
+# Where athletes use Cadence (the frontend, an http(s) URL): the set-password page ends with a link to it.
+# Unset, the page tells them to sign in to the app they use with Cadence.
+FRONTEND_URL = env.str("FRONTEND_URL", default="").strip() or None
+if FRONTEND_URL:
+    try:
+        URLValidator(schemes=["http", "https"])(FRONTEND_URL)
+    except ValidationError:
+        raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.example.com/.") from None
 
 INSTALLED_APPS = [
     "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
@@ -55,6 +105,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -69,6 +120,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the request count and latency cover every answer (including other middleware's).
     "core.metrics.RequestMetricsMiddleware",
+    # CORS before anything that can answer (CommonMiddleware, WhiteNoise, the 503s of an outage, authentication):
+    # a preflight is answered here, and every /api/ response gets the CORS headers an allowed origin needs.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Bounds every database wait of the request and answers timeouts/outages with 503 + Retry-After.
     "core.middleware.DatabaseUnavailableMiddleware",
@@ -126,6 +180,9 @@ DB_TCP_USER_TIMEOUT = env.float("DB_TCP_USER_TIMEOUT", default=30)
 # A request whose connection has had a command in flight for this long gets its socket cut (the server would
 # have cancelled the statement at DB_STATEMENT_TIMEOUT if it were running): see core.db.
 DB_STALL_GRACE = env.float("DB_STALL_GRACE", default=0.5)
+# Once a connect fails, a command stalls or a connection is lost, each worker answers requests that need that
+# database with 503 at once for this long, then lets one request try it (core.db.CircuitBreaker); 0: off.
+DB_CIRCUIT_COOLDOWN_SECONDS = env.float("DB_CIRCUIT_COOLDOWN_SECONDS", default=5)
 # Parameters bound by the server (psycopg's own cursors, not Django's default client-side interpolation), and
 # statements a connection runs repeatedly prepared on the server after DB_PREPARE_THRESHOLD runs (0: never):
 # PostgreSQL then stops parsing and planning the same SQL again on every request (docs/performance.md).
@@ -216,6 +273,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Athlete invitations (Django's password-reset tokens under their own salt) are valid this long.
 PASSWORD_RESET_TIMEOUT = 72 * 3600
+# Django's ModelBackend with the password hash bounded per process (core.auth.HashGate).
+AUTHENTICATION_BACKENDS = ["core.auth.LoginBackend"]
+# Passwords one worker process hashes at once for logins; a login that finds them busy waits up to 1 s behind
+# at most as many others, else 503 with Retry-After. PBKDF2 takes a core per hash: keep it below the CPUs.
+LOGIN_HASH_CONCURRENCY = env.int("LOGIN_HASH_CONCURRENCY", default=1)
+if LOGIN_HASH_CONCURRENCY < 1:
+    raise ImproperlyConfigured("LOGIN_HASH_CONCURRENCY must be at least 1 (0 would refuse every login).")
 
 # --- E-mail (athlete invitations) ---------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587; by default mail is printed to the console.
@@ -241,6 +305,26 @@ STORAGES = {
 }
 # Lets tests and `runserver` with DEBUG off find files without collectstatic having run.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+
+# --- CORS: browsers on other origins (a single-page app) calling /api/ ----------------------------------------
+# Exact origins, scheme://host[:port], comma-separated. Only /api/ answers CORS (not /health/, /admin/, /metrics).
+CORS_ALLOWED_ORIGINS = [o.strip() for o in env.list("CORS_ALLOWED_ORIGINS", default=[]) if o.strip()]
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:[0-9]{1,5})?")
+for _origin in CORS_ALLOWED_ORIGINS:
+    # Checked here, not only by `manage.py check`: gunicorn runs no system checks, and an origin with a path or
+    # a trailing slash would never match a browser's Origin header (the SPA would fail with no hint why).
+    if not _ORIGIN.fullmatch(_origin):
+        raise ImproperlyConfigured(
+            f"CORS_ALLOWED_ORIGINS: {_origin!r} is not an origin. Give scheme://host[:port] in lower case, "
+            "without a path or a trailing slash, e.g. https://app.example.com,http://localhost:5173."
+        )
+CORS_URLS_REGEX = r"^/api/"
+# Bearer tokens in the Authorization header, never cookies: no credentialed requests, so a page on an allowed
+# origin cannot ride on an admin's session cookie.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "idempotency-key"]
+# Readable by the page's script: the version for If-Match, and how long to wait after a 429 or a 503.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # --- Security (production defaults; `check --deploy` is clean with the production variables) -------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -13,7 +13,7 @@ from typing import Any
 import uuid6
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from health.models import CheckStatus, ConnectionHealthEvent, ErrorCode
 
 from .models import DatabaseConnectionProfile, DatabaseRole
 from .probe import ProbeResult, probe_database, sanitize, settings_secrets
-from .validators import validate_environment_key
+from .validators import validate_credential_ref, validate_environment_key
 
 logger = logging.getLogger("cadence.checkdb")
 
@@ -272,3 +272,96 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
         exit_code=0 if passed and (outcome.recorded or outcome.spooled) else 1,
         spooled=not outcome.recorded and outcome.spooled,
     )
+
+
+# --- Provisioning: a profile that describes a live database -------------------------------------------------
+
+
+class ProfileProvisionError(Exception):
+    """The profile could not be made: the database could not be reached, or a field is invalid (`messages`
+    never repeat a rejected value, so a pasted secret is not echoed)."""
+
+    def __init__(self, messages: list[str], *, code: str | None = None):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+        self.code = code
+
+
+@dataclass
+class ProfileProvision:
+    """What `connection_profile_from_database` did: `created`, `unchanged`, `updated`, or `differs` (an existing
+    profile that does not describe the database and was left as it was); `differences` one 'field: profile X,
+    database Y' each."""
+
+    profile: DatabaseConnectionProfile
+    action: str
+    differences: list[str] = field(default_factory=list)
+
+
+def connection_profile_from_database(
+    *,
+    credential_ref: str,
+    database: str = "default",
+    environment: str | None = None,
+    role: str | None = None,
+    update: bool = False,
+    timeout: float | None = None,
+) -> ProfileProvision:
+    """Make the connection profile of `environment` (default: APP_ENVIRONMENT, `<APP_ENVIRONMENT>-<alias>` for
+    another alias) describe the database alias `database` as a connection to it sees it (host, port, database,
+    schema), so `checkdb` can pass. A missing profile is created; an existing one is changed only with
+    `update` (an audited edit), otherwise its differences are reported. Raises CheckdbArgumentError for bad
+    arguments and ProfileProvisionError when the database cannot be reached or a field is invalid."""
+    if environment is None and database in connections.settings:
+        environment = health_services.node_environment(settings.APP_ENVIRONMENT, database)
+    environment, database, timeout = _arguments(environment, database, timeout)
+    if role is None:
+        role = DatabaseRole.REPLICA if database in getattr(settings, "REPLICA_ALIASES", []) else DatabaseRole.PRIMARY
+    if role not in DatabaseRole.values:
+        raise CheckdbArgumentError(f"invalid role {role!r}: use {' or '.join(DatabaseRole.values)}")
+    try:
+        validate_credential_ref(credential_ref)
+    except ValidationError as exc:
+        raise ProfileProvisionError([f"credential_ref: {message}" for message in exc.messages]) from None
+
+    probe = probe_database(connections.settings[database], timeout=timeout, default_schema=settings.DATABASE_SCHEMA)
+    if not probe.ok:
+        raise ProfileProvisionError([f"{probe.error_code}: {probe.message}"], code=probe.error_code)
+    if probe.vendor == "sqlite":
+        # A file has no host, port or schema; its bare name matches on any machine (see _compare_profile).
+        live = {"host": "", "database": Path(probe.database or "").name or str(probe.database)}
+    else:
+        if not probe.schema_exists:
+            raise ProfileProvisionError(
+                [f"Schema {probe.configured_schema!r} does not exist in database {probe.database!r}: run migrate."],
+                code=ErrorCode.SCHEMA_MISSING,
+            )
+        live = {"host": probe.host, "port": probe.port, "database": probe.database, "schema": probe.current_schema}
+    wanted = {**live, "credential_ref": credential_ref, "role": role}
+
+    with transaction.atomic():
+        profile = DatabaseConnectionProfile.objects.select_for_update().filter(environment=environment).first()
+        if profile is None:
+            profile, action, differences = DatabaseConnectionProfile(environment=environment), "created", []
+        else:
+            differences = [
+                f"{name}: profile {getattr(profile, name)!r}, wanted {value!r}"
+                for name, value in wanted.items()
+                if str(getattr(profile, name)) != str(value)
+            ]
+            if not differences:
+                return ProfileProvision(profile, "unchanged")
+            if not update:
+                return ProfileProvision(profile, "differs", differences)
+            action = "updated"
+        for name, value in wanted.items():
+            setattr(profile, name, value)
+        try:
+            profile.full_clean()
+        except ValidationError as exc:
+            raise ProfileProvisionError(
+                [f"{name}: {message}" for name, messages in exc.message_dict.items() for message in messages]
+            ) from None
+        profile._change_reason = f"connection_profile from database {database!r}"  # shown in the audit history
+        profile.save()
+    return ProfileProvision(profile, action, differences)
