@@ -51,4 +51,8 @@ class AthleteProfileViewSet(CadenceViewSet):
         invitation = services.athlete_invite(
             athlete=athlete, build_absolute_uri=request.build_absolute_uri, now=timezone.now()
         )
-        return Response(InviteSerializer(invitation).data, status=status.HTTP_200_OK)
+        # The link is a credential for 72 hours: no cache keeps it, and an Idempotency-Key repeat is not
+        # answered from a stored copy (it makes a new link instead).
+        return Response(
+            InviteSerializer(invitation).data, status=status.HTTP_200_OK, headers={"Cache-Control": "no-store"}
+        )

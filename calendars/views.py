@@ -3,6 +3,7 @@ revokes its URL (`POST /api/v1/athletes/{id}/calendar-feed/`, `…/revoke/`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import time
@@ -18,9 +19,11 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from athletes.selectors import athlete_list
+from core.idempotency import IdempotentPostMixin
 
 from . import feed, services
 from .models import CalendarFeed
@@ -39,22 +42,37 @@ def _rate() -> tuple[int, int]:
     return int(count), _PERIODS[period.strip().lower()]
 
 
-def _throttled(token_hash: str) -> int | None:
-    """Count this request against the token's window (fixed windows in the shared cache); the seconds to
-    wait when the window is used up, else None. Keyed by the token's hash: the token never reaches the cache."""
-    limit, period = _rate()
-    now = time.time()
-    window = int(now // period)
-    key = f"calendar-feed:{token_hash}:{window}"
+def _client_address(request) -> str:
+    """The client's address as the login throttle sees it (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES
+    proxies), normalized: an IPv6 client is its /64 (one host holds them all), anything unparseable one
+    bucket. So the guessing budget's keys are bounded by the clients, whatever the header says."""
+    raw = (BaseThrottle().get_ident(request) or "").strip()
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
+
+
+def _count(key: str, period: int) -> int:
+    """One more request in `key`'s window (`cache.add` + `cache.incr`: atomic in Redis and locmem)."""
     cache.add(key, 0, timeout=period + 1)
     try:
-        used = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=period + 1)
-        used = 1
-    if used > limit:
-        return max(1, math.ceil((window + 1) * period - now))
-    return None
+        return 1
+
+
+def _too_many(message: str, wait: int) -> HttpResponse:
+    response = HttpResponse(message, status=429)
+    response["Retry-After"] = str(wait)
+    response["Content-Type"] = "text/plain; charset=utf-8"
+    return response
 
 
 def _none_match(header: str | None, etag: str) -> bool:
@@ -72,16 +90,32 @@ def calendar_feed(request, token: str) -> HttpResponse:
     """The athlete's sessions from 90 days ago to 365 days ahead as `text/calendar` (RFC 5545)."""
     if not TOKEN_RE.match(token):
         raise Http404("No such calendar.")
+    # Fixed windows in the shared cache, two budgets of CALENDAR_FEED_RATE each: requests per feed URL, and
+    # requests for URLs that do not exist per client address (guessing). A token that does not exist leaves
+    # nothing behind: its URL's counter is only ever created once the token has been found.
+    limit, period = _rate()
+    now = time.time()
+    window = int(now // period)
+    wait = max(1, math.ceil((window + 1) * period - now))
+    guesses_key = f"calendar-feed-misses:{_client_address(request)}:{window}"
+    if (cache.get(guesses_key) or 0) >= limit:
+        return _too_many("Too many requests for unknown calendars from this address; retry later.\n", wait)
     token_hash = services.feed_token_hash(token)
-    wait = _throttled(token_hash)
-    if wait is not None:
-        response = HttpResponse("Too many requests for this calendar; retry later.\n", status=429)
-        response["Retry-After"] = str(wait)
-        response["Content-Type"] = "text/plain; charset=utf-8"
-        return response
+    url_key = f"calendar-feed:{token_hash}:{window}"  # the hash: the token itself never reaches the cache
+    try:
+        used = cache.incr(url_key)  # counts only a URL already found in this window
+    except ValueError:
+        used = None
+    if used == 1:  # Redis re-created a key that expired after its existence check: give it its expiry back
+        cache.touch(url_key, period + 1)
+    if used is not None and used > limit:
+        return _too_many("Too many requests for this calendar; retry later.\n", wait)  # before the database
     row = CalendarFeed.objects.select_related("athlete").filter(token_hash=token_hash).first()
     if row is None:
+        _count(guesses_key, period)
         raise Http404("No such calendar.")
+    if used is None:
+        _count(url_key, period)  # the URL's first request in this window
     body = feed.render_calendar(row.athlete, feed.feed_sessions(row.athlete, timezone.now()))
     etag = feed.body_etag(body)
     if _none_match(request.headers.get("If-None-Match"), etag):
@@ -102,7 +136,7 @@ class CalendarFeedUrlSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True, help_text="The secret feed URL; shown only now.")
 
 
-class _AthleteFeedView(APIView):
+class _AthleteFeedView(IdempotentPostMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def athlete(self, request, pk):

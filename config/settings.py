@@ -323,8 +323,9 @@ CORS_URLS_REGEX = r"^/api/"
 # origin cannot ride on an admin's session cookie.
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "idempotency-key"]
-# Readable by the page's script: the version for If-Match, and how long to wait after a 429 or a 503.
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+# Readable by the page's script: the version for If-Match, how long to wait after a 429 or a 503, and whether
+# an answer is the stored one of an earlier request with the same Idempotency-Key.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Idempotent-Replayed"]
 
 # --- Security (production defaults; `check --deploy` is clean with the production variables) -------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

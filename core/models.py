@@ -1,11 +1,13 @@
 """The base every Cadence model stands on: a time-ordered UUID key, maintained timestamps, a version, and
-constraint violations reported on the field they are about."""
+constraint violations reported on the field they are about; and the record of a POST's Idempotency-Key
+(core.idempotency)."""
 
 import contextlib
 import logging
 from typing import ClassVar
 
 import uuid6
+from django.conf import settings
 from django.core.exceptions import FieldError, ValidationError
 from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.models import BooleanField, Q, Value
@@ -124,3 +126,29 @@ class TimeStampedModel(models.Model):
         table = cls._meta.db_table
         columns = ", ".join(f"{table}.{cls._meta.get_field(field).column}" for field in fields)
         return text.strip() == f"UNIQUE constraint failed: {columns}"
+
+
+class IdempotencyRecord(models.Model):
+    """A POST's `Idempotency-Key` as one user used it (core.idempotency): the request's fingerprint and, once
+    the request has finished, the answer a repeat gets.
+
+    `response_status` is NULL while the request that holds the key runs. `claim` identifies that request: it
+    changes when another request takes over an expired or abandoned key, so the first one can tell that it
+    lost the key and must not store its answer."""
+
+    # Looked up by (user, key): the unique constraint's index leads with the user and serves the cascade too.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="sha256 of the method, path, query and body")
+    claim = models.UUIDField()
+    created_at = models.DateTimeField(help_text="When the request holding the key started")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.BinaryField(default=b"", blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="core_idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'running' if self.response_status is None else self.response_status})"

@@ -2,7 +2,9 @@
 
 drf-spectacular documents only success responses; clients (and fuzzers checking conformance) need the
 4xx shapes too. Errors are DRF's shapes with camelCase keys: `{"detail": "..."}` or field errors
-`{"fieldName": ["..."], "nonFieldErrors": ["..."]}`."""
+`{"fieldName": ["..."], "nonFieldErrors": ["..."]}`. POSTs also document the Idempotency-Key header."""
+
+from .idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -23,10 +25,12 @@ _DESCRIPTIONS = {
     "403": "Authenticated but not allowed (athletes: other writes; staff-only resources).",
     "404": "Not found, or not visible to the current user; also an out-of-range page.",
     "405": "Method not allowed (DELETE is never allowed).",
-    "409": "Conflict with a concurrent change.",
+    "409": "Conflict with a concurrent change; or a request with the same Idempotency-Key is still running (retry "
+    "after the Retry-After header's seconds to get its answer).",
     "413": "The request body is too large.",
     "412": "If-Match does not match the resource's current ETag; nothing was changed.",
     "415": "Unsupported media type: send application/json.",
+    "422": "This Idempotency-Key was already used (by you, within 24 hours) with a different request.",
     "429": "Too many failed logins from this client; retry later.",
     "503": "The database timed out or cannot be reached; retry after the Retry-After header's seconds.",
 }
@@ -52,6 +56,9 @@ def add_error_responses(result, generator, request, public):
                 codes += ["409", "413", "415"]
             if method in {"put", "patch"}:
                 codes.append("412")
+            idempotent = method == "post" and not path.endswith("/auth/token/")
+            if idempotent:
+                codes.append("422")
             if path.endswith("/auth/token/"):
                 codes = ["400", "401", "405", "415", "429"]
             codes.append("503")  # any operation that reads the database (core.middleware)
@@ -68,4 +75,27 @@ def add_error_responses(result, generator, request, public):
                         "description": "The ETag from a previous response; a stale one answers 412.",
                     }
                 )
+            if idempotent:
+                _add_idempotency_key(operation)
     return result
+
+
+def _add_idempotency_key(operation: dict) -> None:
+    """The optional Idempotency-Key header of a POST (core.idempotency), and the header marking a replayed answer."""
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+            "description": "Makes the POST safe to retry: a repeat with the same key and body within 24 hours gets "
+            "the first answer again and changes nothing; the same key with another body is a 422, a repeat while "
+            "the first still runs a 409. Keys are per user; 1 to 255 printable ASCII characters (e.g. a UUID).",
+        }
+    )
+    for code, response in operation["responses"].items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})[REPLAYED_HEADER] = {
+                "schema": {"type": "string", "enum": ["true"]},
+                "description": f"Present when this is the stored answer to an earlier request with the same {HEADER}.",
+            }

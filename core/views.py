@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import roles
+from .idempotency import IdempotentPostMixin
 from .middleware import database_unavailable_response, is_database_unavailable
 from .services import tokens_prune_expired
 from .throttle import LoginAttempts
@@ -95,7 +96,7 @@ class TokenView(APIView):
         return self._throttles
 
 
-class LogoutView(APIView):
+class LogoutView(IdempotentPostMixin, APIView):
     """Revoke the token this request carries (or end the session)."""
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out")}, summary="Log out")

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from .api import PreconditionFailed, etag_for, if_match_satisfied
+from .idempotency import IdempotentPostMixin
 from .representation import represent_rows
 
 
@@ -36,6 +37,7 @@ class ETagRetrieveMixin(mixins.RetrieveModelMixin):
 
 
 class CadenceViewSet(
+    IdempotentPostMixin,  # POSTs with an Idempotency-Key run once (core.idempotency)
     ETagRetrieveMixin,
     FastListMixin,
     mixins.CreateModelMixin,

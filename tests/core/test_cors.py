@@ -76,7 +76,7 @@ def test_a_real_request_from_an_allowed_origin_exposes_etag_and_retry_after(coac
     response = coach_client.get(f"/api/v1/sessions/{session.pk}/", HTTP_ORIGIN=APP)
     assert response.status_code == 200 and response["ETag"]
     assert response["Access-Control-Allow-Origin"] == APP
-    assert {"etag", "retry-after"} <= _listed(response["Access-Control-Expose-Headers"])
+    assert {"etag", "retry-after", "idempotent-replayed"} <= _listed(response["Access-Control-Expose-Headers"])
     assert "origin" in _listed(response["Vary"])  # caches keep one answer per origin
 
 
