@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import models
+from django.db.models import Case, F, Max, Min, Q, Value, When
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django.utils.html import format_html
 
+from .load_selectors import LocalDate
 from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 # --- Labels ----------------------------------------------------------------------------------------
@@ -28,10 +32,23 @@ def program_label(program: TrainingProgram) -> str:
     return f"{program.title} — {program.athlete.display_name} ({program.start_date} → {program.end_date})"
 
 
+def date_span(first: date, last: date) -> str:
+    """ "2026-03-16 – 03-22" (the year once when both days share it), "2026-12-28 – 2027-01-03" otherwise."""
+    return f"{first} – {last:%m-%d}" if first.year == last.year else f"{first} – {last}"
+
+
+def phase_name(phase: ProgramPhase) -> str:
+    """ "2. Build": the order tells apart two phases with the same name."""
+    return f"{phase.phase_order}. {phase.name}"
+
+
 def phase_label(phase: ProgramPhase) -> str:
-    """ "Athlete · Program · n. Name"."""
+    """ "Athlete · Program · n. Name (start – end)"."""
     program = phase.program
-    return f"{program.athlete.display_name} · {program.title} · {phase.phase_order}. {phase.name}"
+    return (
+        f"{program.athlete.display_name} · {program.title} · {phase_name(phase)} "
+        f"({date_span(phase.start_date, phase.end_date)})"
+    )
 
 
 def cycle_week_dates(cycle: MicroCycle) -> tuple:
@@ -42,10 +59,11 @@ def cycle_week_dates(cycle: MicroCycle) -> tuple:
 
 
 def cycle_label(cycle: MicroCycle) -> str:
-    """ "Athlete · Program · Week n (first – last day)"."""
+    """ "Athlete · Program · Week n (first – last day), n. Phase" (no phase part for a week without one)."""
     program = cycle.program
-    first, last = cycle_week_dates(cycle)
-    return f"{program.athlete.display_name} · {program.title} · Week {cycle.week_index} ({first} – {last})"
+    week = f"Week {cycle.week_index} ({date_span(*cycle_week_dates(cycle))})"
+    phase = f", {phase_name(cycle.phase)}" if cycle.phase_id else ""
+    return f"{program.athlete.display_name} · {program.title} · {week}{phase}"
 
 
 class LabelledModelChoiceField(forms.ModelChoiceField):
@@ -154,6 +172,104 @@ def to_local_wall_clock(value: datetime | None, tz_name: str) -> datetime | None
     if value is None:
         return None
     return value.astimezone(zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
+
+
+# --- Athlete-local days in SQL ----------------------------------------------------------------------
+# A session's day is the calendar day of `scheduled_at` in its athlete's timezone, and "today" is each athlete's
+# own today: both computed by the database per row with the LocalDate the load API groups by (PostgreSQL converts
+# with its own zone data; SQLite through Django's zone-converting cast), so a page costs no extra query.
+
+# Every zone's offset lies within UTC−12 … UTC+14, and a local day lasts at most 25 hours: an athlete's today
+# contains `now`, so it starts after `now − 26 h` and ends before `now + 26 h`.
+TODAY_REACH = timedelta(hours=26)
+# Two zones' clocks differ by at most 26 hours (UTC+14 against UTC−12): a session on an earlier local day than
+# another's lies less than 26 hours after it.
+ZONE_SPREAD = timedelta(hours=26)
+
+
+def session_local_day() -> LocalDate:
+    """The calendar day of each session's `scheduled_at` in its athlete's timezone."""
+    return LocalDate("scheduled_at", "athlete__timezone")
+
+
+def athlete_today(now: datetime) -> LocalDate:
+    """Each session's athlete's calendar date at the instant `now`."""
+    return LocalDate(Value(now, output_field=models.DateTimeField()), "athlete__timezone")
+
+
+def _utc_midnight(day: date, shift_days: int) -> datetime | None:
+    try:
+        return datetime.combine(day + timedelta(days=shift_days), time.min, tzinfo=UTC)
+    except OverflowError:
+        return None
+
+
+def scheduled_within(first: date, last: date) -> Q:
+    """A bound on the instant of every session whose local day lies in first … last, whatever its zone: the
+    index on `scheduled_at` narrows the rows before the per-row conversion runs."""
+    bound = Q()
+    start, end = _utc_midnight(first, -1), _utc_midnight(last, 2)
+    if start is not None:
+        bound &= Q(scheduled_at__gte=start)
+    if end is not None:
+        bound &= Q(scheduled_at__lt=end)
+    return bound
+
+
+def on_local_days(first: date, last: date) -> Q:
+    """Sessions whose local day lies in first … last (fixed dates)."""
+    day = session_local_day()
+    return scheduled_within(first, last) & Q(GreaterThanOrEqual(day, first), LessThanOrEqual(day, last))
+
+
+def on_days_from_today(now: datetime, span: Callable[[date], tuple[date, date]]) -> Q:
+    """Sessions whose local day lies in `span(today)`, today being each athlete's own today at `now`.
+
+    An athlete's today is the UTC date of `now`, the day before or the day after (offsets −12 … +14 h), so the
+    relative span becomes three fixed ones, one per possible today: exact, and the same SQL on every database."""
+    utc_today = now.astimezone(UTC).date()
+    today = athlete_today(now)
+    branches, firsts, lasts = Q(), [], []
+    for candidate in (utc_today - timedelta(days=1), utc_today, utc_today + timedelta(days=1)):
+        first, last = span(candidate)
+        firsts.append(first)
+        lasts.append(last)
+        branches |= Q(Exact(today, candidate)) & on_local_days(first, last)
+    return scheduled_within(min(firsts), max(lasts)) & branches
+
+
+def local_day_span(sessions: models.QuerySet) -> tuple[date, date] | None:
+    """The first and last local day of `sessions` (None when there are none), in two queries that convert only
+    the rows near the ends: the earliest and latest instants come from the index, and a session on an earlier
+    (later) local day than the earliest (latest) one's lies within ZONE_SPREAD of it."""
+    ends = sessions.aggregate(earliest=Min("scheduled_at"), latest=Max("scheduled_at"))
+    if ends["earliest"] is None:
+        return None
+    try:
+        near_ends = Q(scheduled_at__lte=ends["earliest"] + ZONE_SPREAD) | Q(
+            scheduled_at__gte=ends["latest"] - ZONE_SPREAD
+        )
+    except OverflowError:  # within a day of year 1 or 9999
+        near_ends = Q()
+    days = sessions.filter(near_ends).aggregate(first=Min(session_local_day()), last=Max(session_local_day()))
+    return days["first"], days["last"]
+
+
+def upcoming_first_ordering(now: datetime) -> list:
+    """Sessions on their athlete's today or later first, soonest first; then the earlier ones, latest first."""
+    upcoming = Case(
+        # Beyond anyone's today either way: decided by the instant alone, no conversion for those rows.
+        When(scheduled_at__gte=now + TODAY_REACH, then=Value(0)),
+        When(scheduled_at__lt=now - TODAY_REACH, then=Value(1)),
+        When(GreaterThanOrEqual(session_local_day(), athlete_today(now)), then=Value(0)),
+        default=Value(1),
+    )
+    return [
+        upcoming.asc(),
+        Case(When(Exact(upcoming, 0), then=F("scheduled_at"))).asc(nulls_last=True),
+        F("scheduled_at").desc(),
+        F("id").asc(),
+    ]
 
 
 # --- Audit trail: status changes in the admin log ---------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers, serializers
@@ -42,6 +44,20 @@ class LoadCSVRenderer(renderers.BaseRenderer):
         for day in data.get("days", []):
             writer.writerow(["" if day[c] is None else day[c] for c in CSV_COLUMNS])
         return out.getvalue().encode(self.charset)
+
+
+def csv_content_disposition(athlete, start, end) -> str:
+    """`attachment; filename="cadence-load-<athlete>-<from>-<to>.csv"`, the athlete named by a slug of their
+    display name (their id when nothing of it is ASCII). A name with other letters adds the RFC 6266
+    `filename*` (UTF-8, percent-encoded), which browsers prefer; `filename` stays the ASCII fallback."""
+    ascii_slug = slugify(athlete.display_name)[:60].strip("-_") or str(athlete.pk)
+    unicode_slug = slugify(athlete.display_name, allow_unicode=True)[:60].strip("-_")
+    name = f"cadence-load-{ascii_slug}-{start.isoformat()}-{end.isoformat()}.csv"
+    header = f'attachment; filename="{name}"'
+    if unicode_slug and not unicode_slug.isascii():
+        full = f"cadence-load-{unicode_slug}-{start.isoformat()}-{end.isoformat()}.csv"
+        header += f"; filename*=UTF-8''{quote(full, safe='')}"
+    return header
 
 
 class _LoadRendering:
@@ -147,7 +163,8 @@ class AthleteLoadView(_LoadRendering, APIView):
             (200, "application/json"): LoadSeriesSerializer,
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="`days` as CSV (RFC 4180), header: " + ",".join(CSV_COLUMNS) + "; null is empty.",
+                description="`days` as CSV (RFC 4180), header: " + ",".join(CSV_COLUMNS) + "; null is empty. "
+                "Sent as an attachment named `cadence-load-<athlete>-<from>-<to>.csv`.",
             ),
         },
     )
@@ -156,7 +173,11 @@ class AthleteLoadView(_LoadRendering, APIView):
         query = LoadWindowSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.window(load_selectors.athlete_today(athlete))
-        return Response(load_selectors.athlete_load(athlete, start=start, end=end))
+        response = Response(load_selectors.athlete_load(athlete, start=start, end=end))
+        if isinstance(getattr(request, "accepted_renderer", None), LoadCSVRenderer):
+            # A download gets a name that says whose load and which days, wherever it is saved.
+            response["Content-Disposition"] = csv_content_disposition(athlete, start, end)
+        return response
 
 
 class LoadSummaryDateSerializer(serializers.Serializer):

@@ -155,9 +155,17 @@ _SESSION_KEYS = ["program", "phase", "micro_cycle", "athlete"]
 
 @transaction.atomic
 def sessions_set_status(
-    *, sessions: Iterable[TrainingSession], status: str, at: datetime | None = None
+    *,
+    sessions: Iterable[TrainingSession],
+    status: str,
+    at: datetime | None = None,
+    rpe: int | None = None,
+    duration_minutes: int | None = None,
 ) -> list[TrainingSession]:
     """Mark sessions completed or skipped (or planned) with the same rules as a single save, all or nothing.
+
+    Marking completed may record what was done, the same for every session: `duration_minutes` replaces each
+    one's duration, and `rpe` is set with load = RPE × minutes (the load derived as a single save derives it).
 
     A constant number of queries for any number of sessions: their programs are locked in one statement (in id
     order, so two bulk writers cannot deadlock), the sessions re-read under the locks in one, each judged by
@@ -187,6 +195,11 @@ def sessions_set_status(
         session.completed_at = at if status == SessionStatus.COMPLETED else None
         if status != SessionStatus.COMPLETED:
             session.rpe = None  # RPE goes with completed, like completedAt
+        else:
+            if duration_minutes is not None:
+                session.duration_minutes = duration_minutes
+            if rpe is not None:
+                session.rpe, session.load = rpe, None  # clean() derives the load from this RPE and duration
         try:
             session.full_clean(exclude=_SESSION_KEYS, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
@@ -200,7 +213,9 @@ def sessions_set_status(
     try:
         with transaction.atomic():
             TrainingSession.objects.bulk_update(
-                changed, ["status", "completed_at", "rpe", "load", "version", "updated_at"], batch_size=500
+                changed,
+                ["status", "completed_at", "rpe", "load", "duration_minutes", "version", "updated_at"],
+                batch_size=500,
             )
     except IntegrityError as exc:
         raise TrainingSession.integrity_error_as_validation_error(exc) from exc

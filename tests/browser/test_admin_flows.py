@@ -81,7 +81,9 @@ def test_a_coachs_day(page, role_groups, screenshot):
         )
         for d in (10, 8, 5, 2)
     ]
-    TrainingSessionFactory(program=program, title="Long run", scheduled_at=now + timedelta(days=2), planned_load=600)
+    ahead = TrainingSessionFactory(
+        program=program, title="Long run", scheduled_at=now + timedelta(days=2), planned_load=600
+    )
     TrainingSessionFactory(program=program, title="Intervals", scheduled_at=now + timedelta(days=9), planned_load=450)
 
     page.reload()
@@ -105,18 +107,26 @@ def test_a_coachs_day(page, role_groups, screenshot):
     screenshot(page, "05-second-current-program-refused")
     assert TrainingProgram.objects.filter(status="current").count() == 1
 
-    # Mark three due sessions completed from the program's session list.
+    # Mark three due sessions completed from the program's session list, with their RPE; the session ahead,
+    # ticked by mistake, is left planned.
     page.goto(f"/admin/training/trainingprogram/{program.pk}/change/")
     page.click("a.program-sessions-link")
     page.wait_for_url(f"**/admin/training/trainingsession/?program__id__exact={program.pk}")
     assert page.locator("#result_list tbody tr").count() == 6
-    for session in due[:3]:
+    for session in [*due[:3], ahead]:
         page.check(f"input.action-select[value='{session.pk}']")
     page.select_option("select[name=action]", "mark_completed")
     screenshot(page, "06-sessions-mark-completed")
     page.click("button[name=index]")
-    assert "Marked 3 sessions completed." in page.locator(".messagelist").inner_text()
+    summary = page.locator("#mark-completed-summary").inner_text()
+    assert "3 sessions will be marked completed" in summary and "1 is scheduled in the future" in summary
+    page.fill("#id_rpe", "6")
+    screenshot(page, "06b-sessions-mark-completed-rpe", full_page=True)
+    page.click("input[name=confirm]")
+    message = page.locator(".messagelist").inner_text()
+    assert "Marked 3 sessions completed with RPE 6" in message and "1 future session was left planned" in message
     assert completed_sessions(program) == 3
+    assert set(program.sessions.filter(status=SessionStatus.COMPLETED).values_list("rpe", flat=True)) == {6}
 
     page.goto(f"/admin/training/trainingprogram/{program.pk}/change/")
     assert page.locator(".fieldBox.field-adherence_display .readonly").inner_text() == "75.0 %"

@@ -462,7 +462,7 @@ def test_mark_completed_action_sets_status_and_completed_at_and_changes_adherenc
     assert program.refreshed_with_metrics().adherence_rate == 0
     response = admin_client.post(
         SESSIONS,
-        {"action": "mark_completed", "_selected_action": [str(s.pk) for s in sessions[:3]]},
+        {"action": "mark_completed", "apply": "1", "_selected_action": [str(s.pk) for s in sessions[:3]]},
         follow=True,
     )
     assert "Marked 3 sessions completed." in [str(m) for m in response.context["messages"]]
@@ -485,7 +485,7 @@ def test_mark_skipped_action_clears_completed_at(admin_client):
 def test_mark_completed_keeps_an_existing_completion_time(admin_client):
     session = TrainingSessionFactory(status=SessionStatus.COMPLETED)
     stamped = session.completed_at
-    admin_client.post(SESSIONS, {"action": "mark_completed", "_selected_action": [str(session.pk)]})
+    admin_client.post(SESSIONS, {"action": "mark_completed", "apply": "1", "_selected_action": [str(session.pk)]})
     session.refresh_from_db()
     assert session.completed_at == stamped
 
@@ -502,7 +502,9 @@ def test_action_that_breaks_a_rule_is_a_message_and_changes_nothing(admin_client
 
     monkeypatch.setattr(services, "sessions_set_status", refuse)
     response = admin_client.post(
-        SESSIONS, {"action": "mark_completed", "_selected_action": [str(s.pk) for s in sessions]}, follow=True
+        SESSIONS,
+        {"action": "mark_completed", "apply": "1", "_selected_action": [str(s.pk) for s in sessions]},
+        follow=True,
     )
     assert response.status_code == 200
     texts = [str(m) for m in response.context["messages"]]
@@ -537,7 +539,7 @@ def test_session_filters_by_status_modality_athlete_and_date(admin_client):
         response = admin_client.get(f"{SESSIONS}?{query}")
         assert response.context["cl"].result_count == 1, query
     sidebar = [spec.title for spec in admin_client.get(SESSIONS).context["cl"].filter_specs if spec.has_output()]
-    assert sidebar == ["status", "modality", "athlete", "scheduled at"]
+    assert sidebar == ["status", "modality", "athlete", "athlete's day"]
 
 
 def test_micro_cycle_duplicate_week_is_an_error_on_week_index(admin_client):

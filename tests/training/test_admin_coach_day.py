@@ -150,13 +150,16 @@ def test_labels_identify_program_phase_and_week():
     phase = ProgramPhaseFactory(program=program, name="Build", phase_order=2)
     cycle = MicroCycleFactory(program=program, phase=phase, week_index=5)
     assert program_label(program) == "Spring build — Kenji Ito (2026-11-02 → 2026-12-27)"
-    assert phase_label(phase) == "Kenji Ito · Spring build · 2. Build"
-    assert cycle_label(cycle) == "Kenji Ito · Spring build · Week 5 (2026-11-30 – 2026-12-06)"
+    assert phase_label(phase) == "Kenji Ito · Spring build · 2. Build (2026-11-02 – 12-27)"
+    assert cycle_label(cycle) == "Kenji Ito · Spring build · Week 5 (2026-11-30 – 12-06), 2. Build"
+    assert cycle_label(MicroCycleFactory(program=program, week_index=8)) == (
+        "Kenji Ito · Spring build · Week 8 (2026-12-21 – 12-27)"  # no phase: nothing after the dates
+    )
 
 
 def test_the_last_week_label_ends_on_the_programs_last_day():
     program = TrainingProgramFactory(start_date=date(2026, 1, 1), end_date=date(2026, 1, 10))  # 2 weeks, 2nd short
-    assert cycle_label(MicroCycleFactory(program=program, week_index=2)).endswith("Week 2 (2026-01-08 – 2026-01-10)")
+    assert cycle_label(MicroCycleFactory(program=program, week_index=2)).endswith("Week 2 (2026-01-08 – 01-10)")
 
 
 def test_str_is_unchanged_for_the_rest_of_the_code():
@@ -202,8 +205,11 @@ def test_week_picker_finds_week_5_and_is_narrowed_to_the_chosen_program(admin_cl
 def test_phase_picker_is_narrowed_to_the_chosen_program(admin_client):
     a, _b = two_athletes_same_titles()
     assert len(autocomplete(admin_client, "trainingsession", "phase")) == 2
+    start, end = a.start_date, a.end_date
     assert autocomplete(admin_client, "trainingsession", "phase", program=a.pk) == [
-        "Ada Dahl · Current block · 1. Base"
+        f"Ada Dahl · Current block · 1. Base ({start} – {end:%m-%d})"
+        if start.year == end.year
+        else f"Ada Dahl · Current block · 1. Base ({start} – {end})"
     ]
 
 
@@ -320,7 +326,8 @@ def test_mark_completed_writes_one_log_entry_per_session_in_one_insert(admin_cli
     )
     with CaptureQueriesContext(connection) as ctx:
         admin_client.post(
-            SESSIONS, {"action": "mark_completed", "_selected_action": [str(s.pk) for s in [*sessions, already]]}
+            SESSIONS,
+            {"action": "mark_completed", "apply": "1", "_selected_action": [str(s.pk) for s in [*sessions, already]]},
         )
     entries = LogEntry.objects.filter(action_flag=CHANGE)
     assert sorted(e.object_id for e in entries) == sorted(str(s.pk) for s in sessions)  # not the one already done
@@ -341,7 +348,7 @@ def test_a_refused_bulk_change_logs_nothing(admin_client, monkeypatch):
     monkeypatch.setattr(services, "sessions_set_status", refuse)  # the service refuses: it changes nothing
     session = TrainingSessionFactory()
     response = admin_client.post(
-        SESSIONS, {"action": "mark_completed", "_selected_action": [str(session.pk)]}, follow=True
+        SESSIONS, {"action": "mark_completed", "apply": "1", "_selected_action": [str(session.pk)]}, follow=True
     )
     assert any("No session was marked completed" in str(m) for m in response.context["messages"])
     assert not LogEntry.objects.exists()
