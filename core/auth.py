@@ -1,9 +1,15 @@
-"""Bearer tokens (knox), hardened against malformed headers, without knox's per-request cleanup query."""
+"""Bearer tokens (knox), hardened against malformed headers, without knox's per-request cleanup query; and the
+password check of every login (API and admin), bounded in how many passwords each process hashes at once."""
 
 import binascii
+import contextlib
+import threading
 from hmac import compare_digest
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
 from django.db.models import OuterRef
 from django.utils import timezone
@@ -116,3 +122,86 @@ class TokenScheme(KnoxTokenScheme):
     """OpenAPI: the same `knoxApiToken` bearer scheme drf-spectacular gives knox's own class."""
 
     target_class = "core.auth.TokenAuthentication"
+
+
+# --- Logins: the password check ---------------------------------------------------------------------------
+
+
+class LoginsBusy(exceptions.APIException):
+    """The login was refused before its password was hashed: this process is already hashing as many as it may."""
+
+    status_code = 503
+    default_detail = _("Too many logins are being checked at once; retry in a moment.")
+    default_code = "logins_busy"
+    wait = 1  # seconds, sent as Retry-After
+
+
+class HashGate:
+    """At most `slots` password hashes at once in this process; at most `slots` more logins wait for one, each
+    for at most `wait` seconds. Any other login is refused at once (LoginsBusy), without hashing.
+
+    A PBKDF2 hash keeps a core busy for 0.1 s or more and releases the GIL, so nothing else bounds how many run
+    at once: a burst of logins (from many addresses, which the per-address allowance does not stop) would take
+    every worker thread and every core, and every other request would queue behind it. Refusing at once rather
+    than queueing keeps the threads free."""
+
+    def __init__(self, slots: int, wait: float = 1.0):
+        self.slots = slots
+        self.wait = wait
+        self._hashing = threading.BoundedSemaphore(slots)
+        self._admitted = threading.BoundedSemaphore(2 * slots)  # hashing + waiting
+
+    @contextlib.contextmanager
+    def slot(self):
+        if not self._admitted.acquire(blocking=False):
+            raise LoginsBusy()
+        try:
+            if not self._hashing.acquire(timeout=self.wait):
+                raise LoginsBusy()
+            try:
+                yield
+            finally:
+                self._hashing.release()
+        finally:
+            self._admitted.release()
+
+
+_gates: dict[int, HashGate] = {}
+_gates_lock = threading.Lock()
+
+
+def hash_gate() -> HashGate:
+    """This process's gate for `LOGIN_HASH_CONCURRENCY` (one per value, so tests may override the setting)."""
+    slots = settings.LOGIN_HASH_CONCURRENCY
+    with _gates_lock:
+        if slots not in _gates:
+            _gates[slots] = HashGate(slots)
+        return _gates[slots]
+
+
+class LoginBackend(ModelBackend):
+    """Django's ModelBackend, hashing through this process's HashGate.
+
+    As in Django's, a username that does not exist still costs one hash (of the given password), so the
+    answer's timing does not tell which usernames exist; it passes through the same gate. The user is read
+    before a slot is taken: a slow database does not hold a hashing slot."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user_model = get_user_model()
+        if username is None:
+            username = kwargs.get(user_model.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        try:
+            user = user_model._default_manager.get_by_natural_key(username)
+        except user_model.DoesNotExist:
+            with hash_gate().slot():
+                user_model().set_password(password)
+            return None
+        with hash_gate().slot():
+            matches = user.check_password(password)
+        return user if matches and self.user_can_authenticate(user) else None
+
+    async def aauthenticate(self, request, username=None, password=None, **kwargs):
+        # Django's async version hashes on its own: route it through the same gate.
+        return await sync_to_async(self.authenticate)(request, username, password, **kwargs)

@@ -3,6 +3,9 @@
 Each attempt takes a slot first, atomically (`cache.add` + `cache.incr`: one Redis INCR in production, a
 locked update in local memory), and a successful login gives its slot back. So however many attempts arrive
 at once, at most the `login` rate's number of failures are ever judged per client and window; the rest get 429.
+The slot is taken before the password is hashed (DRF checks throttles before the view runs), so a throttled
+attempt costs no hash. How many passwords a process hashes at once is bounded separately (core.auth.HashGate):
+the allowance is per address, and a burst from many addresses must not take every thread either.
 """
 
 from __future__ import annotations
@@ -63,8 +66,11 @@ class LoginAttempts(SimpleRateThrottle):
 
 def admin_login(request):
     """The admin's login page behind the same failed-login allowance as the API (the same counter: switching
-    between the two gains an attacker nothing). Only POSTs count; a successful login gives its slot back."""
+    between the two gains an attacker nothing). Only POSTs count; a successful login gives its slot back. A login
+    refused because the process is hashing as many passwords as it may (core.auth.HashGate) is a 503 page."""
     from django.contrib import admin
+
+    from .auth import LoginsBusy
 
     if request.method != "POST":
         return admin.site.login(request)
@@ -76,7 +82,12 @@ def admin_login(request):
         response = HttpResponse(body, status=429)
         response["Retry-After"] = str(wait)
         return response
-    response = admin.site.login(request)
+    try:
+        response = admin.site.login(request)
+    except LoginsBusy as exc:
+        response = HttpResponse(render_to_string("503.html", {"detail": exc.detail}), status=503)
+        response["Retry-After"] = str(exc.wait)
+        return response
     if request.user.is_authenticated and response.status_code in (302, 303):
         attempts.give_back(slot)
     return response
