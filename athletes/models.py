@@ -6,16 +6,15 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.models import TimeStampedModel
-from core.placement import name_children, session_misfits, session_places
 from core.text import trim
 
-from .validators import iana_timezones, validate_iana_timezone, validate_not_blank
+from . import travel
+from .validators import validate_iana_timezone, validate_not_blank
 
 
 def _utc_midnight(day: date, tz) -> datetime | None:
@@ -98,29 +97,17 @@ class AthleteProfile(TimeStampedModel):
             self.display_name = trim(self.display_name)
         super().clean_fields(exclude=exclude)
 
-    def clean(self) -> None:
-        super().clean()
-        if not self._state.adding and self.timezone in iana_timezones():
-            stored = AthleteProfile.objects.filter(pk=self.pk).values_list("timezone", flat=True).first()
-            if stored is not None and stored != self.timezone:
-                self._clean_sessions_fit_timezone()
-
-    def _clean_sessions_fit_timezone(self) -> None:
-        """A new timezone must keep every session's local date inside its program, its phase and its
-        micro-cycle's week; the refusal names the sessions in the way.
-
-        Inside a transaction the athlete's programs are locked first (FOR NO KEY UPDATE, in id order, after
-        the athlete row the API and the admin lock): a session written concurrently takes its program's lock,
-        so it is either seen here or judged afterwards in the new timezone, never neither.
-        Reached through the reverse relations of training's foreign keys, so athletes imports nothing of it."""
-        if transaction.get_connection().in_atomic_block:
-            list(self.programs.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
-        labels = session_misfits(session_places(self.sessions.all()), tz=zoneinfo.ZoneInfo(self.timezone))
-        if labels:
-            raise ValidationError(
-                {"timezone": f"In this timezone sessions would leave their plan. {name_children('session', labels)}"},
-                code="sessions_outside_program",
-            )
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding or (update_fields is not None and "timezone" not in update_fields):
+            super().save(*args, **kwargs)
+            return
+        # A new timezone moves the sessions with it (athletes.travel), in the transaction that stores it:
+        # every writer (the API, the admin, a service) keeps the sessions' local dates and times.
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):  # no savepoint: the caller's rolls both back
+            travel.athlete_timezone_follow(athlete=self, using=using)
+            super().save(*args, **kwargs)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

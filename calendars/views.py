@@ -98,8 +98,6 @@ def calendar_feed(request, token: str) -> HttpResponse:
     window = int(now // period)
     wait = max(1, math.ceil((window + 1) * period - now))
     guesses_key = f"calendar-feed-misses:{_client_address(request)}:{window}"
-    if (cache.get(guesses_key) or 0) >= limit:
-        return _too_many("Too many requests for unknown calendars from this address; retry later.\n", wait)
     token_hash = services.feed_token_hash(token)
     url_key = f"calendar-feed:{token_hash}:{window}"  # the hash: the token itself never reaches the cache
     try:
@@ -112,7 +110,12 @@ def calendar_feed(request, token: str) -> HttpResponse:
         return _too_many("Too many requests for this calendar; retry later.\n", wait)  # before the database
     row = CalendarFeed.objects.select_related("athlete").filter(token_hash=token_hash).first()
     if row is None:
-        _count(guesses_key, period)
+        # An address out of guesses gets 429 for unknown URLs, but real URLs are still served from it: calendar
+        # services poll every subscriber's feed from a few shared addresses, and a handful of revoked URLs they
+        # keep polling must not cut everyone else's calendar off. Guessing a 256-bit token is hopeless anyway;
+        # the budget bounds the work a guesser causes (one indexed lookup a request, nothing kept per token).
+        if _count(guesses_key, period) > limit:
+            return _too_many("Too many requests for unknown calendars from this address; retry later.\n", wait)
         raise Http404("No such calendar.")
     if used is None:
         _count(url_key, period)  # the URL's first request in this window

@@ -3,9 +3,12 @@ the `icalendar` library the way a calendar app would."""
 
 import hashlib
 import re
+import uuid
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -47,6 +50,13 @@ def program(athlete):
         start_date=today - timedelta(days=120),
         end_date=today + timedelta(days=400),
     )
+
+
+@pytest.fixture(autouse=True)
+def _mid_window(monkeypatch):
+    """The feed's rate windows are fixed (per minute, per hour): pin its clock 30 s into a minute, so a test's
+    requests never straddle two windows and find their budget renewed halfway."""
+    monkeypatch.setattr("calendars.views.time", SimpleNamespace(time=lambda: 1_800_000_030.0))
 
 
 @pytest.fixture
@@ -284,3 +294,105 @@ def test_head_and_write_methods(client, athlete_client, athlete, program):
     strict = Client(enforce_csrf_checks=True)
     for method in ("post", "put", "delete"):
         assert getattr(strict, method)(path).status_code == 405
+
+
+# --- Unknown tokens cost nothing lasting ---------------------------------------------------------------------
+
+
+def unknown_tokens(n: int, start: int = 0) -> list[str]:
+    return [f"unknown-token-{i:06d}-" + "x" * 24 for i in range(start, start + n)]
+
+
+def feed_keys() -> list[str]:
+    """The keys the feed left in the local-memory cache (the test settings' default backend)."""
+    return [key for key in cache._cache if "calendar-feed" in key]
+
+
+def test_unknown_tokens_leave_no_per_token_state(client, athlete_client, athlete, program, settings):
+    settings.CALENDAR_FEED_RATE = "1000/hour"
+    assert isinstance(cache._cache, dict), "the test settings use the local-memory cache"
+    known = path_of(issue(athlete_client, athlete))
+    cache.clear()
+    tokens = unknown_tokens(5)
+    assert {client.get(f"/calendar/{token}.ics").status_code for token in tokens} == {404}
+    after_few = feed_keys()
+    tokens += unknown_tokens(200, start=5)
+    assert {client.get(f"/calendar/{token}.ics").status_code for token in tokens[5:]} == {404}
+    after_many = feed_keys()
+    # One counter for this client's address (its guessing budget), however many tokens it tried.
+    assert after_few == after_many and len(after_many) == 1 and "calendar-feed-misses:127.0.0.1:" in after_many[0]
+    hashes = {hashlib.sha256(token.encode()).hexdigest() for token in tokens}
+    assert not [key for key in cache._cache if any(h in key for h in hashes)]
+    # A real URL still works and is still counted per URL, as before.
+    assert client.get(known).status_code == 200
+    url_hash = hashlib.sha256(known.removeprefix("/calendar/").removesuffix(".ics").encode()).hexdigest()
+    assert len([key for key in feed_keys() if url_hash in key]) == 1
+    assert len(feed_keys()) == 2
+
+
+def test_guessing_is_limited_per_client_address(client, athlete_client, athlete, program, settings):
+    settings.CALENDAR_FEED_RATE = "3/min"
+    known = path_of(issue(athlete_client, athlete))
+    guesses = unknown_tokens(4)
+    assert [client.get(f"/calendar/{token}.ics").status_code for token in guesses[:3]] == [404, 404, 404]
+    with CaptureQueriesContext(connection) as ctx:
+        limited = client.get(f"/calendar/{guesses[3]}.ics")
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert "unknown calendars" in limited.content.decode()
+    assert len(ctx.captured_queries) == 1  # one indexed lookup of the token's hash, nothing written
+    # A real URL is still served from that address: calendar services poll every subscriber's feed from a few
+    # shared addresses, and the revoked URLs they keep polling must not cut the others' calendars off.
+    assert client.get(known).status_code == 200
+    assert client.get(f"/calendar/{unknown_tokens(1, 7)[0]}.ics").status_code == 429
+    # Another client is not affected, and a known URL does not spend the guessing budget.
+    assert client.get(known, REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert client.get(known, REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert client.get(f"/calendar/{guesses[3]}.ics", REMOTE_ADDR="192.0.2.7").status_code == 404
+
+
+def test_an_ipv6_client_is_its_slash_64(client, settings):
+    settings.CALENDAR_FEED_RATE = "2/min"
+    hosts = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2::abcd"]
+    codes = [
+        client.get(f"/calendar/{t}.ics", REMOTE_ADDR=h).status_code
+        for t, h in zip(unknown_tokens(3), hosts, strict=True)
+    ]
+    assert codes == [404, 404, 429]
+    assert client.get(f"/calendar/{unknown_tokens(1, 9)[0]}.ics", REMOTE_ADDR="2001:db8:1:3::1").status_code == 404
+    # Two /64s, one key each.
+    assert sorted(key.split(":", 3)[3].rsplit(":", 1)[0] for key in feed_keys()) == ["2001:db8:1:2::", "2001:db8:1:3::"]
+
+
+@pytest.mark.parametrize("remote_addr", ["", "not-an-address", "::ffff:192.0.2.1"])
+def test_odd_client_addresses_are_still_counted_and_never_a_500(client, settings, remote_addr):
+    settings.CALENDAR_FEED_RATE = "1/min"
+    first, second = (
+        client.get(f"/calendar/{token}.ics", REMOTE_ADDR=remote_addr).status_code for token in unknown_tokens(2)
+    )
+    assert (first, second) == (404, 429)
+    assert len(feed_keys()) == 1
+
+
+def test_unknown_tokens_leave_no_keys_in_redis(client, settings):
+    """The same with the production cache backend (Redis), in a database and key prefix of the test's own."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    prefix = f"cadence-test-{uuid.uuid4().hex}"
+    settings.CALENDAR_FEED_RATE = "1000/hour"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    raw = redis.Redis.from_url(url)
+    try:
+        assert {client.get(f"/calendar/{token}.ics").status_code for token in unknown_tokens(100)} == {404}
+        keys = [key.decode() for key in raw.scan_iter(f"{prefix}:*")]
+        assert len(keys) == 1 and "calendar-feed-misses:127.0.0.1:" in keys[0], keys
+        assert 0 < raw.ttl(keys[0]) <= 3601
+    finally:
+        for key in raw.scan_iter(f"{prefix}:*"):
+            raw.delete(key)

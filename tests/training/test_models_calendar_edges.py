@@ -66,11 +66,26 @@ def test_session_at_the_end_of_time_in_a_timezone_behind_utc_is_accepted():
     ).full_clean()
 
 
-def test_timezone_change_with_programs_at_the_calendar_edges_is_judged():
+def test_timezone_change_with_programs_at_the_calendar_edges_moves_sessions_not_crashes():
     athlete = AthleteProfileFactory(timezone="UTC")
     program = TrainingProgramFactory(athlete=athlete, start_date=date.min, end_date=date.max)
-    TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 3, 10, tzinfo=UTC))
-    athlete.timezone = KIRITIMATI
+    ordinary = TrainingSessionFactory(program=program, scheduled_at=datetime(2026, 3, 10, tzinfo=UTC))
+    # 00:30 on the first day: the same wall-clock time in Tokyo (+9:18:59 in year 1) is before datetime.min.
+    first = TrainingSessionFactory(program=program, scheduled_at=datetime(1, 1, 1, 0, 30, tzinfo=UTC))
+    last = TrainingSessionFactory(program=program, scheduled_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC))
+    athlete.timezone = "Asia/Tokyo"
     athlete.full_clean()
+    athlete.save()
+    for session in (ordinary, first, last):
+        session.refresh_from_db()
+    assert first.scheduled_at == datetime(1, 1, 1, 0, 30, tzinfo=UTC)  # cannot be represented: the instant stays
+    assert last.scheduled_at == datetime(9999, 12, 31, 14, 30, tzinfo=UTC)  # 23:30 in Tokyo
+    # 23:30 on the last day in Pago Pago (UTC-11) is past datetime.max: that session stays where it is too.
     athlete.timezone = PAGO_PAGO
     athlete.full_clean()
+    athlete.save()
+    for session in (ordinary, first, last):
+        session.refresh_from_db()
+    assert ordinary.scheduled_at.astimezone(ZoneInfo(PAGO_PAGO)).replace(tzinfo=None) == datetime(2026, 3, 10)
+    assert first.scheduled_at == datetime(1, 1, 1, 0, 30, tzinfo=UTC)
+    assert last.scheduled_at == datetime(9999, 12, 31, 14, 30, tzinfo=UTC)

@@ -271,19 +271,21 @@ def test_cycle_week_change_that_strands_its_sessions_is_refused_naming_them(prog
     empty.full_clean()
 
 
-def test_timezone_change_that_takes_a_session_out_of_its_cycle_week_is_refused(program):
+def test_timezone_change_keeps_a_session_in_its_cycle_week(program):
     cycle = MicroCycleFactory(program=program, week_index=1)
-    # Sunday 8 March 20:00 in Los Angeles (week 1) is Monday 9 March in Tokyo (week 2).
-    TrainingSessionFactory(program=program, micro_cycle=cycle, title="Long", scheduled_at=la(date(2026, 3, 8), 20))
+    # Sunday 8 March 20:00 in Los Angeles (week 1) would be Monday 9 March (week 2) read in Tokyo; the session
+    # keeps its wall-clock time instead: Sunday 8 March 20:00 in Tokyo.
+    placed = TrainingSessionFactory(
+        program=program, micro_cycle=cycle, title="Long", scheduled_at=la(date(2026, 3, 8), 20)
+    )
     athlete = program.athlete
     athlete.timezone = "Asia/Tokyo"
-    assert errors_of(athlete) == {
-        "timezone": [
-            "In this timezone sessions would leave their plan. 1 session would no longer fit: “Long” (2026-03-09)."
-        ]
-    }
-    athlete.timezone = "America/New_York"  # 23:00 on Sunday: still week 1
     athlete.full_clean()
+    athlete.save()
+    placed.refresh_from_db()
+    assert placed.scheduled_at == datetime(2026, 3, 8, 11, tzinfo=UTC)  # 20:00 JST
+    first, last = cycle.week_dates(program)
+    assert first <= placed.scheduled_at.astimezone(athlete.tzinfo).date() <= last
 
 
 # --- the children checks cost the same number of queries however many children there are ----------------
@@ -324,7 +326,7 @@ def test_parent_change_checks_do_not_grow_with_the_children(kind):
 
             return refused
         athlete = program.athlete
-        athlete.timezone = "Europe/Oslo"
+        athlete.timezone = "Europe/Oslo"  # every session moves with the zone (athletes.travel)
         return lambda: (athlete.full_clean(), athlete.save())
 
     few = _queries_of(change(*make(2)))
