@@ -1,10 +1,11 @@
 """gunicorn settings for Cadence (`gunicorn config.wsgi` reads this file from the working directory).
 
-Threaded workers (gthread): a request waiting on the database holds one thread, not the whole worker, so
-/health/live keeps answering while database-bound requests wait for their timeouts (docs/operations.md has
-the measurements). Every database wait of a request is bounded by the app itself (DB_STATEMENT_TIMEOUT,
-DB_LOCK_TIMEOUT, and a stalled connection is cut after DB_STATEMENT_TIMEOUT + DB_STALL_GRACE), so gunicorn's
-own timeout is only the last resort for a worker whose main loop is stuck.
+Threaded workers (gthread): a request waiting on the database holds one thread, not the whole worker; once the
+database stops answering, its circuit opens and requests that need it answer 503 at once (core.db), and
+/health/live is answered without a thread at all (docs/operations.md has the measurements). Every database wait
+of a request is bounded by the app itself (DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT, and a stalled connection is cut
+after DB_STATEMENT_TIMEOUT + DB_STALL_GRACE), so gunicorn's own timeout is only the last resort for a worker
+whose main loop is stuck.
 
 Each knob can be set by environment variable; the defaults suit a container with 1–2 CPUs.
 """
@@ -17,7 +18,9 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-worker_class = "gthread"
+# gthread, plus `GET /health/live` answered on each worker's main loop: a liveness probe must not queue behind
+# threads that all wait for a silent database (core/gunicorn_worker.py).
+worker_class = "core.gunicorn_worker.ProbeFastPathWorker"
 workers = _int("WEB_CONCURRENCY", 2)
 # Each thread keeps its own persistent database connection: workers × threads × replicas must fit
 # PostgreSQL's max_connections (or use PgBouncer).

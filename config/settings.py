@@ -77,7 +77,8 @@ HEALTH_SPOOL_PATH = Path(env.str("HEALTH_SPOOL_PATH", default="var/health-spool.
 if not HEALTH_SPOOL_PATH.is_absolute():
     HEALTH_SPOOL_PATH = BASE_DIR / HEALTH_SPOOL_PATH
 AUTH_TOKEN_TTL_HOURS = env.int("AUTH_TOKEN_TTL_HOURS", default=12)
-# Requests one calendar feed URL may make per period (counted in the shared cache, CACHE_URL).
+# Requests one calendar feed URL may make per period, and requests for feed URLs that do not exist one client
+# address may make (guessing); counted in the shared cache, CACHE_URL.
 CALENDAR_FEED_RATE = env.str("CALENDAR_FEED_RATE", default="60/hour")
 if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RATE.strip().lower()):
     raise ImproperlyConfigured("CALENDAR_FEED_RATE must look like 60/hour (N/s, N/min, N/hour or N/day).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 UNMATCHED = "<unmatched>"
@@ -29,6 +29,23 @@ LATENCY = Histogram(
     registry=None,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+# The database circuit breaker (core.db.CircuitBreaker), per alias. Each worker has its own circuit; across
+# workers the gauge is the highest live value (1 while any live worker's circuit is open or half-open).
+CIRCUIT_OPEN = Gauge(
+    "cadence_db_circuit_open",
+    "1 while this process answers requests that need the database with 503 at once (circuit open), else 0.",
+    ["alias"],
+    registry=None,
+    multiprocess_mode="livemax",
+)
+DB_SHORT_CIRCUITED = Counter(
+    "cadence_db_short_circuited_requests",
+    "Requests answered 503 at once because the database's circuit was open.",
+    ["alias"],
+    registry=None,
+)
+# Collected by /metrics outside multiprocess mode (health.metrics); in multiprocess mode the files hold all.
+COLLECTED = (REQUESTS, LATENCY, CIRCUIT_OPEN, DB_SHORT_CIRCUITED)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 

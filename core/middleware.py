@@ -1,5 +1,7 @@
 """Requests whose database does not answer: bounded (core.db.StallGuard) and answered 503 with Retry-After
-(JSON under /api/, a page elsewhere), logged in one line without a traceback."""
+(JSON under /api/, a page elsewhere), logged in one line without a traceback. While the database's circuit is
+open (core.db.CircuitBreaker) a request that needs it is answered at once, and not logged one by one: the
+breaker logs when the circuit opens and when it closes, and /metrics counts them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.db import InterfaceError, NotSupportedError, OperationalError, conne
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from .db import stall_guard
+from .db import CircuitOpen, stall_guard
 
 logger = logging.getLogger("cadence.db")
 
@@ -44,18 +46,28 @@ def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
     """503 + Retry-After: `{"detail": …}` for the API, a plain page for the admin and the rest."""
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
     reason, detail = _REASONS.get(sqlstate or "", _UNAVAILABLE)
-    if any(getattr(connections[alias], "cadence_stalled", False) for alias in connections):
-        reason = "no answer from the database (connection cut)"
-    cause = " ".join(str(exc).split())[:200]
-    logger.warning(
-        "503 %s %s: %s (%s: %s)", request.method, request.path, reason, type(exc.__cause__ or exc).__name__, cause
-    )
+    retry_after = RETRY_AFTER_SECONDS
+    if isinstance(exc, CircuitOpen):
+        retry_after = exc.retry_after
+        logger.debug("503 %s %s: %s", request.method, request.path, exc)
+    else:
+        if any(getattr(connections[alias], "cadence_stalled", False) for alias in connections):
+            reason = "no answer from the database (connection cut)"
+        cause = " ".join(str(exc).split())[:200]
+        logger.warning(
+            "503 %s %s: %s (%s: %s)",
+            request.method,
+            request.path,
+            reason,
+            type(exc.__cause__ or exc).__name__,
+            cause,
+        )
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": detail}, status=503)
     else:
         # No request context: the admin's templates and context processors would query the database again.
         response = HttpResponse(render_to_string("503.html", {"detail": detail}), status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     response._has_been_logged = True  # the line above is the one log line for this request
     return response

@@ -114,8 +114,8 @@ def metrics_registry() -> CollectorRegistry:
 
         multiprocess.MultiProcessCollector(registry)
     else:
-        registry.register(request_metrics.REQUESTS)
-        registry.register(request_metrics.LATENCY)
+        for collector in request_metrics.COLLECTED:  # requests, latency, the database circuit
+            registry.register(collector)
     registry.register(DatabaseCheckCollector())
     return registry
 

@@ -21,6 +21,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _close_database_circuits():
+    # The database circuit breaker is per process: a circuit one test opened must not answer the next test's
+    # requests with 503.
+    from core.db import circuit_breaker
+
+    circuit_breaker.reset()
+    yield
+    circuit_breaker.reset()
+
+
 def bearer_client(user) -> APIClient:
     """An APIClient that sends `Authorization: Bearer <token>` for a freshly issued knox token."""
     _, token = AuthToken.objects.create(user=user)

@@ -2,6 +2,8 @@
 logged in one line without a traceback; the connection options carry the timeouts and keepalives."""
 
 import logging
+import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -9,6 +11,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from core import views as core_views
+from tests.conftest import bearer_client
 from tests.utils import ON_POSTGRES, postgres_only
 
 
@@ -82,6 +85,10 @@ def test_statement_timeout_in_a_request_is_a_503(coach_client, monkeypatch, capl
     assert response.status_code == 503
     assert response.json()["detail"] == "The database did not finish in time; try again shortly."
     assert any("statement timeout" in r.getMessage() for r in caplog.records)
+    # The server answered (it cancelled the statement): no reason to stop sending it requests.
+    from core.db import circuit_breaker
+
+    assert circuit_breaker.state("default") == "closed"
 
 
 @postgres_only
@@ -183,3 +190,247 @@ def test_a_statement_prepared_before_a_column_type_change_is_a_503_and_the_conne
     finally:
         other.execute("DROP TABLE IF EXISTS stale_plan_probe")
         other.close()
+
+
+# --- The circuit breaker (core.db.CircuitBreaker) ----------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def _in_other_thread(fn):
+    result = []
+    thread = threading.Thread(target=lambda: result.append(fn()))
+    thread.start()
+    thread.join(5)
+    return result[0]
+
+
+class FakeProbe:
+    """Stands in for core.db.probe_database: answers what the test says, remembers who called."""
+
+    def __init__(self):
+        self.answer: str | None = "connection refused"
+        self.calls = 0
+
+    def __call__(self, alias):
+        self.calls += 1
+        return self.answer
+
+
+@pytest.fixture
+def breaker(settings):
+    from core.db import CircuitBreaker
+
+    settings.DB_CIRCUIT_COOLDOWN_SECONDS = 5
+    clock, probe = FakeClock(), FakeProbe()
+    return CircuitBreaker(clock=clock, probe=probe, background=False), clock, probe
+
+
+def _gauge(alias):
+    from core import metrics
+
+    return metrics.CIRCUIT_OPEN.labels(alias)._value.get()
+
+
+def test_circuit_opens_on_failure_and_refuses_every_request_while_open(breaker, caplog):
+    caplog.set_level(logging.DEBUG, logger="cadence.db")
+    cb, clock, probe = breaker
+    assert cb.admit("unit") and cb.state("unit") == "closed"
+    cb.record_failure("unit", "no answer within 1.5 s")
+    cb.record_failure("unit", "connection lost")  # a second failure while open: no second line
+    assert cb.state("unit") == "open" and _gauge("unit") == 1
+    assert not cb.admit("unit")
+    assert not _in_other_thread(lambda: cb.admit("unit"))
+    assert cb.retry_after("unit") == 5
+    clock.now += 4.2
+    assert cb.retry_after("unit") == 1  # rounded up, never 0
+    clock.now += 10
+    assert not cb.admit("unit")  # no request is ever sent to try it: the probe does
+    assert probe.calls == 0
+    opened = [r for r in caplog.records if "opened" in r.getMessage()]
+    assert len(opened) == 1 and opened[0].levelno == logging.WARNING
+    assert "no answer within 1.5 s" in opened[0].getMessage()
+
+
+def test_the_probe_tries_after_each_cool_down_and_its_success_closes_the_circuit(breaker, caplog):
+    caplog.set_level(logging.INFO, logger="cadence.db")
+    cb, clock, probe = breaker
+    cb.record_failure("unit", "connect failed")
+    cb.count_short_circuited("unit")
+    assert cb.probe_if_due("unit") is None and probe.calls == 0  # cool-down not over
+    clock.now += 5
+    assert cb.probe_if_due("unit") is False and probe.calls == 1  # still down: open for another cool-down
+    assert cb.state("unit") == "open" and not cb.admit("unit") and cb.retry_after("unit") == 5
+    clock.now += 4.9
+    assert cb.probe_if_due("unit") is None
+    clock.now += 0.1
+    probe.answer = None
+    assert cb.probe_if_due("unit") is True
+    assert cb.state("unit") == "closed" and _gauge("unit") == 0
+    assert cb.admit("unit") and _in_other_thread(lambda: cb.admit("unit"))
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("opened" in line for line in lines) == 1
+    assert [line for line in lines if "closed" in line] == [
+        "database circuit 'unit' closed: the database answers again after 10.0 s (1 requests answered 503 at once)"
+    ]
+
+
+def test_a_request_success_does_not_close_an_open_circuit(breaker):
+    cb, _, _ = breaker
+    cb.record_failure("unit", "connect failed")
+    cb.record_success("unit")  # a command that was in flight when the circuit opened
+    assert cb.state("unit") == "open"
+
+
+def test_health_probe_may_try_at_once_but_one_at_a_time(breaker):
+    cb, _, _ = breaker
+    cb.record_failure("unit", "connect failed")
+    with cb.probing():
+        assert cb.admit("unit") and cb.state("unit") == "half-open"
+
+    def probe_in_other_thread():
+        with cb.probing():
+            return cb.admit("unit")
+
+    assert not _in_other_thread(probe_in_other_thread)  # one at a time
+    assert not _in_other_thread(lambda: cb.admit("unit"))  # and requests still fail fast
+    cb.record_success("unit")  # its answer closes the circuit
+    assert cb.state("unit") == "closed"
+    cb.record_failure("unit", "connect failed")
+    with cb.probing():
+        assert cb.admit("unit")
+    cb.release_trial("unit")  # the request ended without reaching the database: the next probe may try
+    assert _in_other_thread(probe_in_other_thread)
+
+
+def test_cool_down_zero_turns_the_breaker_off(breaker, settings):
+    cb, _, _ = breaker
+    settings.DB_CIRCUIT_COOLDOWN_SECONDS = 0
+    cb.record_failure("unit", "connect failed")
+    assert cb.state("unit") == "closed" and cb.admit("unit")
+
+
+def test_reset_closes_every_circuit(breaker):
+    cb, _, _ = breaker
+    cb.record_failure("unit", "connect failed")
+    cb.reset()
+    assert cb.state("unit") == "closed" and cb.admit("unit") and _gauge("unit") == 0
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_background_probe_reads_the_database_and_closes_the_circuit(settings):
+    from core.db import CircuitBreaker, probe_database
+
+    settings.DB_CIRCUIT_COOLDOWN_SECONDS = 0.1
+    assert probe_database("default") is None
+    cb = CircuitBreaker()
+    cb.record_failure("default", "connect failed")
+    deadline = time.monotonic() + 5
+    while cb.state("default") != "closed" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cb.state("default") == "closed"
+
+
+def test_probe_of_an_unreachable_database_says_why_within_its_bound(django_db_blocker):
+    """A server that accepts TCP and never answers: the probe gives up after the connect timeout."""
+    from django.db import connections
+
+    from core.db import probe_database
+    from tests.connections.conftest import SilentServer
+
+    silent = SilentServer()
+    entry = {**connections.settings["default"], "ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1"}
+    entry.update(PORT=silent.port, NAME="cadence", USER="cadence", OPTIONS={"connect_timeout": 2})
+    connections.settings["probe-silent"] = entry
+    try:
+        with django_db_blocker.unblock():
+            started = time.monotonic()
+            reason = probe_database("probe-silent")
+            elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+        del connections["probe-silent"]
+        del connections.settings["probe-silent"]
+    assert reason and "timeout" in reason.lower()
+    assert elapsed < 2 + 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_open_circuit_answers_at_once_without_touching_the_database(coach, caplog, django_assert_num_queries):
+    from core import metrics
+    from core.db import circuit_breaker
+
+    api = bearer_client(coach)
+    admin_client = Client()
+    coach.is_superuser = True
+    coach.save()
+    admin_client.force_login(coach)
+    counter = metrics.DB_SHORT_CIRCUITED.labels("default")
+    before = counter._value.get()
+    caplog.set_level(logging.DEBUG)
+    circuit_breaker.record_failure("default", "no answer within 5.5 s")
+
+    with django_assert_num_queries(0):
+        started = time.monotonic()
+        response = api.get("/api/v1/programs/")
+        page = admin_client.get("/admin/athletes/athleteprofile/")
+        live = Client().get("/health/live")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The database is not available right now; try again shortly."}
+    assert response["Retry-After"] == str(int(settings.DB_CIRCUIT_COOLDOWN_SECONDS))
+    assert page.status_code == 503 and page["Content-Type"].startswith("text/html") and "Retry-After" in page
+    assert live.status_code == 200  # liveness never depends on the database
+    assert elapsed < 2  # no connect timeout, no stall limit: a loaded machine's milliseconds at most
+    assert counter._value.get() == before + 2
+    assert metrics.CIRCUIT_OPEN.labels("default")._value.get() == 1
+    # One line when it opened; the requests answered at once are not logged one by one.
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "database circuit 'default' opened" in warnings[0], warnings
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_connection_opens_the_circuit_and_the_probe_closes_it(coach, monkeypatch, settings, caplog):
+    from core.db import circuit_breaker, cut_socket
+
+    settings.DB_CIRCUIT_COOLDOWN_SECONDS = 0.2
+    api = bearer_client(coach)
+    assert api.get("/api/v1/auth/me/").status_code == 200
+
+    def lose_the_connection(self, request):
+        cut_socket(connection.connection)  # what a server that vanished looks like from here
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(core_views.MeView, "get", lose_the_connection)
+        assert api.get("/api/v1/auth/me/").status_code == 503
+    connection.close()  # gunicorn's request_finished does this for a broken connection; the test client does not
+    assert circuit_breaker.state("default") in ("open", "half-open")
+    caplog.set_level(logging.INFO)
+    deadline = time.monotonic() + 5
+    while circuit_breaker.state("default") != "closed" and time.monotonic() < deadline:
+        time.sleep(0.05)  # the background probe tries the database after the cool-down
+    assert circuit_breaker.state("default") == "closed"
+    assert any("database circuit 'default' closed" in r.getMessage() for r in caplog.records)
+    assert api.get("/api/v1/auth/me/").status_code == 200
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_health_db_tries_the_database_while_the_circuit_is_open_and_closes_it():
+    from core.db import circuit_breaker
+
+    circuit_breaker.record_failure("default", "connect failed")
+    response = Client().get("/health/db")
+    assert response.json()["errorCode"] == "NO_CHECK_RECORDED"  # it read the database, not the circuit
+    assert circuit_breaker.state("default") == "closed"

@@ -128,10 +128,12 @@ def test_frozen_database_answers_503_in_bound_liveness_stays_up_and_service_reco
     assert server.proc.poll() is None
     log = server.log()
     assert "WORKER TIMEOUT" not in log
-    # One line per failed request, no traceback.
+    # No traceback; at most one line per request that waited for the database (the requests answered at once
+    # while the circuit was open are counted in /metrics, not logged one by one), and the circuit's own line.
     assert "Traceback" not in log, log
-    assert log.count("503 GET /api/v1/athletes/") == len(frozen), log
-    assert log.count("503 GET /admin/") == 1, log
+    assert 1 <= log.count("503 GET /api/v1/athletes/") <= len(frozen), log
+    assert log.count("503 GET /admin/") <= 1, log
+    assert "database circuit 'default' opened" in log, log
 
 
 def test_health_db_first_call_after_a_freeze_fits_its_bound(pg_proxy, gunicorn_against):
