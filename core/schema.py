@@ -32,7 +32,8 @@ _DESCRIPTIONS = {
     "415": "Unsupported media type: send application/json.",
     "422": "This Idempotency-Key was already used (by you, within 24 hours) with a different request.",
     "429": "Too many failed logins from this client; retry later.",
-    "503": "The database timed out or cannot be reached; retry after the Retry-After header's seconds.",
+    "503": "The database timed out or cannot be reached (or, on the login, too many passwords are being checked "
+    "at once); retry after the Retry-After header's seconds.",
 }
 
 
