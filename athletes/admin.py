@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,7 +19,7 @@ from core.admin import DatalistTextInput, ScopedAdminMixin, ServiceSaveAdminMixi
 
 from . import services
 from .models import AthleteProfile
-from .selectors import athlete_list, coach_users, eligible_athlete_logins
+from .selectors import athlete_list, coach_users, eligible_athlete_logins, login_list
 from .validators import iana_timezones
 
 LOGIN_NOT_ELIGIBLE = (
@@ -187,15 +187,26 @@ class AthleteProfileAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAd
 
 
 class CadenceUserAdmin(UserAdmin):
-    """Django's user admin, scoped like the athletes: a coach (who may view users to pick an athlete's login)
-    sees the logins of their own athletes and of nobody else's, plus the users that are no athlete."""
+    """Django's user admin. Whoever may change users (superusers, and anyone given `auth.change_user`) sees them
+    all; a coach or head coach, who may only view users (to pick an athlete's login), sees the logins of their
+    athletes, the logins that may become an athlete's, and their own (athletes.selectors.login_list): another
+    user's change page says it does not exist. View-only users are not shown the password hash's summary."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser or roles.is_head_coach(request.user):
+        if request.user.has_perm("auth.change_user"):  # superusers have every permission
             return queryset
-        visible = athlete_list(user=request.user).values("user_id")
-        return queryset.filter(Q(athlete_profile__isnull=True) | Q(pk__in=visible))
+        return queryset.filter(pk__in=login_list(user=request.user).values("pk"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # The summary names the algorithm, its work factor and the first characters of the salt and the hash.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
 
     def autocomplete_narrow(self, request, queryset):
         """The admin's autocomplete (core.admin_site): the athlete form's user picker suggests only the logins

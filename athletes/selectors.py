@@ -91,3 +91,14 @@ def eligible_athlete_logins() -> QuerySet:
     What the admin's user picker offers; athletes.services.athlete_login_check judges one login by the same
     annotations, under a row lock."""
     return athlete_logins_checked().filter(is_active=True, privileged=False, athlete_profile_pk=None)
+
+
+def login_list(*, user) -> QuerySet:
+    """The logins a staff user who may view users but not change them sees (the admin's user list, change pages
+    and autocompletes): themselves, the logins of the athletes they may see (athlete_list), and the logins that
+    may become an athlete's (eligible_athlete_logins), which the athlete form offers. Never another staff login:
+    not the superusers, operations or other coaches, nor their e-mail addresses."""
+    user_model = get_user_model()
+    athletes = athlete_list(user=user).values("user_id")
+    eligible = eligible_athlete_logins().values("pk")
+    return user_model.objects.filter(Q(pk=user.pk) | Q(pk__in=athletes) | Q(pk__in=eligible))

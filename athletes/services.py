@@ -26,7 +26,8 @@ class InviteTokenGenerator(PasswordResetTokenGenerator):
     """Django's password-reset tokens under a salt of their own (a reset token is not an invitation, nor the
     reverse). Valid for PASSWORD_RESET_TIMEOUT (72 hours); one-time, because the token is bound to the
     password hash and last login, which setting the password changes. Also bound to the login holding no
-    staff rights: a link stops working once the login is given any (staff status, a group, a permission)."""
+    staff rights: a link stops working once the login is given any (staff status, a group, a permission).
+    Never valid for a login that has a usable password or has signed in (see athlete_invitee_check)."""
 
     key_salt = "cadence.athletes.InviteTokenGenerator"
 
@@ -34,7 +35,12 @@ class InviteTokenGenerator(PasswordResetTokenGenerator):
         # The link is handed to a coach: were the login made privileged after the invitation, following the
         # link would hand those rights to whoever holds it.
         privileged = get_user_model().objects.filter(pk=user.pk).filter(privileged_login_filter()).exists()
-        return f"{super()._make_hash_value(user, timestamp)}|privileged={int(privileged)}"
+        value = f"{super()._make_hash_value(user, timestamp)}|privileged={int(privileged)}"
+        if _has_had_password(user):
+            # No link is issued for such a login (athlete_invitee_check); this also kills the links issued
+            # before that rule, which would let the coach replace a password the athlete chose.
+            value += "|has-password"
+        return value
 
 
 invite_token_generator = InviteTokenGenerator()
@@ -46,19 +52,20 @@ LOGIN_PRIVILEGED = (
     "an athlete's login must have none."
 )
 LOGIN_HAS_PROFILE = "This login already belongs to an athlete profile."
+LOGIN_SIGNS_IN_ALREADY = (
+    "This athlete has already set a password; they sign in with it (an invitation would replace it)."
+)
 
 
-def athlete_login_check(*, user_id: int, athlete: AthleteProfile | None = None):
-    """Lock the login `user_id` and return it, fresh, if it may belong to an athlete: active, not privileged
-    (athletes.selectors.privileged_login_filter) and without a profile (`athlete` None: a new athlete) or with
-    only `athlete` (an invitation). Otherwise raise ValidationError with the reason.
+def _has_had_password(user) -> bool:
+    """The login has a password someone chose (usable) or has signed in at least once."""
+    return user.has_usable_password() or user.last_login is not None
 
-    Call it inside a transaction: the login's row stays locked until it ends. A change to the login's row
-    (staff or superuser flag, active, or the admin's user form, which saves the row with the groups) made
-    concurrently is either committed and seen here, or waits until the caller's transaction ends. FOR UPDATE,
-    not FOR NO KEY UPDATE, so that a bare group or permission grant, whose foreign key check takes a KEY SHARE
-    lock on the login when it commits (Django's foreign keys are deferred), also commits only after the
-    caller: it then counts as made later, which an invitation re-checks and the invitation token is bound to."""
+
+def _login_locked(*, user_id: int):
+    """Lock the login `user_id` (FOR UPDATE, see athlete_login_check) and return it fresh, annotated by
+    athletes.selectors.athlete_logins_checked, if it exists, is active and holds no staff rights; otherwise
+    raise ValidationError with the reason."""
     user_model = get_user_model()
     # Lock, then read in a statement of its own: a statement's subqueries see the snapshot taken when it
     # started, so a group committed while this one waited for the lock would stay invisible to it.
@@ -70,8 +77,38 @@ def athlete_login_check(*, user_id: int, athlete: AthleteProfile | None = None):
         raise ValidationError(LOGIN_INACTIVE, code="login_inactive")
     if login.privileged:
         raise ValidationError(LOGIN_PRIVILEGED, code="login_privileged")
+    return login
+
+
+def athlete_login_check(*, user_id: int, athlete: AthleteProfile | None = None):
+    """Lock the login `user_id` and return it, fresh, if it may belong to an athlete: active, not privileged
+    (athletes.selectors.privileged_login_filter) and without a profile (`athlete` None: a new athlete) or with
+    only `athlete` (the athlete it belongs to already). Otherwise raise ValidationError with the reason.
+
+    Call it inside a transaction: the login's row stays locked until it ends. A change to the login's row
+    (staff or superuser flag, active, or the admin's user form, which saves the row with the groups) made
+    concurrently is either committed and seen here, or waits until the caller's transaction ends. FOR UPDATE,
+    not FOR NO KEY UPDATE, so that a bare group or permission grant, whose foreign key check takes a KEY SHARE
+    lock on the login when it commits (Django's foreign keys are deferred), also commits only after the
+    caller: it then counts as made later, which an invitation re-checks and the invitation token is bound to."""
+    login = _login_locked(user_id=user_id)
     if login.athlete_profile_pk is not None and (athlete is None or login.athlete_profile_pk != athlete.pk):
         raise ValidationError(LOGIN_HAS_PROFILE, code="login_has_profile")
+    return login
+
+
+def athlete_invitee_check(*, user_id: int):
+    """Lock the login `user_id` and return it, fresh, if a set-password link may be issued for it or followed:
+    who may be invited. It may belong to an athlete (active, not privileged: athlete_login_check) and has never
+    had a password: no usable password and never signed in. Otherwise raise ValidationError with the reason.
+
+    An invitation sets a password without knowing the old one, and its link goes through the coach: for a login
+    that has a password (the athlete chose it, or a plain login attached through `userId` came with one), it
+    would let the coach take the account over. Such an athlete signs in with their password; a forgotten one
+    is reset by an administrator. Call it inside a transaction: the row stays locked until it ends."""
+    login = _login_locked(user_id=user_id)
+    if _has_had_password(login):
+        raise ValidationError(LOGIN_SIGNS_IN_ALREADY, code="login_has_password")
     return login
 
 
@@ -119,9 +156,9 @@ class Invitation:
 @transaction.atomic
 def athlete_invite(*, athlete: AthleteProfile, build_absolute_uri, now: datetime) -> Invitation:
     """A one-time link to the set-password page for the athlete's login, e-mailed (EMAIL_URL) when the login
-    has an address. Raises ValidationError when the login may no longer belong to an athlete
-    (athlete_login_check: inactive, or given staff rights since the athlete was created)."""
-    user = athlete_login_check(user_id=athlete.user_id, athlete=athlete)
+    has an address. Raises ValidationError when the login may not be invited (athlete_invitee_check: inactive,
+    given staff rights since the athlete was created, or it has a password already)."""
+    user = athlete_invitee_check(user_id=athlete.user_id)
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = invite_token_generator.make_token(user)
     url = build_absolute_uri(reverse("set-password", kwargs={"uidb64": uidb64, "token": token}))

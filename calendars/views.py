@@ -3,7 +3,6 @@ revokes its URL (`POST /api/v1/athletes/{id}/calendar-feed/`, `…/revoke/`)."""
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import time
@@ -19,11 +18,11 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from athletes.selectors import athlete_list
 from core.idempotency import IdempotentPostMixin
+from core.throttle import client_bucket
 
 from . import feed, services
 from .models import CalendarFeed
@@ -40,22 +39,6 @@ def _rate() -> tuple[int, int]:
     """CALENDAR_FEED_RATE (`60/hour`) as (requests, seconds)."""
     count, _, period = settings.CALENDAR_FEED_RATE.partition("/")
     return int(count), _PERIODS[period.strip().lower()]
-
-
-def _client_address(request) -> str:
-    """The client's address as the login throttle sees it (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES
-    proxies), normalized: an IPv6 client is its /64 (one host holds them all), anything unparseable one
-    bucket. So the guessing budget's keys are bounded by the clients, whatever the header says."""
-    raw = (BaseThrottle().get_ident(request) or "").strip()
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        return "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
-    return str(address)
 
 
 def _count(key: str, period: int) -> int:
@@ -97,7 +80,7 @@ def calendar_feed(request, token: str) -> HttpResponse:
     now = time.time()
     window = int(now // period)
     wait = max(1, math.ceil((window + 1) * period - now))
-    guesses_key = f"calendar-feed-misses:{_client_address(request)}:{window}"
+    guesses_key = f"calendar-feed-misses:{client_bucket(request)}:{window}"
     token_hash = services.feed_token_hash(token)
     url_key = f"calendar-feed:{token_hash}:{window}"  # the hash: the token itself never reaches the cache
     try:
@@ -139,7 +122,7 @@ class CalendarFeedUrlSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True, help_text="The secret feed URL; shown only now.")
 
 
-class _AthleteFeedView(IdempotentPostMixin, APIView):
+class _AthleteFeedView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def athlete(self, request, pk):
@@ -147,7 +130,7 @@ class _AthleteFeedView(IdempotentPostMixin, APIView):
         return get_object_or_404(athlete_list(user=request.user), pk=pk)
 
 
-class CalendarFeedView(_AthleteFeedView):
+class CalendarFeedView(IdempotentPostMixin, _AthleteFeedView):
     @extend_schema(
         request=None,
         responses={201: CalendarFeedUrlSerializer},
@@ -165,6 +148,9 @@ class CalendarFeedView(_AthleteFeedView):
 
 
 class CalendarFeedRevokeView(_AthleteFeedView):
+    """Takes no Idempotency-Key (core.idempotency.KEYLESS_POSTS): revoking twice is revoking, and a replayed
+    answer would leave the URL issued since working."""
+
     @extend_schema(
         request=None,
         responses={204: OpenApiResponse(description="No feed URL of this athlete works any more.")},

@@ -1,5 +1,5 @@
 """Idempotency keys (docs/api.md "Idempotency keys"): a client may send `Idempotency-Key` with any POST under
-/api/v1/ (the login excepted) so that retrying it, or a double click, cannot write twice.
+/api/v1/ (except those in KEYLESS_POSTS) so that retrying it, or a double click, cannot write twice.
 
 The first request with a key runs. A repeat by the same user with the same key and the same request (method,
 path, query and body bytes) within 24 hours gets the first answer again, status, headers and body, with
@@ -50,6 +50,25 @@ RETENTION = timedelta(hours=24)
 # Longer than any request can run: gunicorn's worker timeout (30 s) and PostgreSQL's idle-in-transaction timeout
 # (60 s) end a request stuck longer. Even a request that outlives it cannot write twice (see the docstring).
 LEASE = timedelta(seconds=60)
+
+# The POSTs under /api/v1/ that take no Idempotency-Key (their views do not derive from IdempotentPostMixin), by
+# view class, and why. Every other POST takes keys: the schema (core.schema) and the test that walks the routes
+# read this list. A key here would be harmful, not just useless: keys belong to a user, not to a token or an
+# athlete, and these bodies are empty, so a client deriving keys from what it sends repeats them, and the repeat
+# would be answered "done" from the first request's record without doing anything.
+KEYLESS_POSTS = {
+    "core.views.TokenView": "the login: anonymous (keys belong to a user), and each login must issue its own token",
+    "core.views.LogoutView": "revokes the token the request carries: naturally idempotent (a repeat with that "
+    "token is a 401), and a replay would leave another token of the same user working",
+    "calendars.views.CalendarFeedRevokeView": "revokes the athlete's feed URL: naturally idempotent, and a replay "
+    "would leave the URL issued since the first revoke working",
+}
+
+
+def takes_keys(view_class) -> bool:
+    """Whether POSTs to `view_class` take Idempotency-Key (not listed in KEYLESS_POSTS)."""
+    return f"{view_class.__module__}.{view_class.__qualname__}" not in KEYLESS_POSTS
+
 
 # Printable ASCII, space included: what an HTTP header carries unambiguously. Control characters (tab, NUL) and
 # anything beyond ASCII (which WSGI hands over as Latin-1 mojibake) are refused.

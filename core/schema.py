@@ -2,9 +2,12 @@
 
 drf-spectacular documents only success responses; clients (and fuzzers checking conformance) need the
 4xx shapes too. Errors are DRF's shapes with camelCase keys: `{"detail": "..."}` or field errors
-`{"fieldName": ["..."], "nonFieldErrors": ["..."]}`. POSTs also document the Idempotency-Key header."""
+`{"fieldName": ["..."], "nonFieldErrors": ["..."]}`. POSTs that take an Idempotency-Key (all but
+core.idempotency.KEYLESS_POSTS) also document the header."""
 
-from .idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, REPLAYED_HEADER
+import re
+
+from .idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, REPLAYED_HEADER, takes_keys
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -41,12 +44,23 @@ def _response(code: str, ref: str) -> dict:
     return {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": {"$ref": ref}}}}
 
 
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
 def add_error_responses(result, generator, request, public):
     """Add the error components and, per operation, the 4xx codes it can answer."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     schemas["ValidationError"] = VALIDATION_ERROR_SCHEMA
     error_ref, validation_ref = "#/components/schemas/Error", "#/components/schemas/ValidationError"
+    # Which POSTs take Idempotency-Key is decided by their view (core.idempotency.KEYLESS_POSTS). The schema
+    # renames path parameters ({pk} becomes {id}): compare paths without their names.
+    keyless = {
+        _shape(path)
+        for path, _regex, method, callback in generator.endpoints or ()
+        if method == "POST" and not takes_keys(callback.cls)
+    }
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete", "head", "options"}:
@@ -57,7 +71,7 @@ def add_error_responses(result, generator, request, public):
                 codes += ["409", "413", "415"]
             if method in {"put", "patch"}:
                 codes.append("412")
-            idempotent = method == "post" and not path.endswith("/auth/token/")
+            idempotent = method == "post" and _shape(path) not in keyless
             if idempotent:
                 codes.append("422")
             if path.endswith("/auth/token/"):

@@ -11,6 +11,7 @@ the allowance is per address, and a burst from many addresses must not take ever
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -18,7 +19,26 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+
+def client_bucket(request) -> str:
+    """The client that a per-client allowance counts (the login throttle, the calendar feed's guesses): the
+    address DRF's get_ident reads (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES proxies). IPv4 as it is, an
+    IPv4-mapped IPv6 address as its IPv4, any other IPv6 address as its /64, anything unparseable one bucket.
+
+    A /64 is what one subscriber or one host gets: counted per address, each of its 2**64 addresses would bring
+    a fresh allowance. So the number of buckets is bounded by the clients, whatever the header says."""
+    raw = (BaseThrottle().get_ident(request) or "").strip()
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
 
 
 @dataclass
@@ -35,7 +55,7 @@ class LoginAttempts(SimpleRateThrottle):
     cache_format = "throttle_%(scope)s_%(ident)s"
 
     def get_cache_key(self, request, view=None):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_bucket(request)}
 
     def take(self, request) -> Slot:
         """Count one attempt from this client; `allowed` is False once the window's allowance is used up."""

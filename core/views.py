@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import roles
-from .idempotency import IdempotentPostMixin
 from .middleware import database_unavailable_response, is_database_unavailable
 from .services import tokens_prune_expired
 from .throttle import LoginAttempts
@@ -96,8 +95,9 @@ class TokenView(APIView):
         return self._throttles
 
 
-class LogoutView(IdempotentPostMixin, APIView):
-    """Revoke the token this request carries (or end the session)."""
+class LogoutView(APIView):
+    """Revoke the token this request carries (or end the session). Takes no Idempotency-Key (see
+    core.idempotency.KEYLESS_POSTS): a key is per user, and a replay would leave this token working."""
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out")}, summary="Log out")
     def post(self, request):

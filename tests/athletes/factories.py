@@ -35,6 +35,13 @@ class AthleteProfileFactory(factory.django.DjangoModelFactory):
     primary_goal = PrimaryGoal.ENDURANCE
 
 
+class InvitableAthleteFactory(AthleteProfileFactory):
+    """An athlete whose login never had a password (as the API's create with `user` makes it): the only kind an
+    invitation is for."""
+
+    user = factory.SubFactory(UserFactory, password=None)
+
+
 def ensure_role_groups() -> None:
     """The role groups as core's latest role migration defines them. A transactional test's flush deletes
     the groups the migrations made; re-applying converges (idempotent)."""

@@ -17,6 +17,7 @@ from tests.athletes.factories import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
+    InvitableAthleteFactory,
     OperationsFactory,
     StaffFactory,
     UserFactory,
@@ -291,7 +292,7 @@ def test_an_invitation_mails_a_one_time_link_valid_72_hours_that_sets_the_passwo
 
 
 def test_an_invitation_expires_after_72_hours():
-    athlete = AthleteProfileFactory()
+    athlete = InvitableAthleteFactory()
     head = bearer_client(HeadCoachFactory())
     token = _invite(head, athlete).json()["url"].rstrip("/").rsplit("/", 1)[1]
     now = invite_token_generator._now()
@@ -309,7 +310,7 @@ def test_a_password_reset_token_is_not_an_invitation():
 
 
 def test_a_login_without_email_gets_the_link_but_no_mail():
-    athlete = AthleteProfileFactory(user=UserFactory(email=""))
+    athlete = AthleteProfileFactory(user=UserFactory(email="", password=None))
     response = _invite(bearer_client(HeadCoachFactory()), athlete)
     assert response.status_code == 200
     assert response.json()["emailedTo"] is None and response.json()["url"]
@@ -347,7 +348,7 @@ def test_a_set_password_link_with_a_bad_token_shows_no_form(client):
 
 
 def test_the_set_password_form_applies_the_password_validators(client):
-    athlete = AthleteProfileFactory()
+    athlete = InvitableAthleteFactory()
     url = _invite(bearer_client(HeadCoachFactory()), athlete).json()["url"]
     form_url = client.get(url, follow=True).redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": "123", "new_password2": "123"})
@@ -357,7 +358,7 @@ def test_the_set_password_form_applies_the_password_validators(client):
 
 
 def test_an_invitation_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
-    athlete = AthleteProfileFactory()
+    athlete = InvitableAthleteFactory()
     client = bearer_client(HeadCoachFactory())
     # Token, permissions, the athlete (and its coaches); in a savepoint: the login's row lock, its re-read with
     # what may keep it from an athlete, the token's privilege check.
@@ -411,7 +412,7 @@ def test_permissions_are_read_in_one_query():
 def test_the_set_password_page_needs_its_csrf_token():
     from django.test import Client
 
-    athlete = AthleteProfileFactory()
+    athlete = InvitableAthleteFactory()
     url = _invite(bearer_client(HeadCoachFactory()), athlete).json()["url"]
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(url, follow=True)

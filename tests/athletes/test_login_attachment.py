@@ -21,7 +21,14 @@ from athletes.admin import LOGIN_NOT_ELIGIBLE
 from athletes.models import AthleteProfile
 from athletes.selectors import eligible_athlete_logins
 from athletes.services import LOGIN_HAS_PROFILE, LOGIN_INACTIVE, LOGIN_PRIVILEGED, invite_token_generator
-from tests.athletes.factories import AthleteProfileFactory, CoachFactory, HeadCoachFactory, UserFactory, add_groups
+from tests.athletes.factories import (
+    AthleteProfileFactory,
+    CoachFactory,
+    HeadCoachFactory,
+    InvitableAthleteFactory,
+    UserFactory,
+    add_groups,
+)
 from tests.conftest import bearer_client
 from tests.utils import postgres_only
 
@@ -113,7 +120,7 @@ def admin_form(user_id="", **overrides):
 
 
 def _coachs_athlete(coach):
-    athlete = AthleteProfileFactory(display_name="Mine")
+    athlete = InvitableAthleteFactory(display_name="Mine")  # its login never had a password: it may be invited
     athlete.coaches.set([coach])
     return athlete
 
@@ -138,7 +145,7 @@ def test_creating_an_athlete_on_a_refused_login_is_400_on_user_id(kind):
 @pytest.mark.parametrize("requester", ["coach", "head coach"])
 def test_a_plain_login_becomes_an_athlete_and_can_be_invited(requester):
     client = bearer_client(CoachFactory() if requester == "coach" else HeadCoachFactory())
-    login = UserFactory(username="plain")
+    login = UserFactory(username="plain", password=None)  # never had a password, like a login made with `user`
     response = client.post(URL, body(userId=login.pk), format="json")
     assert response.status_code == 201, response.content
     athlete = AthleteProfile.objects.get(pk=response.json()["id"])
@@ -324,7 +331,7 @@ def test_a_link_issued_before_the_login_became_privileged_no_longer_works(client
     assert not invite_token_generator.check_token(User.objects.get(pk=athlete.user_id), token)
     page = client.get(url, follow=True)
     assert page.status_code == 200 and b'name="new_password1"' not in page.content
-    assert User.objects.get(pk=athlete.user_id).check_password(PASSWORD)
+    assert not User.objects.get(pk=athlete.user_id).has_usable_password()
 
 
 # --- Races (PostgreSQL: row locks) ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ def set_password(client, user):
 
 @pytest.fixture
 def athlete_login(db):
-    return AthleteProfileFactory(user=UserFactory(username="ada.lovelace")).user
+    return AthleteProfileFactory(user=UserFactory(username="ada.lovelace", password=None)).user  # never had one
 
 
 def test_the_done_page_links_to_the_frontend_with_the_username(client, athlete_login, settings):

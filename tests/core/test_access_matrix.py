@@ -18,9 +18,9 @@ from athletes.models import AthleteProfile
 from connections.models import DatabaseConnectionProfile
 from health.models import ConnectionHealthEvent
 from tests.athletes.factories import (
-    AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
+    InvitableAthleteFactory,
     OperationsFactory,
     StaffFactory,
     UserFactory,
@@ -156,8 +156,9 @@ def _plan(athlete):
 def world(db):
     coach = CoachFactory()
     other_coach = CoachFactory()
-    a = AthleteProfileFactory(display_name="A", timezone="Europe/Oslo")
-    b = AthleteProfileFactory(display_name="B")
+    # Logins that never had a password (as the API makes them), so that an invitation is theirs to receive.
+    a = InvitableAthleteFactory(display_name="A", timezone="Europe/Oslo")
+    b = InvitableAthleteFactory(display_name="B")
     a.coaches.set([coach])
     b.coaches.set([other_coach])
     users = {

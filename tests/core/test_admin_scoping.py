@@ -17,6 +17,7 @@ from tests.athletes.factories import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
+    InvitableAthleteFactory,
     OperationsFactory,
     StaffFactory,
     UserFactory,
@@ -62,8 +63,9 @@ def _plan(athlete):
 @pytest.fixture
 def world(db):
     coach, other_coach = CoachFactory(), CoachFactory()
-    mine = AthleteProfileFactory(display_name="Mine Athlete")
-    theirs = AthleteProfileFactory(display_name="Theirs Athlete")
+    # Logins that never had a password, as the API makes them: the ones an invitation is for.
+    mine = InvitableAthleteFactory(display_name="Mine Athlete")
+    theirs = InvitableAthleteFactory(display_name="Theirs Athlete")
     mine.coaches.set([coach])
     theirs.coaches.set([other_coach])
     return {"coach": coach, "other_coach": other_coach, "A": _plan(mine), "B": _plan(theirs)}

@@ -16,10 +16,17 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from calendars.models import CalendarFeed
-from core.idempotency import LEASE, RETENTION, IdempotentPostMixin, idempotency_records_prune, request_fingerprint
+from core.idempotency import (
+    KEYLESS_POSTS,
+    LEASE,
+    RETENTION,
+    IdempotentPostMixin,
+    idempotency_records_prune,
+    request_fingerprint,
+    takes_keys,
+)
 from core.models import IdempotencyRecord
-from core.views import TokenView
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, UserFactory
+from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, InvitableAthleteFactory, UserFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory
 from tests.utils import postgres_only, run_at_once
@@ -238,7 +245,7 @@ def test_authentication_is_judged_before_the_key(anon_client, coach_client, targ
     assert IdempotencyRecord.objects.count() == 0
 
 
-def test_a_key_on_a_read_or_on_the_login_is_ignored(coach_client):
+def test_a_key_on_a_read_or_on_the_login_is_ignored(coach_client, target):
     assert coach_client.get(PROGRAMS, HTTP_IDEMPOTENCY_KEY="\x00").status_code == 200
     user = HeadCoachFactory()
     user.set_password("pw-for-login-1")
@@ -251,7 +258,7 @@ def test_a_key_on_a_read_or_on_the_login_is_ignored(coach_client):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[-1]}")
     assert post(client, PROGRAMS, {}, key="login").status_code == 400  # an empty body: a 400, not kept
-    assert post(client, "/api/v1/auth/logout/", {}, key="login").status_code == 204
+    assert post(client, PROGRAMS, program_body(target), key="login").status_code == 201
     assert IdempotencyRecord.objects.get().key == "login"
 
 
@@ -329,9 +336,10 @@ def test_a_no_store_answer_is_not_kept(athlete_client, athlete):
     assert CalendarFeed.objects.filter(athlete=athlete).count() == 1
 
 
-def test_an_invitation_link_is_not_kept(coach_client, athlete):
+def test_an_invitation_link_is_not_kept(coach_client):
     """The set-password link is a credential for 72 hours: its answer says no-store, so a repeat with the same key
     makes a new link instead of reading the old one back from the database."""
+    athlete = InvitableAthleteFactory()
     path = f"/api/v1/athletes/{athlete.pk}/invite/"
     first = post(coach_client, path, {}, key="invite")
     assert first.status_code == 200, first.content
@@ -340,6 +348,43 @@ def test_an_invitation_link_is_not_kept(coach_client, athlete):
     again = post(coach_client, path, {}, key="invite")
     assert again.status_code == 200
     assert not replayed(again)
+
+
+# --- Naturally idempotent actions take no key ----------------------------------------------------------------
+# Keys are per user and these bodies are empty: a client deriving keys from what it sends repeats them. Were the
+# key taken, the second logout or revoke would be answered "done" from the first one's record, doing nothing.
+
+
+def test_logout_with_a_repeated_key_revokes_the_token_it_carries():
+    user = HeadCoachFactory()
+    first, second = bearer_client(user), bearer_client(user)
+    assert post(first, "/api/v1/auth/logout/", {}, key="logout").status_code == 204
+    assert first.get("/api/v1/auth/me/").status_code == 401
+    response = post(second, "/api/v1/auth/logout/", {}, key="logout")
+    assert response.status_code == 204 and not replayed(response)
+    assert second.get("/api/v1/auth/me/").status_code == 401
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_logout_ignores_even_a_malformed_key():
+    client = bearer_client(UserFactory())
+    assert post(client, "/api/v1/auth/logout/", {}, key="\x00").status_code == 204
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_revoke_with_a_repeated_key_revokes_the_url_issued_since(athlete_client, athlete):
+    feed_path = f"/api/v1/athletes/{athlete.pk}/calendar-feed/"
+    revoke_path = f"{feed_path}revoke/"
+    first_url = post(athlete_client, feed_path, {}).json()["url"]
+    assert post(athlete_client, revoke_path, {}, key="rv").status_code == 204
+    second_url = post(athlete_client, feed_path, {}).json()["url"]
+    assert APIClient().get(second_url.split("testserver", 1)[1]).status_code == 200
+    response = post(athlete_client, revoke_path, {}, key="rv")
+    assert response.status_code == 204 and not replayed(response)
+    for url in (first_url, second_url):
+        assert APIClient().get(url.split("testserver", 1)[1]).status_code == 404
+    assert not CalendarFeed.objects.filter(athlete=athlete).exists()
+    assert IdempotencyRecord.objects.count() == 0
 
 
 # --- Clone: the double click -----------------------------------------------------------------------------------
@@ -368,8 +413,9 @@ def _api_views(resolver=None, prefix=""):
             yield route, entry.callback
 
 
-def test_every_post_under_the_api_takes_idempotency_keys():
-    """A new endpoint gets keys by deriving from core.viewsets or IdempotentPostMixin: this fails if one does not."""
+def test_every_post_under_the_api_takes_idempotency_keys_except_the_listed_ones():
+    """A new endpoint gets keys by deriving from core.viewsets or IdempotentPostMixin: this fails if one does not,
+    unless KEYLESS_POSTS lists it with its reason; and a listed view really takes none."""
     posts = {}
     for route, callback in _api_views():
         view_class = getattr(callback, "cls", None)
@@ -378,23 +424,31 @@ def test_every_post_under_the_api_takes_idempotency_keys():
         if view_class is not None and accepts_post:
             posts[route] = view_class
     assert len(posts) >= 10  # the resources' creates, clone, invite, the calendar feed, logout, login
-    missing = [
+    keyless = {f"{cls.__module__}.{cls.__qualname__}" for cls in posts.values() if not takes_keys(cls)}
+    assert keyless == set(KEYLESS_POSTS)  # no stale entry: each names a view that answers a POST here
+    assert all(len(reason) > 20 for reason in KEYLESS_POSTS.values())
+    wrong = [
         route
         for route, view_class in posts.items()
-        if view_class is not TokenView and not issubclass(view_class, IdempotentPostMixin)
+        if takes_keys(view_class) != issubclass(view_class, IdempotentPostMixin)
     ]
-    assert not missing, missing
+    assert not wrong, wrong
+
+
+KEYLESS_PATHS = {"/api/v1/auth/token/", "/api/v1/auth/logout/", "/api/v1/athletes/{id}/calendar-feed/revoke/"}
 
 
 def test_the_schema_documents_the_header_and_its_answers():
     schema = APIClient().get("/api/schema/?format=json").json()
     posts = {path: ops["post"] for path, ops in schema["paths"].items() if "post" in ops}
+    assert set(posts) >= KEYLESS_PATHS
     assert "/api/v1/programs/{id}/clone/" in posts
     for path, operation in posts.items():
         headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
-        if path == "/api/v1/auth/token/":
+        if path in KEYLESS_PATHS:
             assert "Idempotency-Key" not in headers
             assert "422" not in operation["responses"]
+            assert not any("headers" in r for code, r in operation["responses"].items() if code.startswith("2"))
             continue
         key = headers["Idempotency-Key"]
         assert key["required"] is False

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 import core.auth
 from core.auth import HashGate, LoginsBusy
-from core.throttle import LoginAttempts
+from core.throttle import LoginAttempts, client_bucket
 from core.views import LoginFailureThrottle
 from tests.athletes.factories import StaffFactory, UserFactory
 
@@ -377,3 +377,77 @@ def test_the_async_login_path_goes_through_the_same_gate(held_gate, hasher):
     with pytest.raises(LoginsBusy):
         async_to_sync(aauthenticate)(None, username="nobody", password="wrong")
     assert hasher.calls == 0
+
+
+# --- Who "one client" is: client_bucket, shared with the calendar feed ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "bucket"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),  # an IPv4 client seen through a dual-stack socket
+        ("2001:db8:1:2::1", "2001:db8:1:2::"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::"),
+        ("fe80::1%eth0", "fe80::"),
+        ("not-an-address", "unknown"),
+        ("", "unknown"),
+        ("1.2.3.4.5", "unknown"),
+    ],
+)
+def test_a_client_is_its_ipv4_address_or_its_ipv6_64(rf, remote_addr, bucket):
+    assert client_bucket(rf.post(TOKEN_URL, REMOTE_ADDR=remote_addr)) == bucket
+
+
+def test_behind_proxies_the_bucket_is_the_forwarded_address_grouped_the_same_way(rf, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}  # DRF reloads its settings
+    # The one proxy appends the address it saw; what the client put before it is not believed.
+    request = rf.post(TOKEN_URL, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1, 2001:db8:1:2::77")
+    assert client_bucket(request) == "2001:db8:1:2::"
+    request = rf.post(TOKEN_URL, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="garbage")
+    assert client_bucket(request) == "unknown"
+
+
+def _bad_login(remote_addr: str, **extra):
+    return APIClient().post(
+        TOKEN_URL, {"username": "root", "password": "guess"}, format="json", REMOTE_ADDR=remote_addr, **extra
+    )
+
+
+@pytest.mark.django_db
+def test_forty_bad_logins_from_forty_addresses_of_one_64_are_throttled_after_the_allowance():
+    """The configured allowance (30/min unless LOGIN_THROTTLE_RATE says otherwise), shared by the whole /64."""
+    UserFactory(username="root")
+    allowance = LoginFailureThrottle().num_requests
+    statuses = [_bad_login(f"2001:db8:1:2::{i + 1:x}").status_code for i in range(40)]
+    assert statuses == [400] * allowance + [429] * (40 - allowance)
+    # Neither an IPv4 client nor another /64 pays for it: the right password still works from there.
+    assert _bad_login("203.0.113.9").status_code == 400
+    for address in ("203.0.113.9", "2001:db8:1:3::1"):
+        assert login_as(address).status_code == 200
+    # Inside the /64, even the right password waits for the window.
+    assert login_as("2001:db8:1:2:abcd::1").status_code == 429
+
+
+def login_as(remote_addr: str):
+    return APIClient().post(
+        TOKEN_URL, {"username": "root", "password": PASSWORD}, format="json", REMOTE_ADDR=remote_addr
+    )
+
+
+@pytest.mark.django_db
+def test_the_admin_login_counts_a_64_as_one_client(small_limit):
+    StaffFactory(username="boss")
+    for i in range(LIMIT):
+        assert _admin_login(Client(), "boss", "wrong", REMOTE_ADDR=f"2001:db8:9:9::{i + 1:x}").status_code == 200
+    assert _admin_login(Client(), "boss", PASSWORD, REMOTE_ADDR="2001:db8:9:9:1::1").status_code == 429
+    assert _admin_login(Client(), "boss", PASSWORD, REMOTE_ADDR="2001:db8:9:a::1").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_ipv4_mapped_address_shares_the_ipv4_clients_allowance(small_limit):
+    UserFactory(username="root")
+    for _ in range(LIMIT):
+        assert _bad_login("198.51.100.20").status_code == 400
+    assert login_as("::ffff:198.51.100.20").status_code == 429
