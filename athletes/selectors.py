@@ -1,5 +1,5 @@
 """Who sees which athletes: the one definition of "visible" that the API, the admin and every derived
-endpoint use (CONTRACT §2, roles).
+endpoint use. The user's strongest role (core.roles) decides; an anonymous or inactive user sees nothing.
 
 - a superuser or head coach (`athletes.view_all_athletes`): every athlete;
 - a coach (`athletes.view_athleteprofile`): the athletes assigned to them (`AthleteProfile.coaches`);
