@@ -1,6 +1,7 @@
 """Cadence settings: one module; every difference between environments is an environment variable.
 
-The variables are CONTRACT §1 (plus a few operational knobs, all listed in `.env.example`).
+The variables are listed in `.env.example` (the core ones first, then the operational knobs) and in
+docs/operations.md, "1. Production settings".
 """
 
 import re
@@ -82,7 +83,8 @@ AUTH_TOKEN_TTL_HOURS = env.int("AUTH_TOKEN_TTL_HOURS", default=12)
 CALENDAR_FEED_RATE = env.str("CALENDAR_FEED_RATE", default="60/hour")
 if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RATE.strip().lower()):
     raise ImproperlyConfigured("CALENDAR_FEED_RATE must look like 60/hour (N/s, N/min, N/hour or N/day).")
-# CONTRACT §7: /health/db warns above this latency; version/releaseId in its body; /metrics' bearer token.
+# /health/db warns above this latency; version/releaseId in its body; /metrics' bearer token
+# (docs/operations.md, 8. Beyond one database).
 HEALTH_WARN_LATENCY_MS = env.float("HEALTH_WARN_LATENCY_MS", default=250)
 RELEASE_ID = env.str("RELEASE_ID", default="") or None
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="") or None
@@ -245,7 +247,7 @@ elif _default_db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backe
     _default_db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     _default_db["CONN_HEALTH_CHECKS"] = True
 
-# --- Read replicas and a transaction pooler (CONTRACT §7) ---------------------------------------------
+# --- Read replicas and a transaction pooler (docs/operations.md, 8. Beyond one database) --------------
 # Built from the primary's finished entry (after every OPTIONS change above), so replicas share its
 # connect/statement timeouts and keepalives. Routing: core.replicas (API GET/HEAD reads, read-your-writes).
 DB_POOLER = env.str("DB_POOLER", default="")

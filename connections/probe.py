@@ -81,7 +81,8 @@ class ProbeResult:
 
 
 class ProbeError(Exception):
-    """A failure already classified into a CONTRACT §4 error code; the message is sanitized."""
+    """A failure already classified into a checkdb error code (docs/operations.md, Error codes); the message
+    is sanitized."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

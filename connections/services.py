@@ -1,5 +1,5 @@
 """`checkdb` as a function: check one database connection against its environment's profile and record
-exactly one ConnectionHealthEvent (CONTRACT §4). The management command and the admin both call
+exactly one ConnectionHealthEvent (docs/operations.md, 4. `checkdb`). The management command and the admin both call
 `checkdb_run`; neither re-implements it."""
 
 from __future__ import annotations

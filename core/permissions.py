@@ -1,4 +1,4 @@
-"""Who may do what, read from Django model permissions (CONTRACT §2, roles). A staff flag grants nothing.
+"""Who may do what, read from Django model permissions (docs/api.md, Roles). A staff flag grants nothing.
 
 `RolePermission` asks for the viewset model's permission for the method (GET view, POST add, PUT/PATCH
 change; a custom action names its own in `action_permissions`). Which rows a permitted user reaches is the

@@ -1,4 +1,4 @@
-"""Read replicas: which node a request reads from (CONTRACT §7).
+"""Read replicas: which node a request reads from (docs/operations.md, Read replicas).
 
 `ReplicaReadMiddleware` chooses the node once, when the request starts: an API `GET`/`HEAD` from a client
 that has not written in the last `REPLICA_PIN_SECONDS` reads from a replica (round robin over the ones that

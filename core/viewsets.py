@@ -29,7 +29,7 @@ class FastListMixin(mixins.ListModelMixin):
 
 
 class ETagRetrieveMixin(mixins.RetrieveModelMixin):
-    """Detail GETs carry the row's ETag (CONTRACT §2), for a later If-Match."""
+    """Detail GETs carry the row's ETag (docs/api.md, Concurrency: ETag and If-Match), for a later If-Match."""
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

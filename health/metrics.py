@@ -1,4 +1,4 @@
-"""`GET /metrics`: OpenMetrics text for Prometheus (CONTRACT §7), through prometheus_client.
+"""`GET /metrics`: OpenMetrics text for Prometheus (docs/operations.md, `/metrics`), through prometheus_client.
 
 The database-check gauges are read at scrape time from the newest event of each environment (every
 environment with a connection profile, and APP_ENVIRONMENT) in a constant number of queries; the request

@@ -31,7 +31,7 @@ class ConnectionHealthEvent(models.Model):
     database = models.CharField(max_length=64, default="default")
     status = models.CharField(max_length=8, choices=CheckStatus.choices)
     latency_ms = models.FloatField(null=True, blank=True)
-    # null, not "": the contract reports `errorCode: null` and `message: null` on a pass.
+    # null, not "": the API reports `errorCode: null` and `message: null` on a pass.
     error_code = models.CharField(max_length=32, choices=ErrorCode.choices, null=True, blank=True)  # noqa: DJ001
     message = models.TextField(null=True, blank=True)  # noqa: DJ001
 

@@ -227,7 +227,8 @@ def health_verdict(
     now: datetime | None = None,
     may_see_event_message: Callable[[], bool] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The /health/db answer (HTTP status, body) from the newest event of `environment` (CONTRACT §3).
+    """The /health/db answer (HTTP status, body) from the newest event of `environment`
+    (docs/operations.md, 3. Health endpoints).
 
     A failed event's message names hosts, ports and databases: it is shown only when `may_see_event_message`
     (asked only then) says so; otherwise the body carries the error code and `message: null`."""
@@ -239,7 +240,7 @@ def health_verdict(
     # A persistent connection that went silent (server frozen, network black hole) would block this read
     # forever: connect_timeout covers only connecting, and statement_timeout needs a server that runs. The
     # watchdog shuts the socket down at the deadline, so the blocked read fails at once and the probe still
-    # answers within DB_CONNECT_TIMEOUT + 1 s (CONTRACT §3).
+    # answers within DB_CONNECT_TIMEOUT + 1 s.
     # The cut also flags the connection as stalled for this request: Django's health check would otherwise
     # answer the cut by opening a new connection to the same silent server and wait a whole connect timeout
     # more (the probe took 10.5 s instead of 6).
@@ -351,7 +352,7 @@ def spooled_count() -> int:
 
 
 def warn_reason(event: ConnectionHealthEvent) -> str | None:
-    """Why a passing newest event is only `warn` (CONTRACT §7), or None."""
+    """Why a passing newest event is only `warn` (a slow check or a non-empty spool), or None."""
     reasons = []
     if event.latency_ms is not None and event.latency_ms > settings.HEALTH_WARN_LATENCY_MS:
         reasons.append(

@@ -1,6 +1,6 @@
 """A program's week-by-week picture, drawn by the server as inline SVG (no JavaScript, no CDN).
 
-Weeks are counted from the program's start date in the athlete's timezone, like the contract's metrics:
+Weeks are counted from the program's start date in the athlete's timezone, like the program metrics:
 week 1 is the first seven days. "Planned" counts every session scheduled in the week, "completed" the ones
 marked completed. Load is shown twice: the coach's plan (the sum of the sessions' `planned_load`) and the
 load done (the sum of `load` over the completed sessions). A week that has not started yet (in the

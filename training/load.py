@@ -74,7 +74,7 @@ class DayFigures:
     form: float
 
     def as_dict(self) -> dict:
-        """The API's camelCase row, rounded as CONTRACT §5 says."""
+        """The API's camelCase row: `acwr`/`acwrEwma` to 2 decimals, the rest to 1, halves away from zero."""
         return {
             "date": self.date.isoformat(),
             "load": round_half_up(self.load, 1),

@@ -99,7 +99,8 @@ def athlete_today(athlete: AthleteProfile, now: datetime | None = None) -> date:
 
 
 def athlete_load(athlete: AthleteProfile, *, start: date, end: date) -> dict:
-    """CONTRACT §5's body for `athlete` over `start`..`end` (local dates, already validated)."""
+    """The load series body (docs/api.md, Training load) for `athlete` over `start`..`end` (local dates,
+    already validated)."""
     first, daily = athlete_daily_totals(athlete, load.series_end(end))
     return {
         "athleteId": str(athlete.pk),

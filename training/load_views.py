@@ -1,4 +1,5 @@
-"""The training-load endpoints (CONTRACT §5): an athlete's daily series (JSON or CSV) and the summary list.
+"""The training-load endpoints (docs/api.md, Training load): an athlete's daily series (JSON or CSV) and the
+summary list.
 
 Thin: parse the query, pick the visible athletes, call training.load_selectors. Bodies are built with
 camelCase keys already, so they render with the plain JSON renderer (no recursive camelizing of 366 rows).

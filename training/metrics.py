@@ -1,7 +1,7 @@
 """Derived program and micro-cycle metrics, computed by the database for a whole queryset at once.
 
 `TrainingProgram.objects.with_metrics()` adds, in the one query that loads the programs (correlated
-subqueries, no joins that multiply rows), everything CONTRACT §2 derives:
+subqueries, no joins that multiply rows), every derived value (docs/api.md, Metric formulas):
 
 - `totalWeeks`      ceil((endDate - startDate + 1 day) / 7)                      (from the row itself)
 - `completedWeeks`  floor((today - startDate) / 7) clamped to [0, totalWeeks];
@@ -136,7 +136,7 @@ class ProgramQuerySet(models.QuerySet):
 
 
 class ProgramMetricsMixin:
-    """Read the annotations of `ProgramQuerySet.with_metrics()` as the contract's derived values.
+    """Read the annotations of `ProgramQuerySet.with_metrics()` as the API's derived values.
 
     `total_weeks` needs only the row; the others need an annotated instance. `refreshed_with_metrics()`
     loads one for a single program (e.g. right after a write)."""

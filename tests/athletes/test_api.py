@@ -1,4 +1,4 @@
-"""/api/v1/athletes/: fields, validation, filters and ordering (CONTRACT §2, AthleteProfile)."""
+"""/api/v1/athletes/: fields, validation, filters and ordering (docs/api.md, Athletes)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Athletes and roles (CONTRACT §2): coach assignment (`coachIds`), creating the athlete's login with the
+"""Athletes and roles (docs/api.md, Roles): coach assignment (`coachIds`), creating the athlete's login with the
 profile (`user`), the invitation link and its set-password page, and `/auth/me/` roles."""
 
 from datetime import timedelta

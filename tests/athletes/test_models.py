@@ -1,4 +1,4 @@
-"""AthleteProfile rules (CONTRACT §2): display name, timezone, primary goal, one profile per user."""
+"""AthleteProfile rules: display name, timezone, primary goal, one profile per user."""
 
 from datetime import UTC, date, datetime
 
@@ -93,7 +93,7 @@ def test_every_listed_primary_goal_is_accepted(goal):
     build(primary_goal=goal).full_clean()
 
 
-def test_primary_goal_values_are_the_contracts():
+def test_primary_goal_values_are_the_documented_ones():
     assert set(PrimaryGoal.values) == {
         "endurance",
         "strength",

@@ -1,4 +1,4 @@
-"""The admin in a real browser: a coach's day and an operator's check, end to end (issue 5's "Done when")."""
+"""The admin in a real browser: a coach's day and an operator's check, end to end."""
 
 from datetime import timedelta
 

@@ -1,4 +1,5 @@
-"""checkdb_run: every row of CONTRACT §4's errorCode table, with the outage made by the test itself."""
+"""checkdb_run: every row of the errorCode table (docs/operations.md, Error codes), with the outage made by the
+test itself."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""checkdb and the profile's role (CONTRACT §7): a primary must take writes (DB_READ_ONLY), a replica must not
+"""checkdb and the profile's role: a primary must take writes (DB_READ_ONLY), a replica must not
 lag more than REPLICA_MAX_LAG_SECONDS (REPLICA_LAG). The real standby cases (in recovery, replay paused) are in
 tests/replicas/test_real_replica.py; here a read-only primary is made with default_transaction_read_only."""
 

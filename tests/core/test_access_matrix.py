@@ -1,4 +1,4 @@
-"""The access matrix (CONTRACT §2, roles): every role × every resource × every action, on the caller's own
+"""The access matrix (docs/api.md, Roles): every role × every resource × every action, on the caller's own
 rows and on another coach's, asserting the status, that lists hold exactly the rows the role may see, and
 that a refused write changes nothing. docs/api.md's roles table is this matrix (checked below).
 
@@ -93,7 +93,7 @@ NOT_APPLICABLE = {
 
 
 def expected(role: str, resource: str, action: str) -> int:
-    """The status CONTRACT §2 gives `role` for `action` on `resource`."""
+    """The status `role` gets for `action` on `resource`."""
     if role == "anonymous":
         return 401
     if action.startswith("DELETE"):

@@ -1,4 +1,4 @@
-"""The admin is scoped like the API (CONTRACT §2, roles): a coach's changelists, change pages, autocompletes,
+"""The admin is scoped like the API (docs/api.md, Roles): a coach's changelists, change pages, autocompletes,
 filters and bulk actions never show or touch another coach's athletes; head coaches see everyone and assign
 coaches; operations reach connection profiles, health events and "Run check now", nothing of training."""
 

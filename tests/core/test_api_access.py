@@ -1,4 +1,4 @@
-"""Athletes' access (CONTRACT §2, roles): a head coach / the owning athlete / another athlete / a user with no
+"""Athletes' access (docs/api.md, Roles): a head coach / the owning athlete / another athlete / a user with no
 role and no profile / anonymous × list / retrieve / create / update / partial update, for every resource.
 The full role matrix (coaches, operations, staff without groups, ...) is test_access_matrix.py."""
 

@@ -74,7 +74,7 @@ def test_read_only(coach_client, events):
 
 
 def test_detail_carries_an_etag(coach_client, events):
-    # Events never change once written, so their id is a strong validator (CONTRACT §2: detail GETs carry one).
+    # Events never change once written, so their id is a strong validator (detail GETs carry one).
     response = coach_client.get(f"{URL}{events[0].pk}/")
     assert response["ETag"] == f'"{events[0].pk}"'
 

@@ -1,4 +1,4 @@
-"""/health/live and /health/db: CONTRACT §3's verdict table, row by row."""
+"""/health/live and /health/db: the verdict table of docs/operations.md, 3. Health endpoints, row by row."""
 
 import json
 import time
@@ -29,7 +29,7 @@ def test_live_answers_pass_without_touching_the_database(client):
 
 
 @pytest.mark.django_db
-def test_db_pass_matches_the_contract_example_shape(client, settings):
+def test_db_pass_matches_the_documented_example_shape(client, settings):
     settings.RELEASE_ID = "2026.11.25-1"
     event = ConnectionHealthEventFactory(environment=settings.APP_ENVIRONMENT, latency_ms=1.8)
     response, body = get(client, "/health/db")

@@ -1,5 +1,6 @@
-"""/health/db beyond pass/fail (CONTRACT §7): `warn` for a slow check or a non-empty spool, the app's
-`version` and `releaseId`, and one `checks` entry per node (primary and replicas) that has events."""
+"""/health/db beyond pass/fail (docs/operations.md, `/health/db` with several nodes): `warn` for a slow check
+or a non-empty spool, the app's `version` and `releaseId`, and one `checks` entry per node (primary and
+replicas) that has events."""
 
 import json
 from datetime import timedelta

@@ -1,8 +1,9 @@
-"""The load series (CONTRACT §5) against figures computed by hand, for a ten-week fixture of an Oslo athlete with
-sessions near local midnight and over the October DST change, read through the API.
+"""The load series (docs/api.md, Training load) against figures computed by hand, for a ten-week fixture of an
+Oslo athlete with sessions near local midnight and over the October DST change, read through the API.
 
-The expected figures come from the contract's formulas written out naively below (windows re-summed each day,
-recurrences run day by day from the first session), and a few are spelled out as literal numbers."""
+The expected figures come from the formulas of docs/training-load.md written out naively below (windows
+re-summed each day, recurrences run day by day from the first session), and a few are spelled out as literal
+numbers."""
 
 import math
 import statistics
@@ -90,7 +91,7 @@ def daily_sums():
 
 
 def expected_days(start: date, end: date) -> list[dict]:
-    """The contract's formulas, naively: each window re-summed, each recurrence stepped from FIRST."""
+    """The load formulas, naively: each window re-summed, each recurrence stepped from FIRST."""
     loads, planned, counts = daily_sums()
 
     def mean(day, n):

@@ -1,4 +1,4 @@
-"""Derived metrics (CONTRACT §2), pinned at their edges with a fixed `now`."""
+"""Derived metrics (docs/api.md, Metric formulas), pinned at their edges with a fixed `now`."""
 
 import time
 from datetime import UTC, date, datetime, timedelta

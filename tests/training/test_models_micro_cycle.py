@@ -1,4 +1,4 @@
-"""MicroCycle rules (CONTRACT §2): week index within the program's weeks and unique, phase of the same
+"""MicroCycle rules: week index within the program's weeks and unique, phase of the same
 program, readiness 0–100 or null."""
 
 from datetime import date, timedelta

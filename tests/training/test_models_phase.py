@@ -1,4 +1,4 @@
-"""ProgramPhase rules (CONTRACT §2): name/focus, order, dates inside the program, no overlap, one current."""
+"""ProgramPhase rules: name/focus, order, dates inside the program, no overlap, one current."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""Plan coherence in the model layer (CONTRACT §2): one current micro-cycle per program, a cycle's week overlaps
+"""Plan coherence in the model layer: one current micro-cycle per program, a cycle's week overlaps
 its phase, a session lies in its phase's dates and its cycle's week (athlete-local), completedAt not in the
 future, RPE only on completed sessions with load = rpe × minutes, and parent changes that would strand a child
 are refused naming it. full_clean() is what the admin, the API and the services all run."""

@@ -1,4 +1,4 @@
-"""TrainingProgram rules (CONTRACT §2): title, date order, one current program per athlete, children fit."""
+"""TrainingProgram rules: title, date order, one current program per athlete, children fit."""
 
 from datetime import UTC, date, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""TrainingSession rules (CONTRACT §2): relations agree, date inside the program in the athlete's timezone,
+"""TrainingSession rules: relations agree, date inside the program in the athlete's timezone,
 duration, modality, status, load and completedAt."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -200,7 +200,7 @@ def test_database_refuses_load_14401_through_bulk_create(program):
 # --- modality and status -----------------------------------------------------------------------------
 
 
-def test_modalities_are_the_contracts():
+def test_modalities_are_the_documented_ones():
     assert set(Modality.values) == {"run", "bike", "swim", "strength", "conditioning", "mobility", "sport", "other"}
     assert set(SessionStatus.values) == {"planned", "completed", "skipped"}
 

@@ -1,4 +1,6 @@
-"""`python manage.py checkdb`: check a database connection and record one health event (CONTRACT §4)."""
+"""`python manage.py checkdb`: check a database connection and record one health event.
+
+What it checks, its error codes and how to run it: docs/operations.md, 4. `checkdb`."""
 
 import argparse
 import json
