@@ -12,6 +12,13 @@ wait, and requests queue for the threads behind them. `CircuitBreaker` remembers
 alias, that the server stopped answering (a connect that failed, a command cut as stalled, a connection lost in
 a query): from then on every request that needs that database fails at once (503), and a background probe tries
 the database every DB_CIRCUIT_COOLDOWN_SECONDS until it answers, which closes the circuit.
+
+The breaker opens only once a wait has failed. A request that queued for a thread in the first moments of a
+freeze would still add one whole wait (a connect, a stall) to its time in the queue. So each request also has a
+deadline, `request_budget()` after it arrived (core.gunicorn_worker stamps the arrival; core.middleware sets the
+deadline), and no database wait of the request outlasts it: a connect gets only what is left (below libpq's
+2 s minimum too, `_connect_by`), a command still in flight at the deadline is cut, and a request past its
+deadline does not start one (`DeadlinePassed`, a 503).
 """
 
 from __future__ import annotations
@@ -35,6 +42,16 @@ from . import metrics
 logger = logging.getLogger("cadence.db")
 
 TICK_SECONDS = 0.05
+# Kept back from a request's deadline for what follows the last database wait: the stall guard's tick, the
+# request unwinding to its 503, gunicorn writing it.
+DEADLINE_MARGIN_SECONDS = 0.25
+
+
+def request_budget() -> float:
+    """Seconds after its arrival by which a request stops waiting for the database: the 503 then still goes
+    out within DB_CONNECT_TIMEOUT + 1 s. Longer than every single wait's own limit (a connect, and at the
+    defaults the stall limit too), so a request that did not queue has each of them in full."""
+    return settings.DB_CONNECT_TIMEOUT + 1 - DEADLINE_MARGIN_SECONDS
 
 
 def stall_limit() -> float:
@@ -47,6 +64,7 @@ def stall_limit() -> float:
 class _Watched:
     wrappers: list
     limit: float
+    deadline: float | None = None  # monotonic; a command still in flight then is cut
     # id(psycopg connection) -> (query counter seen, monotonic time the command was first seen in flight)
     in_flight: dict[int, tuple[int, float]] = field(default_factory=dict)
 
@@ -67,8 +85,9 @@ class StallGuard:
                     self._thread.start()
 
     @contextlib.contextmanager
-    def watch(self, limit: float | None = None) -> Iterator[None]:
-        """Watch the calling thread's PostgreSQL connections until the block ends."""
+    def watch(self, limit: float | None = None, deadline: float | None = None) -> Iterator[None]:
+        """Watch the calling thread's PostgreSQL connections until the block ends; with a `deadline`
+        (time.monotonic()), no database wait in the block lasts beyond it."""
         wrappers = [connections[alias] for alias in connections]
         wrappers = [w for w in wrappers if w.vendor == "postgresql"]
         if not wrappers:
@@ -77,10 +96,13 @@ class StallGuard:
         for wrapper in wrappers:
             _arm(wrapper)
             wrapper.cadence_stalled = False
+            wrapper.cadence_deadline_cut = False
             wrapper.cadence_short_circuited = False
+            wrapper.cadence_deadline = deadline
             wrapper.cadence_watched = True
         key = threading.get_ident()
-        self._watched[key] = _Watched(wrappers=wrappers, limit=stall_limit() if limit is None else limit)
+        limit = stall_limit() if limit is None else limit
+        self._watched[key] = _Watched(wrappers=wrappers, limit=limit, deadline=deadline)
         self._ensure_thread()
         try:
             with contextlib.ExitStack() as stack:
@@ -91,6 +113,8 @@ class StallGuard:
             self._watched.pop(key, None)
             for wrapper in wrappers:
                 wrapper.cadence_stalled = False
+                wrapper.cadence_deadline_cut = False
+                wrapper.cadence_deadline = None
                 wrapper.cadence_watched = False
                 if wrapper.cadence_short_circuited:
                     circuit_breaker.count_short_circuited(wrapper.alias)
@@ -110,11 +134,17 @@ class StallGuard:
 
     def _run(self) -> None:
         while True:
-            time.sleep(TICK_SECONDS)
+            time.sleep(self._pause(time.monotonic()))
             try:
                 self._tick(time.monotonic())
             except Exception:  # the guard must outlive anything one request does
                 logger.exception("stall guard tick failed")
+
+    def _pause(self, now: float) -> float:
+        """Until the next tick, or a request's deadline if one comes sooner: a deadline is kept to the
+        millisecond, not to the tick."""
+        deadlines = [w.deadline for w in list(self._watched.values()) if w.deadline is not None and w.deadline > now]
+        return max(0.001, min([TICK_SECONDS, *(d - now for d in deadlines)]))
 
     def _tick(self, now: float) -> None:
         for watched in list(self._watched.values()):
@@ -139,6 +169,16 @@ class StallGuard:
                     )
                     cut_socket(conn)
                     circuit_breaker.record_failure(wrapper.alias, f"no answer within {watched.limit:.1f} s")
+                    continue
+                if watched.deadline is not None and now >= watched.deadline:
+                    # The request is out of time, whatever the server does. This proves nothing about the
+                    # server (the command may only be slow, or the request queued long): the circuit is left
+                    # alone, to the stall limit and the connects of requests that still have time.
+                    wrapper.cadence_stalled = True
+                    wrapper.cadence_deadline_cut = True
+                    watched.in_flight.pop(key, None)
+                    logger.debug("alias %r: request deadline reached; cutting the connection", wrapper.alias)
+                    cut_socket(conn)
 
 
 def cut_socket(conn) -> None:
@@ -176,7 +216,9 @@ def _observe_query(execute, sql, params, many, context):
     try:
         result = execute(sql, params, many, context)
     except OperationalError as exc:
-        if not isinstance(exc, CircuitOpen) and connection_lost(exc):
+        # A connection cut at the request's deadline was lost by our own doing: that proves nothing.
+        ours = isinstance(exc, CircuitOpen | DeadlinePassed) or getattr(wrapper, "cadence_deadline_cut", False)
+        if not ours and connection_lost(exc):
             circuit_breaker.record_failure(wrapper.alias, "connection lost: " + " ".join(str(exc).split())[:120])
         raise
     circuit_breaker.record_success(wrapper.alias)
@@ -201,8 +243,14 @@ def _arm(wrapper) -> None:
         if not getattr(wrapper, "cadence_watched", False):
             return original_connect(conn_params)
         _admit_or_raise(wrapper)
+        deadline = getattr(wrapper, "cadence_deadline", None)
         try:
-            conn = original_connect(conn_params)
+            if deadline is not None and deadline - time.monotonic() < _connect_timeout(conn_params):
+                conn = _connect_by(deadline, original_connect, conn_params, wrapper.alias)
+            else:
+                conn = original_connect(conn_params)
+        except DeadlinePassed:
+            raise  # the request ran out of time, which says nothing yet about the server (_connect_by)
         except Exception as exc:
             circuit_breaker.record_failure(wrapper.alias, "connect failed: " + " ".join(str(exc).split())[:120])
             raise
@@ -227,16 +275,72 @@ def _arm(wrapper) -> None:
 
 
 def _admit_or_raise(wrapper) -> None:
-    if circuit_breaker.admit(wrapper.alias):
-        return
-    wrapper.cadence_short_circuited = True
+    if not circuit_breaker.admit(wrapper.alias):
+        wrapper.cadence_short_circuited = True
+        _drop_open_transaction(wrapper)
+        raise CircuitOpen(wrapper.alias, circuit_breaker.retry_after(wrapper.alias))
+    deadline = getattr(wrapper, "cadence_deadline", None)
+    if deadline is not None and time.monotonic() >= deadline:
+        _drop_open_transaction(wrapper)
+        raise DeadlinePassed(wrapper.alias)
+
+
+def _drop_open_transaction(wrapper) -> None:
+    """A transaction this request opened before it was refused the database: its ROLLBACK would wait on a
+    silent server. Cut it so the rollback fails at once and Django drops the connection."""
     conn = wrapper.connection
     if conn is not None and not _idle(conn):
-        # A transaction this request opened before the circuit opened: its ROLLBACK would wait on the silent
-        # server. Cut it so the rollback fails at once and Django drops the connection.
         wrapper.cadence_stalled = True
         cut_socket(conn)
-    raise CircuitOpen(wrapper.alias, circuit_breaker.retry_after(wrapper.alias))
+
+
+def _connect_timeout(conn_params: dict) -> float:
+    """The connect timeout psycopg will apply to `conn_params`: libpq's rule, whole seconds and at least 2;
+    none (unbounded here) when unset or 0."""
+    try:
+        seconds = int(float(conn_params.get("connect_timeout") or 0))
+    except (TypeError, ValueError):
+        return math.inf
+    return max(2, seconds) if seconds > 0 else math.inf
+
+
+def _connect_by(deadline: float, connect, conn_params: dict, alias: str):
+    """Connect, but stop waiting at `deadline`, even when that is sooner than psycopg's 2 s minimum.
+
+    The connect runs in a helper thread, which the request stops waiting for at the deadline (DeadlinePassed).
+    An abandoned connect still ends within its own connect_timeout: if it fails, that failure is what opens the
+    circuit (a connect that outlives a request's remaining time may only be slow); if it succeeds, the
+    connection is closed, as nobody is left to use it."""
+    outcome: dict = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def run() -> None:
+        conn = error = None
+        try:
+            conn = connect(conn_params)
+        except Exception as exc:
+            error = exc
+        with lock:
+            if not outcome.get("abandoned"):
+                outcome.update(conn=conn, error=error)
+                done.set()
+                return
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+        elif error is not None:
+            circuit_breaker.record_failure(alias, "connect failed: " + " ".join(str(error).split())[:120])
+
+    threading.Thread(target=run, name=f"cadence-db-connect-{alias}", daemon=True).start()
+    done.wait(max(0.0, deadline - time.monotonic()))
+    with lock:
+        if not done.is_set():
+            outcome["abandoned"] = True
+            raise DeadlinePassed(alias)
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    return outcome["conn"]
 
 
 def _idle(conn) -> bool:
@@ -255,6 +359,15 @@ class CircuitOpen(OperationalError):
         super().__init__(f"database {alias!r} is not answering (circuit open); not trying it for {retry_after} s")
         self.alias = alias
         self.retry_after = retry_after
+
+
+class DeadlinePassed(OperationalError):
+    """Raised instead of starting (or further waiting for) a database wait once the request's deadline has
+    passed (request_budget() after it arrived)."""
+
+    def __init__(self, alias: str):
+        super().__init__(f"the request's deadline passed; not waiting any longer for database {alias!r}")
+        self.alias = alias
 
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"

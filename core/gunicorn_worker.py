@@ -8,6 +8,11 @@ anything, and answers a plain liveness probe there, in microseconds, whatever th
 request, or a probe it does not recognise as plain (a body, a partial request, TLS), goes to the threads
 unchanged and reaches Django's view (health.views.live), which gives the same answer.
 
+Every request handed to a thread carries the time the main loop saw it (`environ[ARRIVED_AT]`,
+time.monotonic()): its first bytes on a new connection, or its kept-alive connection becoming readable. Time
+queued for a thread then counts against the request's deadline (core.middleware), which the app could not
+otherwise see.
+
 Importable by the gunicorn master: it must not import Django.
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import selectors
 import socket
+import threading
 import time
 from functools import partial
 
@@ -27,6 +33,9 @@ PROBE_BODY = b'{"status": "pass"}'
 # A probe's request line and headers fit in far less; anything longer goes the ordinary way.
 MAX_PEEK = 8192
 _BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"expect", b"upgrade"})
+# The WSGI environ key of a request's arrival time (time.monotonic() in the worker process).
+ARRIVED_AT = "cadence.arrived_at"
+_handling = threading.local()  # the arrival time of the request the calling thread handles
 
 
 def parse_probe(data: bytes) -> tuple[str, int] | None:
@@ -67,9 +76,31 @@ def probe_response(method: str) -> bytes:
 
 
 class ProbeFastPathWorker(ThreadWorker):
-    """gthread, plus liveness probes answered on the main loop (module docstring)."""
+    """gthread, plus liveness probes answered on the main loop and arrival times (module docstring)."""
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        app = self.wsgi
+
+        def stamped(environ, start_response):
+            arrived_at = getattr(_handling, "arrived_at", None)
+            if arrived_at is not None:
+                environ[ARRIVED_AT] = arrived_at
+            return app(environ, start_response)
+
+        self.wsgi = stamped
+
+    def handle_request(self, req, conn):
+        _handling.arrived_at = getattr(conn, "cadence_arrived_at", None)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            _handling.arrived_at = None
 
     def enqueue_req(self, conn):
+        # Every call hands a request to the threads, or parks a new connection until its first bytes (which
+        # calls this again): the last stamp is when the request's bytes were seen.
+        conn.cadence_arrived_at = time.monotonic()
         if self.cfg.is_ssl or not self.alive or getattr(conn, "is_http2", False):
             return super().enqueue_req(conn)
         if not conn.initialized and not conn.data_ready:

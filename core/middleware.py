@@ -1,17 +1,24 @@
 """Requests whose database does not answer: bounded (core.db.StallGuard) and answered 503 with Retry-After
 (JSON under /api/, a page elsewhere), logged in one line without a traceback. While the database's circuit is
 open (core.db.CircuitBreaker) a request that needs it is answered at once, and not logged one by one: the
-breaker logs when the circuit opens and when it closes, and /metrics counts them."""
+breaker logs when the circuit opens and when it closes, and /metrics counts them.
+
+Every request has a deadline, core.db.request_budget() after it arrived: the time gunicorn's main loop saw it
+(core.gunicorn_worker stamps it), else the time it reaches this middleware. Time spent queued for a thread
+counts, so a request that waited for a thread gets only what is left for the database, and the 503 still goes
+out within DB_CONNECT_TIMEOUT + 1 s of its arrival."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from .db import CircuitOpen, stall_guard
+from .db import CircuitOpen, DeadlinePassed, request_budget, stall_guard
+from .gunicorn_worker import ARRIVED_AT
 
 logger = logging.getLogger("cadence.db")
 
@@ -51,7 +58,11 @@ def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
         retry_after = exc.retry_after
         logger.debug("503 %s %s: %s", request.method, request.path, exc)
     else:
-        if any(getattr(connections[alias], "cadence_stalled", False) for alias in connections):
+        if isinstance(exc, DeadlinePassed):
+            reason = "request deadline passed before the database answered"
+        elif any(getattr(connections[alias], "cadence_deadline_cut", False) for alias in connections):
+            reason = "no answer from the database before the request deadline (connection cut)"
+        elif any(getattr(connections[alias], "cadence_stalled", False) for alias in connections):
             reason = "no answer from the database (connection cut)"
         cause = " ".join(str(exc).split())[:200]
         logger.warning(
@@ -73,15 +84,23 @@ def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
     return response
 
 
+def request_arrived_at(request) -> float:
+    """time.monotonic() when the request arrived: gunicorn's stamp, else now (runserver, the test client)."""
+    now = time.monotonic()
+    arrived = request.META.get(ARRIVED_AT)
+    return min(arrived, now) if isinstance(arrived, float) else now
+
+
 class DatabaseUnavailableMiddleware:
     """Watch the request's database connections (a silent server is cut off after DB_STATEMENT_TIMEOUT +
-    DB_STALL_GRACE) and turn a database timeout or outage in the view into a 503."""
+    DB_STALL_GRACE, and every wait ends by the request's deadline) and turn a database timeout or outage in the
+    view into a 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with stall_guard.watch():
+        with stall_guard.watch(deadline=request_arrived_at(request) + request_budget()):
             return self.get_response(request)
 
     def process_exception(self, request, exception):

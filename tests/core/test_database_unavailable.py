@@ -434,3 +434,188 @@ def test_health_db_tries_the_database_while_the_circuit_is_open_and_closes_it():
     response = Client().get("/health/db")
     assert response.json()["errorCode"] == "NO_CHECK_RECORDED"  # it read the database, not the circuit
     assert circuit_breaker.state("default") == "closed"
+
+
+# --- The request deadline (core.db.request_budget) ----------------------------------------------------------
+
+
+def _arrived(seconds_ago: float) -> dict:
+    """WSGI environ extras: the request reached gunicorn's main loop `seconds_ago` (core.gunicorn_worker)."""
+    from core.gunicorn_worker import ARRIVED_AT
+
+    return {ARRIVED_AT: time.monotonic() - seconds_ago}
+
+
+def test_the_budget_leaves_each_wait_in_full_to_a_request_that_did_not_queue(settings):
+    from core.db import request_budget, stall_limit
+
+    # The defaults (.env.example).
+    settings.DB_CONNECT_TIMEOUT, settings.DB_STATEMENT_TIMEOUT, settings.DB_STALL_GRACE = 5, 5, 0.5
+    assert request_budget() == 5.75  # the 503 goes out within DB_CONNECT_TIMEOUT + 1 s
+    assert request_budget() > settings.DB_CONNECT_TIMEOUT
+    assert request_budget() > stall_limit()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_queued_past_its_deadline_answers_503_at_once_without_the_database(
+    coach, caplog, django_assert_num_queries
+):
+    from core.db import circuit_breaker, request_budget
+
+    api = bearer_client(coach)
+    coach.is_superuser = True
+    coach.save()
+    admin_client = Client()
+    admin_client.force_login(coach)
+    caplog.set_level(logging.INFO)
+    late = request_budget() + 0.1
+
+    with django_assert_num_queries(0):
+        started = time.monotonic()
+        response = api.get("/api/v1/programs/", **_arrived(late))
+        page = admin_client.get("/admin/athletes/athleteprofile/", **_arrived(late))
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "The database is not available right now; try again shortly."}
+    assert int(response["Retry-After"]) >= 1
+    assert page.status_code == 503 and page["Content-Type"].startswith("text/html") and "Retry-After" in page
+    assert elapsed < 2
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines == [
+        "503 GET /api/v1/programs/: request deadline passed before the database answered (DeadlinePassed: the "
+        "request's deadline passed; not waiting any longer for database 'default')",
+        "503 GET /admin/athletes/athleteprofile/: request deadline passed before the database answered "
+        "(DeadlinePassed: the request's deadline passed; not waiting any longer for database 'default')",
+    ]
+    # Lateness says nothing about the database: the next request that has time is served.
+    assert circuit_breaker.state("default") == "closed"
+    assert api.get("/api/v1/programs/").status_code == 200
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_queued_but_has_time_left_is_served(coach):
+    from core.db import request_budget
+
+    api = bearer_client(coach)
+    assert api.get("/api/v1/programs/", **_arrived(request_budget() - 1)).status_code == 200
+    # Not a stamp from the worker (a number of another type, a time in the future): the request's own arrival.
+    assert api.get("/api/v1/programs/", **{"cadence.arrived_at": "0"}).status_code == 200
+    assert api.get("/api/v1/programs/", **_arrived(-3600)).status_code == 200
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_health_db_past_its_deadline_says_unreachable_at_once():
+    from core.db import request_budget
+
+    started = time.monotonic()
+    response = Client().get("/health/db", **_arrived(request_budget() + 0.1))
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response.json()["errorCode"] == "DB_UNREACHABLE"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_command_still_in_flight_at_the_deadline_is_cut_without_opening_the_circuit():
+    """Before the stall limit (DB_STATEMENT_TIMEOUT + grace) and before the server's own statement timeout: the
+    request is out of time, whatever the server does."""
+    from core.db import circuit_breaker, stall_guard
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    with pytest.raises(OperationalError), stall_guard.watch(deadline=started + 0.5), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(3)")
+    elapsed = time.monotonic() - started
+    assert 0.5 <= elapsed < 1.5, elapsed
+    assert circuit_breaker.state("default") == "closed"
+    connection.close()
+    with connection.cursor() as cursor:  # a new connection: the cut one is gone
+        cursor.execute("SELECT 1")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_within_the_deadline_is_made_as_usual():
+    """Less time left than the connect timeout: the connect runs bounded by what is left, and succeeds."""
+    from core.db import stall_guard
+
+    connection.close()
+    with stall_guard.watch(deadline=time.monotonic() + 1.0), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert connection.connection is not None
+
+
+def test_connect_timeout_follows_libpq():
+    from core.db import _connect_timeout
+
+    assert _connect_timeout({"connect_timeout": 5}) == 5
+    assert _connect_timeout({"connect_timeout": "2.9"}) == 2
+    assert _connect_timeout({"connect_timeout": 1}) == 2  # libpq's minimum
+    assert _connect_timeout({"connect_timeout": 0}) == float("inf")
+    assert _connect_timeout({}) == float("inf")
+    assert _connect_timeout({"connect_timeout": "soon"}) == float("inf")
+
+
+def test_a_connect_to_a_silent_server_stops_at_the_deadline_below_libpqs_minimum():
+    """psycopg raises any connect_timeout below 2 s to 2 s; the request still stops waiting at its deadline,
+    and the abandoned connect's own failure (2 s later) is what opens the circuit."""
+    import psycopg
+
+    from core.db import DeadlinePassed, _connect_by, circuit_breaker
+    from tests.connections.conftest import SilentServer
+
+    silent = SilentServer()
+    params = {"host": "127.0.0.1", "port": silent.port, "dbname": "x", "user": "x", "connect_timeout": 2}
+    try:
+        started = time.monotonic()
+        with pytest.raises(DeadlinePassed):
+            _connect_by(started + 0.5, lambda p: psycopg.connect(**p), params, "silent-unit")
+        elapsed = time.monotonic() - started
+        assert 0.5 <= elapsed < 1.2, elapsed
+        assert circuit_breaker.state("silent-unit") == "closed"  # not yet: the connect may only be slow
+        while circuit_breaker.state("silent-unit") == "closed" and time.monotonic() - started < 6:
+            time.sleep(0.05)
+        assert circuit_breaker.state("silent-unit") == "open"
+    finally:
+        silent.close()
+        circuit_breaker.reset()
+
+
+class _LateConnection:
+    closed = False
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_connect_that_succeeds_after_the_deadline_is_closed():
+    from core.db import DeadlinePassed, _connect_by, circuit_breaker
+
+    late = _LateConnection()
+
+    def slow_connect(params):
+        time.sleep(0.3)
+        return late
+
+    with pytest.raises(DeadlinePassed):
+        _connect_by(time.monotonic() + 0.05, slow_connect, {}, "late-unit")
+    deadline = time.monotonic() + 5
+    while not late.closed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert late.closed  # nobody is left to use it
+    assert circuit_breaker.state("late-unit") == "closed"  # it connected: nothing wrong with the server
+
+
+def test_a_connect_that_fails_within_the_deadline_raises_its_own_error():
+    from core.db import _connect_by
+
+    def refused(params):
+        raise ConnectionRefusedError("connection refused")
+
+    with pytest.raises(ConnectionRefusedError):
+        _connect_by(time.monotonic() + 1, refused, {}, "refused-unit")
+    assert _connect_by(time.monotonic() + 1, lambda params: "conn", {}, "fast-unit") == "conn"

@@ -28,7 +28,7 @@ from tests.utils import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
-# CONTRACT: while the database cannot be reached, API and admin requests answer 503 within this.
+# While the database cannot be reached,, API and admin requests answer 503 within this.
 BOUND = DB_CONNECT_TIMEOUT + 1
 
 
@@ -191,7 +191,7 @@ def test_stall_limit_follows_the_statement_timeout():
 
 @pytest.mark.parametrize("outage", ["closed_port", "silent_server"])
 def test_unreachable_database_api_and_admin_answer_503_within_the_connect_bound(gunicorn_against, outage):
-    """CONTRACT §7: a database that refuses, or accepts TCP and never answers, gives 503 + Retry-After within
+    """A database that refuses, or accepts TCP and never answers, gives 503 + Retry-After within
     DB_CONNECT_TIMEOUT + 1 s, JSON for the API and a page for the admin."""
     from tests.connections.conftest import SilentServer
     from tests.faults.conftest import free_port

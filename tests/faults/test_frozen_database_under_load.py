@@ -27,7 +27,8 @@ pytestmark = [
 ]
 
 BOUND = DB_CONNECT_TIMEOUT + 1
-CLIENTS = 16
+# Three times the threads of 2 workers × 8: requests certainly queue for a thread while the database is frozen.
+CLIENTS = 48
 LOAD_SECONDS = 6
 # Each client sends at most this many requests, whatever the timing: the loop is bounded in count and time.
 MAX_REQUESTS_PER_CLIENT = 400
