@@ -1,4 +1,5 @@
-"""/health/live and /health/db (docs/operations.md, 3. Health endpoints). Plain Django views: no authentication, no DRF negotiation."""
+"""/health/live and /health/db (docs/operations.md, 3. Health endpoints). Plain Django views: no
+authentication, no DRF negotiation."""
 
 import functools
 import json
