@@ -184,7 +184,8 @@ DB_TCP_USER_TIMEOUT = env.float("DB_TCP_USER_TIMEOUT", default=30)
 # have cancelled the statement at DB_STATEMENT_TIMEOUT if it were running): see core.db.
 DB_STALL_GRACE = env.float("DB_STALL_GRACE", default=0.5)
 # Once a connect fails, a command stalls or a connection is lost, each worker answers requests that need that
-# database with 503 at once for this long, then lets one request try it (core.db.CircuitBreaker); 0: off.
+# database with 503 at once, and a background probe tries the database this often until it answers; no user
+# request is sent into the wait (core.db.CircuitBreaker). 0: off.
 DB_CIRCUIT_COOLDOWN_SECONDS = env.float("DB_CIRCUIT_COOLDOWN_SECONDS", default=5)
 # Parameters bound by the server (psycopg's own cursors, not Django's default client-side interpolation), and
 # statements a connection runs repeatedly prepared on the server after DB_PREPARE_THRESHOLD runs (0: never):
