@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
-import socket
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# core is the base layer: the probe shares its way of cutting a stalled connection's socket.
+from core.db import cut_socket
 
 ENGINE_POSTGRES = "django.db.backends.postgresql"
 ENGINE_SQLITE = "django.db.backends.sqlite3"
@@ -159,21 +160,6 @@ def probe_database(db_settings: dict[str, Any], *, timeout: float, default_schem
         err: ProbeError = outcome["error"]
         return ProbeResult(ok=False, error_code=err.code, message=sanitize(err.message, secrets=secrets))
     return outcome["result"]
-
-
-def cut_socket(conn: Any) -> None:
-    """Shut the socket of a stalled connection down, so the worker's blocked read returns at once."""
-    if conn is None:
-        return
-    try:
-        fd = conn.pgconn.socket
-        sock = socket.socket(fileno=os.dup(fd))
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        finally:
-            sock.close()
-    except Exception:  # noqa: S110 (already closed: nothing left to cut)
-        pass
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,10 +8,13 @@ from django.db import connections
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
 
-postgres_only = pytest.mark.skipif(
-    not ON_POSTGRES,
-    reason="needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite has no row locks, roles or server timeouts",
+POSTGRES_ONLY_REASON = (
+    "needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite has no row locks, roles or server timeouts"
 )
+
+# The `postgres` marker itself, so `-m postgres` / `-m "not postgres"` select these tests too; the
+# pytest_collection_modifyitems hook in tests/conftest.py skips every test carrying it on another database.
+postgres_only = pytest.mark.postgres
 
 
 def run_at_once(targets, *, join_timeout: float = 30) -> list:
