@@ -351,7 +351,9 @@ REST_FRAMEWORK = {
         "core.auth.TokenAuthentication",  # knox: malformed token bytes are a 401; no cleanup query per request
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: a view that names no permission of its own answers 403 to everyone (401 without
+    # credentials), never "any signed-in user" (core.permissions.DenyAll).
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
     "DEFAULT_RENDERER_CLASSES": [
         "core.renderers.JSONRenderer",  # camel-case renderer; orjson for lists already camelCase
         "djangorestframework_camel_case.render.CamelCaseBrowsableAPIRenderer",

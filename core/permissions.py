@@ -17,6 +17,26 @@ ATHLETE_WRITE_MESSAGE = (
 )
 
 
+NO_ROLE_PERMISSION_MESSAGE = "This view names no role permission, so it answers no one."
+
+
+class DenyAll(permissions.BasePermission):
+    """The API's default permission (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES, and the base viewsets'): a view
+    that forgets to name its own permission refuses everyone (403, or 401 without credentials) instead of falling
+    back to "any signed-in user", which would let an athlete write whatever the view's selector reaches. A view
+    opens itself by naming its permission: `RolePermission` for the resources, `AllowAny` or `IsAuthenticated`
+    only where the view concerns the caller alone (login, logout, me, and the calendar-feed URL endpoints, which
+    look the athlete up in the caller's scope). tests/core/test_permissions_by_default.py lists those."""
+
+    message = NO_ROLE_PERMISSION_MESSAGE
+
+    def has_permission(self, request, view):
+        return False
+
+    def has_object_permission(self, request, view, obj):
+        return False
+
+
 class RolePermission(permissions.BasePermission):
     perms_map = {
         "GET": ["view"],

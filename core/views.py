@@ -99,6 +99,9 @@ class LogoutView(APIView):
     """Revoke the token this request carries (or end the session). Takes no Idempotency-Key (see
     core.idempotency.KEYLESS_POSTS): a key is per user, and a replay would leave this token working."""
 
+    # Any signed-in user, whatever their role (none included): it touches only the caller's own credentials.
+    permission_classes = [permissions.IsAuthenticated]
+
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out")}, summary="Log out")
     def post(self, request):
         if isinstance(request.auth, AuthToken):
@@ -111,6 +114,9 @@ class LogoutView(APIView):
 
 class MeView(APIView):
     """Who the credentials belong to, and their athlete profile's id (null for none)."""
+
+    # Any signed-in user, whatever their role (none included): it reads only the caller's own identity and roles.
+    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={200: MeSerializer}, summary="The current user")
     def get(self, request):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from .api import PreconditionFailed, etag_for, if_match_satisfied
 from .idempotency import IdempotentPostMixin
+from .permissions import DenyAll
 from .representation import represent_rows
 
 
@@ -47,7 +48,12 @@ class CadenceViewSet(
     """list / retrieve / create / update / partial_update with ETags; no destroy, so DELETE answers 405.
 
     Subclasses set `queryset` (typed `.none()` for the schema), `serializer_class`, `filterset_class`,
-    `ordering_fields`, `ordering`, and implement `scoped_queryset()` (who sees what)."""
+    `ordering_fields`, `ordering`, `permission_classes` (who may do what: `core.permissions.RolePermission`), and
+    implement `scoped_queryset()` (who sees what)."""
+
+    # Deny by default: a subclass that names no permission answers 403 to everyone, never "any signed-in user"
+    # (which would let an athlete write whatever `scoped_queryset()` reaches).
+    permission_classes = [DenyAll]
 
     def scoped_queryset(self):
         raise NotImplementedError
@@ -94,4 +100,6 @@ class CadenceViewSet(
 
 
 class ReadOnlyCadenceViewSet(ETagRetrieveMixin, FastListMixin, viewsets.GenericViewSet):
-    """list / retrieve only; every write method answers 405."""
+    """list / retrieve only; every write method answers 405. Names its permission like CadenceViewSet does."""
+
+    permission_classes = [DenyAll]  # deny by default, as in CadenceViewSet
