@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connections
+from django.urls import URLPattern, URLResolver, get_resolver
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
 
@@ -47,3 +48,16 @@ def status_codes_at_once(calls, *, join_timeout: float = 60) -> list:
         repr(result) if isinstance(result, Exception) else result.status_code
         for result in run_at_once(calls, join_timeout=join_timeout)
     ]
+
+
+def api_patterns(patterns=None, prefix=""):
+    """(route, URLPattern) for every view pattern whose full route is under api/: what route-walking tests check
+    (permissions, trailing slashes, idempotency keys), so a new route is walked by all of them."""
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern).lstrip("^").removesuffix("$")
+        if isinstance(entry, URLResolver):
+            found += api_patterns(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern) and route.startswith("api/"):
+            found.append((route, entry))
+    return found

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -29,7 +28,7 @@ from core.models import IdempotencyRecord
 from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, InvitableAthleteFactory, UserFactory
 from tests.conftest import bearer_client
 from tests.training.factories import TrainingProgramFactory
-from tests.utils import postgres_only, run_at_once
+from tests.utils import api_patterns, postgres_only, run_at_once
 from training import cloning
 from training.models import TrainingProgram
 
@@ -404,20 +403,11 @@ def test_a_double_clicked_clone_makes_one_program(coach_client, athlete, target)
 # --- Every POST takes keys; the schema says so ------------------------------------------------------------------
 
 
-def _api_views(resolver=None, prefix=""):
-    for entry in (resolver or get_resolver()).url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from _api_views(entry, route)
-        elif isinstance(entry, URLPattern) and route.lstrip("^").startswith("api/v1/"):
-            yield route, entry.callback
-
-
 def test_every_post_under_the_api_takes_idempotency_keys_except_the_listed_ones():
     """A new endpoint gets keys by deriving from core.viewsets or IdempotentPostMixin: this fails if one does not,
     unless KEYLESS_POSTS lists it with its reason; and a listed view really takes none."""
     posts = {}
-    for route, callback in _api_views():
+    for route, callback in ((r, p.callback) for r, p in api_patterns() if r.startswith("api/v1/")):
         view_class = getattr(callback, "cls", None)
         actions = getattr(callback, "actions", None)
         accepts_post = "post" in actions if actions is not None else hasattr(view_class, "post")

@@ -6,7 +6,6 @@ everyone, and the walk below fails on any routed view whose permission is only "
 unless ALLOWED lists it with its reason."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ from athletes.serializers import AthleteProfileSerializer
 from core.permissions import NO_ROLE_PERMISSION_MESSAGE, DenyAll, RolePermission
 from core.viewsets import CadenceViewSet, ReadOnlyCadenceViewSet
 from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
+from tests.utils import api_patterns
 
 # Permissions that say nothing about the caller's role: on their own they open a view to every signed-in user
 # (athletes included) or to everyone. DenyAll is the fallback: a routed view left with it serves no one.
@@ -40,18 +40,6 @@ ALLOWED = {
     "drf_spectacular.views.SpectacularAPIView": ({permissions.AllowAny}, "the OpenAPI schema is public"),
     "drf_spectacular.views.SpectacularSwaggerView": ({permissions.AllowAny}, "the API docs page is public"),
 }
-
-
-def _api_patterns(patterns=None, prefix=""):
-    """(route, URLPattern) for every view pattern whose full route is under api/."""
-    found = []
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(entry.pattern).lstrip("^").removesuffix("$")
-        if isinstance(entry, URLResolver):
-            found += _api_patterns(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern) and route.startswith("api/"):
-            found.append((route, entry))
-    return found
 
 
 def _name(cls) -> str:
@@ -81,7 +69,7 @@ def weak(classes) -> bool:
     return not classes or all(isinstance(cls, type) and cls in WEAK for cls in classes)
 
 
-API_VIEWS = [(route, p.callback) for route, p in _api_patterns() if hasattr(p.callback, "cls")]
+API_VIEWS = [(route, p.callback) for route, p in api_patterns() if hasattr(p.callback, "cls")]
 
 
 def test_the_walk_sees_every_kind_of_api_view():

@@ -7,29 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from tests.athletes.factories import UserFactory
 from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.utils import api_patterns
 from training.models import TrainingProgram, TrainingSession
 
 SAMPLE_ID = "0190a1b2-0000-7000-8000-000000000000"
 
 
-def _api_patterns(patterns=None, prefix=""):
-    """(route, URLPattern) for every view pattern whose full route is under api/."""
-    found = []
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(entry.pattern).lstrip("^").removesuffix("$")
-        if isinstance(entry, URLResolver):
-            found += _api_patterns(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern) and route.startswith("api/"):
-            found.append((route, entry))
-    return found
-
-
-API_PATTERNS = _api_patterns()
+API_PATTERNS = api_patterns()
 
 
 def test_the_walk_sees_every_api_route():
