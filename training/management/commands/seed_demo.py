@@ -8,14 +8,13 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, PrimaryGoal
@@ -387,30 +386,19 @@ def seed_demo_connection_check(*, database: str = "default") -> DemoCheck:
     Runs after the seed's transaction has committed: the check reads the database over a connection of its own."""
     # Imported here: the demo data above does not need the ops code.
     from connections.models import DatabaseConnectionProfile
-    from connections.probe import probe_database
-    from connections.services import checkdb_run
+    from connections.services import ProfileProvisionError, checkdb_run, connection_profile_from_database
 
     environment = settings.APP_ENVIRONMENT
     created = False
     if not DatabaseConnectionProfile.objects.filter(environment=environment).exists():
-        probe = probe_database(
-            connections.settings[database], timeout=settings.DB_CONNECT_TIMEOUT, default_schema=settings.DATABASE_SCHEMA
-        )
-        if probe.ok:
-            if probe.vendor == "sqlite":
-                # A file has no host, port or schema; its bare name matches on any machine (see checkdb).
-                fields = {"host": "", "database": Path(probe.database or "").name or str(probe.database)}
-            else:
-                fields = {
-                    "host": probe.host,
-                    "port": probe.port,
-                    "database": probe.database,
-                    "schema": probe.current_schema,
-                }
-            profile = DatabaseConnectionProfile(environment=environment, credential_ref=DEMO_CREDENTIAL_REF, **fields)
-            profile.full_clean()
-            profile.save()
-            created = True
+        try:
+            provision = connection_profile_from_database(
+                credential_ref=DEMO_CREDENTIAL_REF, database=database, environment=environment
+            )
+        except ProfileProvisionError:
+            pass  # unreachable or unmigrated: no profile, and the check below records why
+        else:
+            created = provision.action == "created"
     event = checkdb_run(environment=environment, database=database).event
     return DemoCheck(environment, created, event.status, event.error_code, event.message)
 
