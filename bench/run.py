@@ -31,6 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+import psycopg.conninfo
+import psycopg.sql
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -61,9 +63,20 @@ def django_env(args) -> dict:
     }
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when it does not exist yet (a new machine has none)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            log(f"creating database {name}")
+            admin.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+
+
 def seed(args) -> None:
     env = django_env(args)
     python = args.python
+    ensure_database(args.database_url)
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v0"], cwd=args.cadence_dir, env=env, check=True)
     with psycopg.connect(args.database_url) as db:
         athletes = db.execute("SELECT count(*) FROM athletes_athleteprofile").fetchone()[0]
