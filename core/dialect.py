@@ -32,7 +32,7 @@ def vendor(target: str | BaseDatabaseWrapper | None = None) -> str:
         return connections[DEFAULT_DB_ALIAS].vendor
     if isinstance(target, BaseDatabaseWrapper):
         return target.vendor
-    if target in _VENDOR_NAMES:
+    if target in _VENDOR_NAMES or target == "":  # a name already ("" = not known, e.g. a probe that failed early)
         return target
     return connections[target].vendor
 
