@@ -11,6 +11,8 @@ from django.urls import URLPattern
 from django.urls.resolvers import RegexPattern, RoutePattern
 from rest_framework.routers import SimpleRouter
 
+from core.permissions import require_role_permission
+
 
 class _OptionalSlashMatch:
     """Matches `path` as written, else `path + "/"` when the pattern is a view's whose route ends with a slash."""
@@ -36,9 +38,12 @@ class OptionalSlashRegexPattern(_OptionalSlashMatch, RegexPattern):
 
 def api_path(route: str, view, kwargs: dict | None = None, name: str | None = None) -> URLPattern:
     """`django.urls.path(route, view, kwargs, name)` for a view (not an include) whose route ends with `/`, answering
-    without the slash too."""
+    without the slash too. A DRF view that names no role permission is refused (core.permissions.OPEN_VIEWS lists
+    the views open on purpose)."""
     if not route.endswith("/"):
         raise ValueError(f"API routes end with a slash (it is made optional): {route!r}")
+    if hasattr(view, "cls"):  # a DRF view: it names a role permission, or OPEN_VIEWS says why it need not
+        require_role_permission(view.cls, getattr(view, "initkwargs", None), where=f"The view at {route!r}")
     return URLPattern(OptionalSlashRoutePattern(route, name=name, is_endpoint=True), view, kwargs, name)
 
 
@@ -46,7 +51,15 @@ class OptionalSlashRouter(SimpleRouter):
     """DRF's SimpleRouter (`trailing_slash=True`, regex routes) whose routes answer without the slash too.
 
     DRF itself turns any true `trailing_slash` (`"/?"` included) into `"/"`, and a `/?` regex would make `reverse()`
-    build the slashless form; wrapping the finished patterns keeps the canonical URL and the schema as they were."""
+    build the slashless form; wrapping the finished patterns keeps the canonical URL and the schema as they were.
+
+    A viewset is registered only when it names a role permission (core.permissions.require_role_permission): one
+    left with the inherited default, or with only "signed in" / "anyone", is refused with ImproperlyConfigured
+    when the URLconf loads."""
+
+    def register(self, prefix, viewset, basename=None):
+        require_role_permission(viewset, where=f"The viewset routed at {prefix!r}")
+        super().register(prefix, viewset, basename)
 
     def get_urls(self):
         return [

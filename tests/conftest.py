@@ -1,14 +1,18 @@
 """Fixtures shared by every app's tests: API clients for a coach, two athletes, a user without a profile
-and an anonymous caller, each authenticated with a real knox Bearer token."""
+and an anonymous caller, each authenticated with a real knox Bearer token. Helpers, factories and the other
+shared fixtures are in tests.support; import from there, never from a conftest or another test module."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from knox.models import AuthToken
-from rest_framework.test import APIClient
 
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, UserFactory
-from tests.utils import POSTGRES_ONLY_REASON
+from core import dialect
+from tests.support.clients import anonymous_client, bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory, UserFactory
+from tests.support.utils import POSTGRES_ONLY_REASON
+
+# The shared fixtures live in tests.support: the access world, the live connection profile, the outages.
+pytest_plugins = ["tests.support.world", "tests.support.profiles", "tests.support.outages"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -16,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
     default database is not PostgreSQL: on SQLite it would fail, or pass without testing anything."""
     from django.db import connections
 
-    if connections["default"].vendor == "postgresql":
+    if dialect.is_postgresql(connections["default"]):
         return
     skip = pytest.mark.skipif(True, reason=POSTGRES_ONLY_REASON)
     for item in items:
@@ -45,15 +49,6 @@ def _close_database_circuits():
     circuit_breaker.reset()
     yield
     circuit_breaker.reset()
-
-
-def bearer_client(user) -> APIClient:
-    """An APIClient that sends `Authorization: Bearer <token>` for a freshly issued knox token."""
-    _, token = AuthToken.objects.create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    client.user = user
-    return client
 
 
 @pytest.fixture
@@ -95,4 +90,4 @@ def noprofile_client(db):
 
 @pytest.fixture
 def anon_client():
-    return APIClient()
+    return anonymous_client()

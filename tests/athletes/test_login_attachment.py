@@ -5,15 +5,12 @@ right (staff, superuser, a group, a permission of its own), an inactive one and 
 A coach who could attach such a login would receive a link that sets its password: an account takeover."""
 
 import json
-import threading
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
 from django.urls import reverse
 
 from athletes import services
@@ -21,7 +18,8 @@ from athletes.admin import LOGIN_NOT_ELIGIBLE
 from athletes.models import AthleteProfile
 from athletes.selectors import eligible_athlete_logins
 from athletes.services import LOGIN_HAS_PROFILE, LOGIN_INACTIVE, LOGIN_PRIVILEGED, invite_token_generator
-from tests.athletes.factories import (
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
@@ -29,8 +27,7 @@ from tests.athletes.factories import (
     UserFactory,
     add_groups,
 )
-from tests.conftest import bearer_client
-from tests.utils import postgres_only
+from tests.support.utils import grant_while, postgres_only
 
 User = get_user_model()
 URL = "/api/v1/athletes/"
@@ -337,45 +334,6 @@ def test_a_link_issued_before_the_login_became_privileged_no_longer_works(client
 # --- Races (PostgreSQL: row locks) ---------------------------------------------------------------------
 
 
-def _grant_while(grant, user, action):
-    """Grant `grant` to `user` in a transaction held open until `action` (run in a thread) is seen waiting for
-    a lock; commit, then return what `action` returned or raised."""
-    outcome: dict = {}
-    started = threading.Event()
-
-    def run():
-        started.set()
-        try:
-            outcome["result"] = action()
-        except Exception as exc:  # the test inspects what the writer got
-            outcome["result"] = exc
-        finally:
-            connections.close_all()
-
-    with transaction.atomic():
-        grant(user)
-        worker = threading.Thread(target=run)
-        worker.start()
-        started.wait(5)
-        waited = False
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and worker.is_alive():
-            with connections["default"].cursor() as cursor:
-                cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is a snapshot per transaction
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database() AND pid <> pg_backend_pid()"
-                )
-                if cursor.fetchone()[0]:
-                    waited = True
-                    break
-            time.sleep(0.02)
-    worker.join(20)
-    assert not worker.is_alive()
-    assert waited, "the writer never waited for the grant's lock"
-    return outcome["result"]
-
-
 # Grants that write the login's row, as the admin's user form does (it saves the row, then the groups).
 ROW_GRANTS = {
     "superuser": PRIVILEGES["superuser"],
@@ -391,7 +349,7 @@ ROW_GRANTS = {
 def test_a_grant_in_flight_is_seen_by_a_concurrent_create(kind):
     coach, login = CoachFactory(), UserFactory()
     client = bearer_client(coach)
-    response = _grant_while(ROW_GRANTS[kind], login, lambda: client.post(URL, body(userId=login.pk), format="json"))
+    response = grant_while(ROW_GRANTS[kind], login, lambda: client.post(URL, body(userId=login.pk), format="json"))
     assert response.status_code == 400, response.content
     assert response.json() == {"userId": [LOGIN_INACTIVE if kind == "deactivated" else LOGIN_PRIVILEGED]}
     assert not AthleteProfile.objects.filter(user_id=login.pk).exists()
@@ -404,7 +362,7 @@ def test_a_grant_in_flight_is_seen_by_a_concurrent_invite(kind):
     coach = CoachFactory()
     athlete = _coachs_athlete(coach)
     client = bearer_client(coach)
-    response = _grant_while(ROW_GRANTS[kind], athlete.user, lambda: client.post(f"{URL}{athlete.pk}/invite/"))
+    response = grant_while(ROW_GRANTS[kind], athlete.user, lambda: client.post(f"{URL}{athlete.pk}/invite/"))
     assert response.status_code == 400, response.content
     assert response.json() == {"nonFieldErrors": [LOGIN_INACTIVE if kind == "deactivated" else LOGIN_PRIVILEGED]}
     assert mail.outbox == []

@@ -4,17 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone
 
-from connections.models import DatabaseConnectionProfile
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import StaffFactory, UserFactory
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.training.factories import TrainingSessionFactory
+from tests.support.browser import login, pick_autocomplete
+from tests.support.factories.athletes import StaffFactory, UserFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.training import TrainingSessionFactory
+from tests.support.profiles import live_profile
 from training.models import SessionStatus, TrainingProgram
-
-from .conftest import login, pick_autocomplete
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,19 +138,6 @@ def test_a_coachs_day(page, role_groups, screenshot):
 
 def completed_sessions(program) -> int:
     return program.sessions.filter(status=SessionStatus.COMPLETED, completed_at__isnull=False).count()
-
-
-def live_profile(environment: str) -> DatabaseConnectionProfile:
-    """A profile describing the database the live server uses, so the real check passes."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return DatabaseConnectionProfileFactory(environment=environment, database=settings_dict["NAME"])
-    return DatabaseConnectionProfileFactory(
-        environment=environment,
-        host=settings_dict["HOST"] or "localhost",
-        port=int(settings_dict["PORT"] or 5432),
-        database=settings_dict["NAME"],
-    )
 
 
 def test_an_operator_runs_a_check_and_sees_the_verdict(page, role_groups, screenshot):

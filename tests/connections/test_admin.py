@@ -7,32 +7,13 @@ from django.urls import reverse
 
 from connections.models import DatabaseConnectionProfile
 from health.models import ConnectionHealthEvent
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.profiles import live_profile, run_check
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:connections_databaseconnectionprofile_changelist")
-
-
-def live_profile(environment="development"):
-    """A profile that describes the database the tests run on, so the real check passes."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return DatabaseConnectionProfileFactory(environment=environment, database=settings_dict["NAME"])
-    return DatabaseConnectionProfileFactory(
-        environment=environment,
-        host=settings_dict["HOST"] or "localhost",
-        port=int(settings_dict["PORT"] or 5432),
-        database=settings_dict["NAME"],
-        schema="public",
-    )
-
-
-def run_check(client, *profiles):
-    return client.post(
-        CHANGELIST, {"action": "run_check_now", "_selected_action": [str(p.pk) for p in profiles]}, follow=True
-    )
 
 
 def test_run_check_now_records_an_event_and_reports_it(admin_client):

@@ -8,33 +8,15 @@ athlete. A coach without athletes has neither."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from athletes.models import AthleteProfile
-from connections.models import DatabaseConnectionProfile
-from health.models import ConnectionHealthEvent
-from tests.athletes.factories import (
-    CoachFactory,
-    HeadCoachFactory,
-    InvitableAthleteFactory,
-    OperationsFactory,
-    StaffFactory,
-    UserFactory,
-)
-from tests.conftest import bearer_client
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.training.factories import (
-    MicroCycleFactory,
-    ProgramPhaseFactory,
-    TrainingProgramFactory,
-    TrainingSessionFactory,
-)
-from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from tests.support.clients import bearer_client
+from tests.support.resources import BY_PREFIX, OPERATIONS, prefixes
+from tests.support.resources import TRAINING as TRAINING_ACCESS
+from training.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +30,11 @@ ROLES = [
     "athlete",
     "anonymous",
 ]
-TRAINING = ["athletes", "programs", "phases", "micro-cycles", "sessions"]
-OPS = ["connection-profiles", "health-events"]
+# Every routed resource (tests.support.resources), in the roles table's order.
+TRAINING = prefixes(TRAINING_ACCESS)
+OPS = prefixes(OPERATIONS)
 RESOURCES = TRAINING + OPS
-MODELS = {
-    "athletes": AthleteProfile,
-    "programs": TrainingProgram,
-    "phases": ProgramPhase,
-    "micro-cycles": MicroCycle,
-    "sessions": TrainingSession,
-    "connection-profiles": DatabaseConnectionProfile,
-    "health-events": ConnectionHealthEvent,
-}
+MODELS = {prefix: BY_PREFIX[prefix].model for prefix in RESOURCES}
 
 # The actions, in the docs table's order. "A"/"B" as in the module docstring.
 TRAINING_ACTIONS = [
@@ -80,15 +55,14 @@ TRAINING_ACTIONS = [
 ]
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
 
-# What each action does not apply to (no cell in the table).
+# What each action does not apply to (no cell in the table), from the registry's facts about each resource.
 NOT_APPLICABLE = {
-    ("athletes", "POST under A"),  # an athlete has no parent
-    ("athletes", "POST under B"),
-    *((r, "POST") for r in TRAINING[1:]),  # every plan row has one
-    ("programs", "PATCH A (athlete fields)"),  # athletes may change nothing of the plan
-    ("phases", "PATCH A (athlete fields)"),
-    ("micro-cycles", "PATCH A (athlete fields)"),
-    *((r, a) for r in TRAINING[1:] for a in ("POST A invite", "POST B invite")),
+    *((r, "POST under A") for r in TRAINING if BY_PREFIX[r].parent is None),  # no parent: an athlete
+    *((r, "POST under B") for r in TRAINING if BY_PREFIX[r].parent is None),
+    *((r, "POST") for r in TRAINING if BY_PREFIX[r].parent is not None),  # every plan row has one
+    # athletes may change nothing of the plan
+    *((r, "PATCH A (athlete fields)") for r in TRAINING if BY_PREFIX[r].athlete_patch is None),
+    *((r, a) for r in TRAINING if not BY_PREFIX[r].invites for a in ("POST A invite", "POST B invite")),
 }
 
 
@@ -100,7 +74,7 @@ def expected(role: str, resource: str, action: str) -> int:
         return 405  # deletes happen only in the admin
     if resource in OPS:
         operator = role in ("superuser", "operations")
-        if resource == "health-events" and action in ("POST", "PATCH one"):
+        if BY_PREFIX[resource].read_only and action in ("POST", "PATCH one"):
             return 405  # read-only for everyone
         if not operator:
             return 403
@@ -135,118 +109,15 @@ def expected(role: str, resource: str, action: str) -> int:
     return 200 if action == "PATCH A (athlete fields)" else 403
 
 
-# --- The world ---------------------------------------------------------------------------------------
-
-
-def _plan(athlete):
-    start = date.today() - timedelta(days=7)
-    program = TrainingProgramFactory(athlete=athlete, start_date=start, end_date=start + timedelta(days=55))
-    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
-    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
-    session = TrainingSessionFactory(
-        program=program,
-        phase=phase,
-        micro_cycle=cycle,
-        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
-    )
-    return {"athletes": athlete, "programs": program, "phases": phase, "micro-cycles": cycle, "sessions": session}
-
-
-@pytest.fixture
-def world(db):
-    coach = CoachFactory()
-    other_coach = CoachFactory()
-    # Logins that never had a password (as the API makes them), so that an invitation is theirs to receive.
-    a = InvitableAthleteFactory(display_name="A", timezone="Europe/Oslo")
-    b = InvitableAthleteFactory(display_name="B")
-    a.coaches.set([coach])
-    b.coaches.set([other_coach])
-    users = {
-        "superuser": UserFactory(is_staff=True, is_superuser=True),
-        "head coach": HeadCoachFactory(),
-        "coach": coach,
-        "coach without athletes": CoachFactory(),
-        "operations": OperationsFactory(),
-        "staff without groups": StaffFactory(),
-        "athlete": a.user,
-    }
-    return {
-        "users": users,
-        "coach": coach,
-        "A": _plan(a),
-        "B": _plan(b),
-        "profile": DatabaseConnectionProfileFactory(environment="production"),
-        "event": ConnectionHealthEventFactory(),
-    }
-
-
-def _client(world, role):
-    if role == "anonymous":
-        from rest_framework.test import APIClient
-
-        return APIClient()
-    return bearer_client(world["users"][role])
+# --- The world: tests.support.world (A is the coach's athlete, B another coach's) ----------------------
 
 
 def _create_payload(resource, plan, role):
-    start = plan["programs"].start_date
-    program = str(plan["programs"].pk)
-    return {
-        "athletes": {
-            "user": {"username": f"new-{role.replace(' ', '-')}", "email": "new@example.com"},
-            "displayName": "New",
-            "timezone": "UTC",
-            "primaryGoal": "strength",
-        },
-        "programs": {
-            "athleteId": str(plan["athletes"].pk),
-            "title": "Next",
-            "startDate": "2030-01-01",
-            "endDate": "2030-02-01",
-            "status": "planned",
-        },
-        "phases": {
-            "programId": program,
-            "name": "Build",
-            "focus": "Threshold",
-            "phaseOrder": 2,
-            "startDate": str(start + timedelta(days=28)),
-            "endDate": str(start + timedelta(days=41)),
-        },
-        "micro-cycles": {"programId": program, "weekIndex": 2},
-        "sessions": {
-            "programId": program,
-            "title": "Intervals",
-            "scheduledAt": f"{start + timedelta(days=2)}T10:00:00Z",
-            "durationMinutes": 45,
-            "modality": "bike",
-        },
-        "connection-profiles": {
-            "environment": "staging",
-            "host": "db",
-            "port": 5432,
-            "database": "c",
-            "schema": "public",
-            "credentialRef": "env:DATABASE_URL",
-            "rotationIntervalDays": 30,
-        },
-        "health-events": {"environment": "x", "status": "pass"},
-    }[resource]
+    return BY_PREFIX[resource].create(plan, role)
 
 
-COACH_PATCH = {
-    "athletes": {"coachNotes": "Mine now"},
-    "programs": {"title": "Renamed"},
-    "phases": {"name": "Renamed"},
-    "micro-cycles": {"readinessScore": 10},
-    "sessions": {"title": "Renamed"},
-    "connection-profiles": {"host": "db2"},
-    "health-events": {"message": "x"},
-}
-ATHLETE_PATCH = {
-    "athletes": {"displayName": "Me", "timezone": "Asia/Tokyo"},
-    "sessions": {"status": "completed", "rpe": 6, "load": 300},
-}
+COACH_PATCH = {prefix: BY_PREFIX[prefix].coach_patch for prefix in RESOURCES}
+ATHLETE_PATCH = {prefix: BY_PREFIX[prefix].athlete_patch for prefix in RESOURCES if BY_PREFIX[prefix].athlete_patch}
 
 
 def _versions(world):
@@ -266,7 +137,7 @@ def _version(obj):
 def _perform(world, client, resource, action):
     """Run `action`; return (response, the object it names or None)."""
     if resource in OPS:
-        obj = world["profile"] if resource == "connection-profiles" else world["event"]
+        obj = world[BY_PREFIX[resource].world_row]
         url = f"/api/v1/{resource}/{obj.pk}/"
         calls = {
             "GET list": lambda: client.get(f"/api/v1/{resource}/"),
@@ -311,7 +182,7 @@ def _cases():
 
 @pytest.mark.parametrize(("role", "resource"), list(_cases()))
 def test_access_matrix(world, role, resource):
-    client = _client(world, role)
+    client = world.client(role)
     model = MODELS[resource]
     actions = OPS_ACTIONS if resource in OPS else TRAINING_ACTIONS
     failures = []
@@ -349,7 +220,7 @@ VISIBLE = {
 @pytest.mark.parametrize("role", list(VISIBLE))
 @pytest.mark.parametrize("resource", TRAINING)
 def test_lists_hold_exactly_the_visible_rows(world, role, resource):
-    client = _client(world, role)
+    client = world.client(role)
     ids = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
     assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
 
@@ -369,12 +240,12 @@ def test_lists_hold_exactly_the_visible_rows(world, role, resource):
     ],
 )
 def test_filters_naming_another_coachs_rows_are_empty(world, role, resource, param, parent):
-    client = _client(world, role)
+    client = world.client(role)
     response = client.get(f"/api/v1/{resource}/", {param: str(world["B"][parent].pk)})
     assert response.status_code == 200
     assert response.json()["count"] == 0
     # ... while a head coach gets the row.
-    head = _client(world, "head coach")
+    head = world.client("head coach")
     assert head.get(f"/api/v1/{resource}/", {param: str(world["B"][parent].pk)}).json()["count"] == 1
 
 
@@ -388,7 +259,7 @@ def test_filters_naming_another_coachs_rows_are_empty(world, role, resource, par
     ],
 )
 def test_a_body_naming_an_invisible_parent_is_the_same_400_as_a_missing_one(world, resource, field, parent):
-    client = _client(world, "coach")
+    client = world.client("coach")
     payload = _create_payload(resource, world["A"], "coach")
     hidden = {**payload, field: str(world["B"][parent].pk)}
     missing = {**payload, field: "0190d7a0-0000-7000-8000-000000000000"}
@@ -404,7 +275,7 @@ def test_a_body_naming_an_invisible_parent_is_the_same_400_as_a_missing_one(worl
 def test_a_session_naming_another_coachs_phase_or_cycle_is_400(world, field):
     parent = {"phaseId": "phases", "microCycleId": "micro-cycles"}[field]
     payload = {**_create_payload("sessions", world["A"], "coach"), field: str(world["B"][parent].pk)}
-    response = _client(world, "coach").post("/api/v1/sessions/", payload, format="json")
+    response = world.client("coach").post("/api/v1/sessions/", payload, format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert TrainingSession.objects.count() == 2

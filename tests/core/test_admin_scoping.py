@@ -3,7 +3,6 @@ filters and bulk actions never show or touch another coach's athletes; head coac
 coaches; operations reach connection profiles, health events and "Run check now", nothing of training."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,22 +12,19 @@ from django.urls import reverse
 
 from athletes.models import AthleteProfile
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import (
+from tests.support.factories.athletes import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
-    InvitableAthleteFactory,
     OperationsFactory,
     StaffFactory,
     UserFactory,
 )
-from tests.connections.test_admin import live_profile, run_check
-from tests.training.factories import (
-    MicroCycleFactory,
-    ProgramPhaseFactory,
-    TrainingProgramFactory,
+from tests.support.factories.training import (
     TrainingSessionFactory,
 )
+from tests.support.profiles import live_profile, run_check
+from tests.support.world import plan
 from training.models import TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -43,32 +39,10 @@ ADMINS = {
 }
 
 
-def _plan(athlete):
-    start = date.today() - timedelta(days=7)
-    program = TrainingProgramFactory(
-        athlete=athlete, title=f"Plan of {athlete.display_name}", start_date=start, end_date=start + timedelta(55)
-    )
-    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
-    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
-    session = TrainingSessionFactory(
-        program=program,
-        phase=phase,
-        micro_cycle=cycle,
-        title=f"Session of {athlete.display_name}",
-        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
-    )
-    return {"athletes": athlete, "programs": program, "phases": phase, "micro-cycles": cycle, "sessions": session}
-
-
 @pytest.fixture
-def world(db):
-    coach, other_coach = CoachFactory(), CoachFactory()
-    # Logins that never had a password, as the API makes them: the ones an invitation is for.
-    mine = InvitableAthleteFactory(display_name="Mine Athlete")
-    theirs = InvitableAthleteFactory(display_name="Theirs Athlete")
-    mine.coaches.set([coach])
-    theirs.coaches.set([other_coach])
-    return {"coach": coach, "other_coach": other_coach, "A": _plan(mine), "B": _plan(theirs)}
+def world_options():
+    """The search below looks for "Theirs": only B's rows carry it. No operations rows."""
+    return {"names": ("Mine Athlete", "Theirs Athlete"), "operations_rows": False}
 
 
 def _login(client, user):
@@ -186,7 +160,7 @@ def test_the_sessions_athlete_filter_lists_only_the_coachs_athletes(client, worl
     # sessions' athlete field, which starts from the athlete admin's (scoped) queryset.
     second = AthleteProfileFactory(display_name="Second Mine")
     second.coaches.set([world["coach"]])
-    _plan(second)
+    plan(second, world.start)
     _login(client, world["coach"])
     response = client.get(reverse("admin:training_trainingsession_changelist"))
     assert any(getattr(f, "field_path", "") == "athlete" for f in response.context["cl"].filter_specs)

@@ -2,19 +2,11 @@
 role and no profile / anonymous × list / retrieve / create / update / partial update, for every resource.
 The full role matrix (coaches, operations, staff without groups, ...) is test_access_matrix.py."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.athletes.factories import UserFactory
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.training.factories import (
-    MicroCycleFactory,
-    ProgramPhaseFactory,
-    TrainingProgramFactory,
-    TrainingSessionFactory,
-)
+from tests.support.factories.athletes import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,33 +16,15 @@ STAFF_ONLY = ["connection-profiles", "health-events"]
 
 
 @pytest.fixture
-def world(athlete, other_athlete):
-    start = date.today() - timedelta(days=7)
-    program = TrainingProgramFactory(athlete=athlete, start_date=start, end_date=start + timedelta(days=55))
-    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
-    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
-    session = TrainingSessionFactory(
-        program=program,
-        phase=phase,
-        micro_cycle=cycle,
-        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
-    )
-    # Rows of the other athlete, which the owner must never see.
-    other_program = TrainingProgramFactory(athlete=other_athlete)
-    TrainingSessionFactory(program=other_program)
-    ProgramPhaseFactory(program=other_program)
-    MicroCycleFactory(program=other_program)
-    profile = DatabaseConnectionProfileFactory(environment="production")
-    event = ConnectionHealthEventFactory()
-    objects = {
-        "athletes": athlete,
-        "programs": program,
-        "phases": phase,
-        "micro-cycles": cycle,
-        "sessions": session,
-        "connection-profiles": profile,
-        "health-events": event,
-    }
+def world_options(athlete, other_athlete):
+    """The owner and the other athlete of the clients below are A and B (tests.support.world)."""
+    return {"athletes": (athlete, other_athlete)}
+
+
+@pytest.fixture
+def access(world):
+    athlete, program, start = world.A["athletes"], world.A["programs"], world.start
+    objects = {**world.A, "connection-profiles": world.profile, "health-events": world.event}
     creates = {
         "athletes": lambda: {
             "userId": UserFactory().pk,
@@ -131,13 +105,13 @@ STAFF_EXPECT = {"coach": 200, "owner": 403, "other": 403, "noprofile": 403, "ano
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", TRAINING)
-def test_training_list_scoped_to_own_rows(world, clients, role, resource):
+def test_training_list_scoped_to_own_rows(access, clients, role, resource):
     response = clients[role].get(f"/api/v1/{resource}/")
     assert response.status_code == LIST_EXPECT[role]
     if response.status_code != 200:
         return
     ids = {row["id"] for row in response.json()["results"]}
-    own = str(world["objects"][resource].pk)
+    own = str(access["objects"][resource].pk)
     if role == "coach":
         assert own in ids and len(ids) >= 2
     elif role == "owner":
@@ -150,8 +124,8 @@ def test_training_list_scoped_to_own_rows(world, clients, role, resource):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", TRAINING)
-def test_training_retrieve(world, clients, role, resource):
-    url = f"/api/v1/{resource}/{world['objects'][resource].pk}/"
+def test_training_retrieve(access, clients, role, resource):
+    url = f"/api/v1/{resource}/{access['objects'][resource].pk}/"
     response = clients[role].get(url)
     assert response.status_code == RETRIEVE_EXPECT[role]
     if response.status_code == 404:
@@ -160,15 +134,15 @@ def test_training_retrieve(world, clients, role, resource):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", TRAINING)
-def test_training_create(world, clients, role, resource):
-    response = clients[role].post(f"/api/v1/{resource}/", world["creates"][resource](), format="json")
+def test_training_create(access, clients, role, resource):
+    response = clients[role].post(f"/api/v1/{resource}/", access["creates"][resource](), format="json")
     assert response.status_code == CREATE_EXPECT[role], response.content
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", TRAINING)
-def test_training_put(world, clients, role, resource):
-    url = f"/api/v1/{resource}/{world['objects'][resource].pk}/"
+def test_training_put(access, clients, role, resource):
+    url = f"/api/v1/{resource}/{access['objects'][resource].pk}/"
     payload = _put_payload(clients["coach"], url)
     response = clients[role].put(url, payload, format="json")
     assert response.status_code == UPDATE_EXPECT[role], response.content
@@ -176,11 +150,11 @@ def test_training_put(world, clients, role, resource):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", TRAINING)
-def test_training_patch_of_a_field_athletes_may_not_change(world, clients, role, resource):
-    obj = world["objects"][resource]
+def test_training_patch_of_a_field_athletes_may_not_change(access, clients, role, resource):
+    obj = access["objects"][resource]
     url = f"/api/v1/{resource}/{obj.pk}/"
     version = type(obj).objects.get(pk=obj.pk).version
-    response = clients[role].patch(url, world["forbidden_patch"][resource], format="json")
+    response = clients[role].patch(url, access["forbidden_patch"][resource], format="json")
     assert response.status_code == UPDATE_EXPECT[role], response.content
     if role != "coach":
         assert type(obj).objects.get(pk=obj.pk).version == version  # nothing written
@@ -195,8 +169,8 @@ def test_training_patch_of_a_field_athletes_may_not_change(world, clients, role,
         ("sessions", {"status": "completed", "rpe": 6}),
     ],
 )
-def test_owner_may_patch_the_listed_fields(world, clients, resource, payload):
-    obj = world["objects"][resource]
+def test_owner_may_patch_the_listed_fields(access, clients, resource, payload):
+    obj = access["objects"][resource]
     response = clients["owner"].patch(f"/api/v1/{resource}/{obj.pk}/", payload, format="json")
     assert response.status_code == 200, response.content
     for key, value in payload.items():
@@ -210,14 +184,14 @@ def test_owner_may_patch_the_listed_fields(world, clients, resource, payload):
 
 
 @pytest.mark.parametrize("resource", ["programs", "phases", "micro-cycles"])
-def test_owner_may_not_patch_even_status_of_plan_rows(world, clients, resource):
-    obj = world["objects"][resource]
+def test_owner_may_not_patch_even_status_of_plan_rows(access, clients, resource):
+    obj = access["objects"][resource]
     response = clients["owner"].patch(f"/api/v1/{resource}/{obj.pk}/", {"status": "completed"}, format="json")
     assert response.status_code == 403
 
 
-def test_owner_patch_mixing_allowed_and_forbidden_fields_is_403_and_writes_nothing(world, clients):
-    session = world["objects"]["sessions"]
+def test_owner_patch_mixing_allowed_and_forbidden_fields_is_403_and_writes_nothing(access, clients):
+    session = access["objects"]["sessions"]
     response = clients["owner"].patch(
         f"/api/v1/sessions/{session.pk}/", {"status": "completed", "durationMinutes": 5}, format="json"
     )
@@ -228,13 +202,13 @@ def test_owner_patch_mixing_allowed_and_forbidden_fields_is_403_and_writes_nothi
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", STAFF_ONLY)
-def test_staff_only_resources(world, clients, role, resource):
+def test_staff_only_resources(access, clients, role, resource):
     client = clients[role]
-    obj = world["objects"][resource]
+    obj = access["objects"][resource]
     assert client.get(f"/api/v1/{resource}/").status_code == STAFF_EXPECT[role]
     assert client.get(f"/api/v1/{resource}/{obj.pk}/").status_code == STAFF_EXPECT[role]
-    create = client.post(f"/api/v1/{resource}/", world["creates"][resource](), format="json")
-    patch = client.patch(f"/api/v1/{resource}/{obj.pk}/", world["forbidden_patch"][resource], format="json")
+    create = client.post(f"/api/v1/{resource}/", access["creates"][resource](), format="json")
+    patch = client.patch(f"/api/v1/{resource}/{obj.pk}/", access["forbidden_patch"][resource], format="json")
     if resource == "health-events" and role != "anon":
         assert create.status_code == patch.status_code == 405  # read-only for everyone signed in
     elif role == "coach":
@@ -253,7 +227,7 @@ def test_staff_only_resources(world, clients, role, resource):
         ("sessions", "programId"),
     ],
 )
-def test_filters_cannot_reach_other_athletes_rows(world, clients, resource, param, other_athlete):
+def test_filters_cannot_reach_other_athletes_rows(access, clients, resource, param, other_athlete):
     value = other_athlete.pk if param == "athleteId" else other_athlete.programs.get().pk
     response = clients["owner"].get(f"/api/v1/{resource}/", {param: str(value)})
     assert response.status_code == 200

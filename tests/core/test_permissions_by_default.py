@@ -1,11 +1,14 @@
-"""Deny by default: every view under /api/ names a permission of its own, and a view that forgets answers 403.
+"""Deny by default: every view under /api/ names a permission of its own, a view that forgets answers 403, and the
+router (and api_path) refuse to route it at all.
 
 A view naming no permission used to fall back to "any signed-in user", so an athlete could write whatever the view's
 selector reaches. Now the fallback (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES and the base viewsets') refuses
-everyone, and the walk below fails on any routed view whose permission is only "signed in", "anyone", or nothing,
-unless ALLOWED lists it with its reason."""
+everyone; OptionalSlashRouter.register and api_path raise ImproperlyConfigured for a view whose permission is only
+"signed in", "anyone", or the inherited default; and the walk below fails on any routed view with such a permission
+unless core.permissions.OPEN_VIEWS lists it with its reason (ALLOWED pins its classes)."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,35 +18,33 @@ from rest_framework.views import APIView
 from athletes.models import AthleteProfile
 from athletes.selectors import athlete_list
 from athletes.serializers import AthleteProfileSerializer
-from core.permissions import NO_ROLE_PERMISSION_MESSAGE, DenyAll, RolePermission
+from core.permissions import (
+    NO_ROLE_PERMISSION_MESSAGE,
+    OPEN_VIEWS,
+    DenyAll,
+    RolePermission,
+    is_weak,
+    require_role_permission,
+    view_name,
+)
+from core.routing import OptionalSlashRouter, api_path
 from core.viewsets import CadenceViewSet, ReadOnlyCadenceViewSet
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
-from tests.utils import api_patterns
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory
+from tests.support.utils import api_patterns
 
-# Permissions that say nothing about the caller's role: on their own they open a view to every signed-in user
-# (athletes included) or to everyone. DenyAll is the fallback: a routed view left with it serves no one.
-WEAK = {permissions.AllowAny, permissions.IsAuthenticated, permissions.IsAuthenticatedOrReadOnly, DenyAll}
-
-# view (module.qualname) -> (its permission classes, why they are right for it)
+# The permission classes of each view open on purpose (core.permissions.OPEN_VIEWS holds why): module.qualname ->
+# classes. The router and api_path refuse every other view whose permissions are weak.
 ALLOWED = {
-    "core.views.TokenView": ({permissions.AllowAny}, "login: the caller has no credentials yet"),
-    "core.views.LogoutView": ({permissions.IsAuthenticated}, "revokes only the caller's own token or session"),
-    "core.views.MeView": ({permissions.IsAuthenticated}, "reads only the caller's own identity and roles"),
-    "calendars.views.CalendarFeedView": (
-        {permissions.IsAuthenticated},
-        "the athlete comes from athlete_list(user): the athlete themself or a coach who sees them, else 404",
-    ),
-    "calendars.views.CalendarFeedRevokeView": (
-        {permissions.IsAuthenticated},
-        "the athlete comes from athlete_list(user): the athlete themself or a coach who sees them, else 404",
-    ),
-    "drf_spectacular.views.SpectacularAPIView": ({permissions.AllowAny}, "the OpenAPI schema is public"),
-    "drf_spectacular.views.SpectacularSwaggerView": ({permissions.AllowAny}, "the API docs page is public"),
+    "core.views.TokenView": {permissions.AllowAny},
+    "core.views.LogoutView": {permissions.IsAuthenticated},
+    "core.views.MeView": {permissions.IsAuthenticated},
+    "calendars.views.CalendarFeedView": {permissions.IsAuthenticated},
+    "calendars.views.CalendarFeedRevokeView": {permissions.IsAuthenticated},
+    "drf_spectacular.views.SpectacularAPIView": {permissions.AllowAny},
+    "drf_spectacular.views.SpectacularSwaggerView": {permissions.AllowAny},
 }
-
-
-def _name(cls) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
+_name = view_name
+weak = is_weak
 
 
 def effective_permissions(callback) -> list[tuple[str, list]]:
@@ -64,11 +65,6 @@ def _inherits_the_default(callback) -> bool:
     return owner is APIView
 
 
-def weak(classes) -> bool:
-    """True when the permissions are empty or only WEAK ones (a composed `A | B` counts as naming a role)."""
-    return not classes or all(isinstance(cls, type) and cls in WEAK for cls in classes)
-
-
 API_VIEWS = [(route, p.callback) for route, p in api_patterns() if hasattr(p.callback, "cls")]
 
 
@@ -78,7 +74,7 @@ def test_the_walk_sees_every_kind_of_api_view():
     assert {
         "athletes.views.AthleteProfileViewSet",
         "training.views.TrainingSessionViewSet",
-        "training.load_views.AthleteLoadView",
+        "training.load.api.AthleteLoadView",
         "connections.api.DatabaseConnectionProfileViewSet",
         "health.api.ConnectionHealthEventViewSet",
         "calendars.views.CalendarFeedView",
@@ -101,15 +97,15 @@ def test_every_api_view_names_a_role_permission_unless_listed():
                 unlisted.append((route, what, [c.__name__ for c in classes]))
                 continue
             seen.add(view)
-            if set(classes) != ALLOWED[view][0]:
+            if set(classes) != ALLOWED[view]:
                 wrong_listed.append((route, what, [c.__name__ for c in classes]))
     assert not unlisted, f"views open to any signed-in user (or to no one): name a role permission: {unlisted}"
     assert not wrong_listed, wrong_listed
     # Listed views name their permission themselves, not through the default they would inherit from APIView.
     implicit = [view for view in seen if _inherits_the_default(next(c for _, c in API_VIEWS if _name(c.cls) == view))]
     assert not implicit, f"name permission_classes on the view itself: {implicit}"
-    assert seen == set(ALLOWED)  # no stale entry: each names a routed view that needs it
-    assert all(len(reason) > 20 for _, reason in ALLOWED.values())
+    assert seen == set(ALLOWED) == set(OPEN_VIEWS)  # no stale entry: each names a routed view that needs it
+    assert all(len(reason) > 20 for reason in OPEN_VIEWS.values())
 
 
 def test_the_check_catches_a_forgotten_permission():
@@ -224,3 +220,78 @@ def test_the_views_open_on_purpose_still_answer(head_coach, athlete_client, anon
     assert anon_client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}).status_code == 400
     assert anon_client.get("/api/schema/?format=json").status_code == 200
     assert anon_client.get("/api/docs/").status_code == 200
+
+
+# --- The router and api_path refuse a view that names no role ----------------------------------------------------
+
+
+class Inherits(CadenceViewSet):
+    """A resource that forgot its permission_classes: it has the base viewset's DenyAll."""
+
+    queryset = AthleteProfile.objects.none()
+    serializer_class = AthleteProfileSerializer
+
+
+class SignedInOnly(Inherits):
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class Anyone(Inherits):
+    permission_classes = [permissions.AllowAny, permissions.IsAuthenticatedOrReadOnly]
+
+
+class WithRole(Inherits):
+    permission_classes = [RolePermission]
+
+
+class WithRoleButAnOpenAction(WithRole):
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def publish(self, request, pk=None):
+        return Response()
+
+
+@pytest.mark.parametrize("viewset", [Inherits, SignedInOnly, Anyone, WithRoleButAnOpenAction])
+def test_the_router_refuses_a_viewset_without_a_role_permission(viewset):
+    router = OptionalSlashRouter()
+    with pytest.raises(ImproperlyConfigured) as refused:
+        router.register("forgetful", viewset, basename="forgetful")
+    message = str(refused.value)
+    assert "'forgetful'" in message and _name(viewset) in message and "OPEN_VIEWS" in message
+    assert router.registry == []  # nothing was routed
+
+
+def test_the_router_names_the_weak_extra_action():
+    with pytest.raises(ImproperlyConfigured, match=r"WithRoleButAnOpenAction\.publish: \[IsAuthenticated\]"):
+        OptionalSlashRouter().register("forgetful", WithRoleButAnOpenAction, basename="forgetful")
+
+
+def test_the_router_routes_a_viewset_naming_a_role_permission():
+    router = OptionalSlashRouter()
+    router.register("resources", WithRole, basename="resource")
+    assert [url.name for url in router.urls] == ["resource-list", "resource-detail"]
+
+
+def test_api_path_refuses_a_plain_view_without_a_role_permission_and_keeps_the_open_ones():
+    class SignedInView(APIView):
+        permission_classes = [permissions.IsAuthenticated]
+
+    for view in (ForgetfulAPIView, SignedInView):
+        with pytest.raises(ImproperlyConfigured, match="'x/' names no role permission"):
+            api_path("x/", view.as_view())
+    assert api_path("x/", WithRole.as_view({"get": "list"})).name is None
+    from core.views import MeView
+
+    assert api_path("me/", MeView.as_view(), name="me").name == "me"  # open on purpose: OPEN_VIEWS says why
+
+
+def test_an_open_view_is_judged_by_its_name_not_its_classes():
+    """OPEN_VIEWS opens exactly the listed views: a subclass elsewhere is judged on its own."""
+    from core.views import MeView
+
+    require_role_permission(MeView)
+
+    class MyMe(MeView):
+        pass
+
+    with pytest.raises(ImproperlyConfigured):
+        require_role_permission(MyMe)

@@ -1,4 +1,5 @@
-"""The lists' fast read path (core.representation + core.renderers) gives exactly what the serializers give."""
+"""The lists' fast read path (core.lists.representation + core.lists.renderers) gives exactly what the serializers
+give."""
 
 import uuid
 from collections import OrderedDict
@@ -9,30 +10,20 @@ import pytest
 from django.utils import timezone
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
-from athletes.models import AthleteProfile
-from athletes.serializers import AthleteProfileSerializer
-from connections.models import DatabaseConnectionProfile
-from connections.serializers import DatabaseConnectionProfileSerializer
-from core.renderers import JSONRenderer
-from core.representation import CamelCased
-from health.models import ConnectionHealthEvent
-from health.serializers import ConnectionHealthEventSerializer
-from tests.athletes.factories import AthleteProfileFactory
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.training.factories import (
+from core.lists.renderers import JSONRenderer
+from core.lists.representation import CamelCased
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
-from training.serializers import (
-    MicroCycleSerializer,
-    ProgramPhaseSerializer,
-    TrainingProgramSerializer,
-    TrainingSessionSerializer,
-)
+from tests.support.resources import RESOURCES as REGISTRY
+from training.models import TrainingSession
+from training.serializers import TrainingSessionSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +33,7 @@ AWKWARD = 'Intervals "6×800" \\ ✓ é 🏃 \t tab \u2028 ls \u2029 ps \x01 end
 
 
 def _rows():
+    """Rows of every resource (a resource with none here fails `the test needs rows` below)."""
     now = datetime.now(UTC)
     athlete = AthleteProfileFactory(display_name=AWKWARD, timezone="Pacific/Kiritimati", coach_notes="")
     AthleteProfileFactory(display_name="Plain", coach_notes="Notes\nwith a newline")
@@ -75,22 +67,8 @@ def _rows():
     ConnectionHealthEventFactory(status="fail", error_code="DB_TIMEOUT", latency_ms=None)
 
 
-# resource -> (serializer, the queryset the view lists, in the view's order)
-RESOURCES = {
-    "athletes": (AthleteProfileSerializer, lambda: AthleteProfile.objects.order_by("display_name", "id")),
-    "programs": (
-        TrainingProgramSerializer,
-        lambda: TrainingProgram.objects.with_metrics().order_by("start_date", "id"),
-    ),
-    "phases": (ProgramPhaseSerializer, lambda: ProgramPhase.objects.order_by("phase_order", "start_date", "id")),
-    "micro-cycles": (
-        MicroCycleSerializer,
-        lambda: MicroCycle.objects.with_session_counts().order_by("week_index", "id"),
-    ),
-    "sessions": (TrainingSessionSerializer, lambda: TrainingSession.objects.order_by("scheduled_at", "id")),
-    "connection-profiles": (DatabaseConnectionProfileSerializer, lambda: DatabaseConnectionProfile.objects.all()),
-    "health-events": (ConnectionHealthEventSerializer, lambda: ConnectionHealthEvent.objects.all()),
-}
+# Every routed resource (tests.support.resources): its serializer, and the queryset its list shows.
+RESOURCES = {resource.prefix: (resource.serializer, resource.listed) for resource in REGISTRY.values()}
 
 
 @pytest.mark.parametrize("zone", [None, "Asia/Tokyo"])
@@ -182,7 +160,7 @@ def test_a_list_without_filter_parameters_builds_no_filterset(coach_client, monk
 def test_rows_that_are_dicts_are_read_like_the_serializer_reads_them():
     from rest_framework import serializers
 
-    from core.representation import compiled
+    from core.lists.representation import compiled
 
     class Summary(serializers.Serializer):
         athlete_id = serializers.UUIDField()
@@ -203,7 +181,7 @@ def test_timestamps_follow_an_activated_timezone_like_the_serializer(coach_clien
 
     from django.utils import timezone as dj_timezone
 
-    from core.representation import compiled
+    from core.lists.representation import compiled
 
     _rows()
     session = TrainingSession.objects.exclude(completed_at=None).first()

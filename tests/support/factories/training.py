@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import factory
 
-from tests.athletes.factories import AthleteProfileFactory
+from tests.support.factories.athletes import AthleteProfileFactory
 from training.models import (
     MicroCycle,
     Modality,

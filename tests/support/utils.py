@@ -2,9 +2,10 @@
 
 import os
 import threading
+import time
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
@@ -61,3 +62,42 @@ def api_patterns(patterns=None, prefix=""):
         elif isinstance(entry, URLPattern) and route.startswith("api/"):
             found.append((route, entry))
     return found
+
+
+def grant_while(grant, user, action):
+    """Grant `grant` to `user` in a transaction held open until `action` (run in a thread) is seen waiting for
+    a lock; commit, then return what `action` returned or raised."""
+    outcome: dict = {}
+    started = threading.Event()
+
+    def run():
+        started.set()
+        try:
+            outcome["result"] = action()
+        except Exception as exc:  # the test inspects what the writer got
+            outcome["result"] = exc
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        grant(user)
+        worker = threading.Thread(target=run)
+        worker.start()
+        started.wait(5)
+        waited = False
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and worker.is_alive():
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is a snapshot per transaction
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0]:
+                    waited = True
+                    break
+            time.sleep(0.02)
+    worker.join(20)
+    assert not worker.is_alive()
+    assert waited, "the writer never waited for the grant's lock"
+    return outcome["result"]

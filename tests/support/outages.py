@@ -1,5 +1,7 @@
 """Outages the tests own: a closed port, a server that accepts and never answers, a proxy that stalls, and
-extra DATABASES aliases pointing at them (the test database itself stays intact)."""
+extra DATABASES aliases pointing at them (the test database itself stays intact).
+
+A pytest plugin (tests/conftest.py registers it): its fixtures serve every test folder."""
 
 from __future__ import annotations
 
@@ -13,11 +15,8 @@ from collections.abc import Iterator
 import pytest
 from django.db import connections
 
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.utils import ON_POSTGRES
 
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -26,7 +25,7 @@ def _free_port() -> int:
 @pytest.fixture
 def closed_port() -> int:
     """A local port nothing listens on (connections are refused)."""
-    return _free_port()
+    return free_port()
 
 
 class SilentServer:
@@ -188,27 +187,6 @@ def pg_alias(add_alias):
         return add_alias(alias, options=options, **keys)
 
     return add
-
-
-@pytest.fixture
-def live_profile():
-    """A profile that matches the test database as the probe sees it, for `environment`."""
-
-    def make(environment: str = "development", **overrides):
-        default = connections.settings["default"]
-        if ON_POSTGRES:
-            fields = {
-                "host": default.get("HOST") or "localhost",
-                "port": int(default.get("PORT") or 5432),
-                "database": default["NAME"],
-                "schema": "public",
-            }
-        else:
-            fields = {"host": "localhost", "port": 5432, "database": default["NAME"], "schema": "public"}
-        fields.update(overrides)
-        return DatabaseConnectionProfileFactory(environment=environment, **fields)
-
-    return make
 
 
 @pytest.fixture

@@ -1,0 +1,261 @@
+"""One entry per resource the API's routers register under /api/v1/ (by router basename), holding what the
+resource-wide tests need: its paths, how to build n of its rows, the serializer the lists' fast path must equal
+and the queryset the list shows, the access matrix's facts about it, and what its list may cost in queries.
+
+Driven by it: tests/core/test_representation.py, tests/core/test_api_query_counts.py,
+tests/core/test_access_matrix.py; tests/core/test_resource_registry.py fails on a routed resource missing here
+(and on an entry nothing routes). Adding a resource: one entry here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from athletes.models import AthleteProfile
+from athletes.serializers import AthleteProfileSerializer
+from connections.models import DatabaseConnectionProfile
+from connections.serializers import DatabaseConnectionProfileSerializer
+from health.models import ConnectionHealthEvent
+from health.serializers import ConnectionHealthEventSerializer
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.factories.training import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from training.serializers import (
+    MicroCycleSerializer,
+    ProgramPhaseSerializer,
+    TrainingProgramSerializer,
+    TrainingSessionSerializer,
+)
+
+TRAINING = "training"  # an athlete's plan: coaches write their athletes' rows, athletes read their own
+OPERATIONS = "operations"  # operators (and superusers) only
+
+
+@dataclass(frozen=True)
+class Resource:
+    basename: str  # the router's basename
+    prefix: str  # the router's prefix: /api/v1/<prefix>/
+    model: type
+    serializer: type  # the list's fast path renders exactly what this serializer renders
+    listed: Callable  # () -> the queryset the list shows (the view's ordering is applied on top)
+    make_rows: Callable  # (n, athlete) -> None: n rows, visible to `athlete` where rows belong to athletes
+    # Access matrix (tests/core/test_access_matrix.py, docs/api.md's roles table).
+    access: str  # TRAINING or OPERATIONS
+    create: Callable  # (plan, role) -> a valid POST body; plan is a world's "A"/"B" (tests.support.world)
+    coach_patch: dict  # a PATCH only a writer may make
+    parent: str | None = None  # the resource a created row hangs under (its POST names it), if any
+    athlete_patch: dict | None = None  # a PATCH the owning athlete may make, if any
+    invites: bool = False  # has the detail action `invite`
+    read_only: bool = False  # POST/PUT/PATCH answer 405 for everyone signed in
+    world_row: str | None = None  # an operations resource's row in a world: its attribute ("profile", "event")
+    # Queries a list of any length costs for a coach (core.lists: no per-row queries), and the roles whose lists
+    # are counted (an athlete's list adds one: is the caller an athlete?).
+    list_queries: int = 4
+    counted_roles: tuple = ("coach",)
+
+    @property
+    def list_path(self) -> str:
+        return f"/api/v1/{self.prefix}/"
+
+    def detail_path(self, pk) -> str:
+        return f"/api/v1/{self.prefix}/{pk}/"
+
+
+# --- Rows ------------------------------------------------------------------------------------------------
+
+
+def _athletes(n, athlete):
+    AthleteProfileFactory.create_batch(n)
+
+
+def _programs(n, athlete):
+    for _ in range(n):
+        program = TrainingProgramFactory(athlete=athlete)
+        ProgramPhaseFactory(program=program)
+        TrainingSessionFactory(program=program, status="completed")
+        TrainingSessionFactory(program=program, scheduled_at=datetime.now(UTC) + timedelta(days=1))
+
+
+def _phases(n, athlete):
+    program = TrainingProgramFactory(athlete=athlete, end_date=datetime.now(UTC).date() + timedelta(days=3 * n))
+    for i in range(n):
+        start = program.start_date + timedelta(days=i * 2)
+        ProgramPhaseFactory(program=program, phase_order=i + 1, start_date=start, end_date=start)
+
+
+def _micro_cycles(n, athlete):
+    program = TrainingProgramFactory(athlete=athlete, end_date=datetime.now(UTC).date() + timedelta(weeks=n))
+    for i in range(n):
+        cycle = MicroCycleFactory(program=program, week_index=i + 1)
+        TrainingSessionFactory(program=program, micro_cycle=cycle, status="completed")
+
+
+def _sessions(n, athlete):
+    program = TrainingProgramFactory(athlete=athlete)
+    phase = ProgramPhaseFactory(program=program)
+    cycle = MicroCycleFactory(program=program, phase=phase)
+    TrainingSessionFactory.create_batch(n, program=program, phase=phase, micro_cycle=cycle)
+
+
+def _connection_profiles(n, athlete):
+    DatabaseConnectionProfileFactory.create_batch(n)
+
+
+def _health_events(n, athlete):
+    ConnectionHealthEventFactory.create_batch(n)
+
+
+# --- Create bodies -----------------------------------------------------------------------------------------
+
+
+def _program_of(plan) -> str:
+    return str(plan["programs"].pk)
+
+
+RESOURCES: dict[str, Resource] = {
+    resource.basename: resource
+    for resource in [
+        Resource(
+            basename="athlete",
+            prefix="athletes",
+            model=AthleteProfile,
+            serializer=AthleteProfileSerializer,
+            listed=lambda: AthleteProfile.objects.order_by("display_name", "id"),
+            make_rows=_athletes,
+            access=TRAINING,
+            create=lambda plan, role: {
+                "user": {"username": f"new-{role.replace(' ', '-')}", "email": "new@example.com"},
+                "displayName": "New",
+                "timezone": "UTC",
+                "primaryGoal": "strength",
+            },
+            coach_patch={"coachNotes": "Mine now"},
+            athlete_patch={"displayName": "Me", "timezone": "Asia/Tokyo"},
+            invites=True,
+            list_queries=5,  # + the athletes' coachIds (one prefetch for the page)
+        ),
+        Resource(
+            basename="program",
+            prefix="programs",
+            model=TrainingProgram,
+            serializer=TrainingProgramSerializer,
+            listed=lambda: TrainingProgram.objects.with_metrics().order_by("start_date", "id"),
+            make_rows=_programs,
+            access=TRAINING,
+            parent="athletes",
+            create=lambda plan, role: {
+                "athleteId": str(plan["athletes"].pk),
+                "title": "Next",
+                "startDate": "2030-01-01",
+                "endDate": "2030-02-01",
+                "status": "planned",
+            },
+            coach_patch={"title": "Renamed"},
+            list_queries=5,  # derived columns: the page is its ids, then their annotated rows
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="phase",
+            prefix="phases",
+            model=ProgramPhase,
+            serializer=ProgramPhaseSerializer,
+            listed=lambda: ProgramPhase.objects.order_by("phase_order", "start_date", "id"),
+            make_rows=_phases,
+            access=TRAINING,
+            parent="programs",
+            create=lambda plan, role: {
+                "programId": _program_of(plan),
+                "name": "Build",
+                "focus": "Threshold",
+                "phaseOrder": 2,
+                "startDate": str(plan["programs"].start_date + timedelta(days=28)),
+                "endDate": str(plan["programs"].start_date + timedelta(days=41)),
+            },
+            coach_patch={"name": "Renamed"},
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="micro-cycle",
+            prefix="micro-cycles",
+            model=MicroCycle,
+            serializer=MicroCycleSerializer,
+            listed=lambda: MicroCycle.objects.with_session_counts().order_by("week_index", "id"),
+            make_rows=_micro_cycles,
+            access=TRAINING,
+            parent="programs",
+            create=lambda plan, role: {"programId": _program_of(plan), "weekIndex": 2},
+            coach_patch={"readinessScore": 10},
+            list_queries=5,  # derived columns: the page is its ids, then their annotated rows
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="session",
+            prefix="sessions",
+            model=TrainingSession,
+            serializer=TrainingSessionSerializer,
+            listed=lambda: TrainingSession.objects.order_by("scheduled_at", "id"),
+            make_rows=_sessions,
+            access=TRAINING,
+            parent="programs",
+            create=lambda plan, role: {
+                "programId": _program_of(plan),
+                "title": "Intervals",
+                "scheduledAt": f"{plan['programs'].start_date + timedelta(days=2)}T10:00:00Z",
+                "durationMinutes": 45,
+                "modality": "bike",
+            },
+            coach_patch={"title": "Renamed"},
+            athlete_patch={"status": "completed", "rpe": 6, "load": 300},
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="connection-profile",
+            prefix="connection-profiles",
+            model=DatabaseConnectionProfile,
+            serializer=DatabaseConnectionProfileSerializer,
+            listed=lambda: DatabaseConnectionProfile.objects.all(),
+            make_rows=_connection_profiles,
+            access=OPERATIONS,
+            create=lambda plan, role: {
+                "environment": "staging",
+                "host": "db",
+                "port": 5432,
+                "database": "c",
+                "schema": "public",
+                "credentialRef": "env:DATABASE_URL",
+                "rotationIntervalDays": 30,
+            },
+            coach_patch={"host": "db2"},
+            world_row="profile",
+        ),
+        Resource(
+            basename="health-event",
+            prefix="health-events",
+            model=ConnectionHealthEvent,
+            serializer=ConnectionHealthEventSerializer,
+            listed=lambda: ConnectionHealthEvent.objects.all(),
+            make_rows=_health_events,
+            access=OPERATIONS,
+            create=lambda plan, role: {"environment": "x", "status": "pass"},
+            coach_patch={"message": "x"},
+            read_only=True,
+            world_row="event",
+        ),
+    ]
+}
+
+# By URL prefix ("athletes", "micro-cycles" ...), the name the tests and docs/api.md use.
+BY_PREFIX: dict[str, Resource] = {resource.prefix: resource for resource in RESOURCES.values()}
+
+
+def prefixes(access: str | None = None) -> list[str]:
+    """The resources' prefixes in registry order (docs/api.md's roles table order), of one access kind or all."""
+    return [r.prefix for r in RESOURCES.values() if access is None or r.access == access]

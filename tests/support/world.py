@@ -1,0 +1,144 @@
+"""The one access world the role tests share (a pytest plugin; tests/conftest.py registers it).
+
+Two athletes, each with a plan (program, phase, micro-cycle, session): "A", assigned to the coach (and the athlete
+role's own profile), and "B", another coach's. Users for every role are made when first asked for
+(`world.users[role]`, `world.client(role)`). Operations rows (a production connection profile, a health event)
+come with it unless a module says otherwise.
+
+A module shapes its world by overriding the `world_options` fixture with keyword arguments of `build_world`:
+
+    @pytest.fixture
+    def world_options():
+        return {"names": ("Mine Athlete", "Theirs Athlete"), "operations_rows": False}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.support.clients import anonymous_client, bearer_client
+from tests.support.factories.athletes import (
+    CoachFactory,
+    HeadCoachFactory,
+    InvitableAthleteFactory,
+    OperationsFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.factories.training import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+
+# The roles a world has users for; "anonymous" is world.client("anonymous"), no user.
+ROLE_USERS: dict[str, Callable] = {
+    "superuser": lambda world: UserFactory(is_staff=True, is_superuser=True),
+    "head coach": lambda world: HeadCoachFactory(),
+    "coach": lambda world: world.coach,
+    "other coach": lambda world: world.other_coach,
+    "coach without athletes": lambda world: CoachFactory(),
+    "operations": lambda world: OperationsFactory(),
+    "staff without groups": lambda world: StaffFactory(),
+    "athlete": lambda world: world.A["athletes"].user,
+    "other athlete": lambda world: world.B["athletes"].user,
+    "no profile": lambda world: UserFactory(),
+}
+
+
+class _Users(dict):
+    """role -> user, each made on first use (a test pays only for the roles it asks for)."""
+
+    def __init__(self, world: World):
+        super().__init__()
+        self._world = world
+
+    def __missing__(self, role: str):
+        user = self[role] = ROLE_USERS[role](self._world)
+        return user
+
+
+def plan(athlete, start: date) -> dict:
+    """A program of eight weeks from `start` with a phase, a micro-cycle and a session, keyed by resource."""
+    program = TrainingProgramFactory(
+        athlete=athlete, title=f"Plan of {athlete.display_name}", start_date=start, end_date=start + timedelta(55)
+    )
+    phase = ProgramPhaseFactory(program=program, start_date=start, end_date=start + timedelta(days=27))
+    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
+    session = TrainingSessionFactory(
+        program=program,
+        phase=phase,
+        micro_cycle=cycle,
+        title=f"Session of {athlete.display_name}",
+        scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
+    )
+    return {"athletes": athlete, "programs": program, "phases": phase, "micro-cycles": cycle, "sessions": session}
+
+
+@dataclass
+class World:
+    coach: object
+    other_coach: object
+    A: dict
+    B: dict
+    start: date
+    profile: object = None
+    event: object = None
+    users: _Users = field(init=False)
+
+    def __post_init__(self):
+        self.users = _Users(self)
+
+    def client(self, role: str):
+        """A Bearer client for `role`'s user; no credentials for "anonymous"."""
+        return anonymous_client() if role == "anonymous" else bearer_client(self.users[role])
+
+    def __getitem__(self, key: str):
+        """world["A"], world["users"], world["coach"] ... as the attributes."""
+        return getattr(self, key)
+
+
+def build_world(
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    athletes: tuple | None = None,
+    timezone: str = "Europe/Oslo",
+    start: date | None = None,
+    operations_rows: bool = True,
+) -> World:
+    """The world: `names` for new athletes (logins that never had a password, as the API makes them, so an
+    invitation is theirs to receive), or `athletes` already made; A in `timezone`; plans from `start` (a week
+    ago unless given); with a production connection profile and a health event unless `operations_rows` is off."""
+    coach, other_coach = CoachFactory(), CoachFactory()
+    if athletes is None:
+        athletes = (
+            InvitableAthleteFactory(display_name=names[0], timezone=timezone),
+            InvitableAthleteFactory(display_name=names[1]),
+        )
+    a, b = athletes
+    a.coaches.set([coach])
+    b.coaches.set([other_coach])
+    start = start or date.today() - timedelta(days=7)
+    world = World(coach=coach, other_coach=other_coach, A=plan(a, start), B=plan(b, start), start=start)
+    if operations_rows:
+        world.profile = DatabaseConnectionProfileFactory(environment="production")
+        world.event = ConnectionHealthEventFactory()
+    return world
+
+
+@pytest.fixture
+def world_options() -> dict:
+    """Keyword arguments for build_world; override in a module to shape its world."""
+    return {}
+
+
+@pytest.fixture
+def world(db, world_options) -> World:
+    return build_world(**world_options)
