@@ -5,9 +5,9 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from connections.metrics import metrics_view
 from core.routing import api_path
 from core.throttle import admin_login
-from health.metrics import metrics_view
 
 urlpatterns = [
     # Failed admin logins are throttled like the API's (core.throttle); before admin.site.urls so it wins.

@@ -18,8 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# core is the base layer: the probe shares its way of cutting a stalled connection's socket.
+# core is the base layer: the probe shares its way of cutting a stalled connection's socket, of naming the
+# database it reached, and of masking secrets in what it reports.
+from core import dialect
 from core.db import cut_socket
+from core.redaction import sanitize, settings_secrets
 
 ENGINE_POSTGRES = "django.db.backends.postgresql"
 ENGINE_SQLITE = "django.db.backends.sqlite3"
@@ -37,25 +40,6 @@ _DJANGO_ONLY_OPTIONS = {
     "prepare_threshold",
     "context",
 }
-
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
-_SECRET_PAIR = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd|pgpassword|secret|token|api[_-]?key)\b\s*[=:]\s*)"
-    r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,;&'\"]+)",
-    re.IGNORECASE,
-)
-MASK = "***"
-
-
-def sanitize(text: str, *, secrets: tuple[str, ...] = ()) -> str:
-    """Return `text` with URL passwords, `password=...`-style pairs and every known secret masked."""
-    if not text:
-        return text
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
-    return _SECRET_PAIR.sub(lambda m: f"{m['key']}{MASK}", text)
 
 
 @dataclass
@@ -89,14 +73,6 @@ class ProbeError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def settings_secrets(db_settings: dict[str, Any]) -> tuple[str, ...]:
-    """The literal secrets in a DATABASES entry, to be masked wherever text could carry them."""
-    found = [db_settings.get("PASSWORD") or ""]
-    options = db_settings.get("OPTIONS") or {}
-    found.append(str(options.get("password") or ""))
-    return tuple(s for s in found if s)
 
 
 def configured_schema(db_settings: dict[str, Any], default: str) -> str:
@@ -153,7 +129,7 @@ def probe_database(db_settings: dict[str, Any], *, timeout: float, default_schem
             ok=False,
             error_code="DB_TIMEOUT",
             message=f"No answer from the database within {timeout:g} s (gave up after {elapsed:.2f} s).",
-            vendor="postgresql" if target is _probe_postgres else "sqlite",
+            vendor=dialect.POSTGRESQL if target is _probe_postgres else dialect.SQLITE,
             configured_schema=None,
         )
     if "error" in outcome:
@@ -209,7 +185,9 @@ def _postgres_conninfo(db_settings: dict[str, Any], timeout: float) -> dict[str,
 def _probe_postgres(db_settings: dict[str, Any], timeout: float, default_schema: str, state: dict) -> ProbeResult:
     import psycopg
 
-    result = ProbeResult(ok=True, vendor="postgresql", configured_schema=configured_schema(db_settings, default_schema))
+    result = ProbeResult(
+        ok=True, vendor=dialect.POSTGRESQL, configured_schema=configured_schema(db_settings, default_schema)
+    )
     params = _postgres_conninfo(db_settings, timeout)
     started = time.perf_counter()
     try:
@@ -272,7 +250,7 @@ def sqlite_location(name: str) -> tuple[str, bool]:
 
 def _probe_sqlite(db_settings: dict[str, Any], timeout: float, default_schema: str, state: dict) -> ProbeResult:
     name = str(db_settings.get("NAME") or "")
-    result = ProbeResult(ok=True, vendor="sqlite", database=name)
+    result = ProbeResult(ok=True, vendor=dialect.SQLITE, database=name)
     target, uri = sqlite_location(name)
     started = time.perf_counter()
     try:

@@ -17,11 +17,14 @@ from django.db import DatabaseError, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from core import dialect
+from core.redaction import error_text, sanitize, settings_secrets
+from core.writes import apply_changes, full_clean_known, if_match_check, lock_row
 from health import services as health_services
 from health.models import CheckStatus, ConnectionHealthEvent, ErrorCode
 
 from .models import DatabaseConnectionProfile, DatabaseRole
-from .probe import ProbeResult, probe_database, sanitize, settings_secrets
+from .probe import ProbeResult, probe_database
 from .validators import validate_credential_ref, validate_environment_key
 
 logger = logging.getLogger("cadence.checkdb")
@@ -105,7 +108,7 @@ def _same_database(a: dict[str, Any], b: dict[str, Any]) -> bool:
 def _compare_profile(profile: DatabaseConnectionProfile, probe: ProbeResult, db_settings: dict[str, Any]) -> list[str]:
     """One 'field: expected X, actual Y' per difference between the profile and the live connection."""
     diffs = []
-    if probe.vendor == "sqlite":
+    if dialect.is_sqlite(probe.vendor):
         # SQLite has no host, port or schema. The profile names the database file: an absolute path must be
         # the same file; a bare name must be the file's name (paths differ between machines).
         live = str(db_settings.get("NAME") or "")
@@ -141,7 +144,7 @@ def profile_database(environment: str) -> str:
 def judge_role(profile: DatabaseConnectionProfile, probe: ProbeResult) -> tuple[bool, str, str | None]:
     """(ok, detail, errorCode) for the profile's role: a primary must take writes (DB_READ_ONLY), a replica
     must not lag more than REPLICA_MAX_LAG_SECONDS behind what it received (REPLICA_LAG)."""
-    if probe.vendor != "postgresql":
+    if not dialect.is_postgresql(probe.vendor):
         return True, f"{profile.role}: not applicable to SQLite (one node, no replication)", None
     if profile.role == DatabaseRole.PRIMARY:
         if probe.in_recovery:
@@ -189,10 +192,10 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
         if not probe.ok:
             steps.append((STEP_CONNECT, False, f"{probe.error_code}: {probe.message}"))
             raise _Failed(probe.error_code, probe.message)
-        where = f"{probe.host}:{probe.port}/{probe.database}" if probe.vendor == "postgresql" else probe.database
+        where = f"{probe.host}:{probe.port}/{probe.database}" if dialect.is_postgresql(probe.vendor) else probe.database
         steps.append((STEP_CONNECT, True, f"SELECT 1 in {probe.latency_ms:.1f} ms ({where})"))
 
-        if probe.vendor == "postgresql":
+        if dialect.is_postgresql(probe.vendor):
             if not probe.schema_exists:
                 message = (
                     f"Schema {probe.configured_schema!r} does not exist in database {probe.database!r} "
@@ -211,7 +214,7 @@ def checkdb_run(*, environment: str | None = None, database: str = "default", ti
                 .first()
             )
         except DatabaseError as exc:
-            message = sanitize(f"The profile could not be read: {' '.join(str(exc).split())}", secrets=secrets)
+            message = f"The profile could not be read: {error_text(exc, secrets=secrets)}"
             steps.append((STEP_PROFILE, False, message))
             raise _Failed(ErrorCode.DB_UNREACHABLE, message) from None
         if profile is None:
@@ -327,7 +330,7 @@ def connection_profile_from_database(
     probe = probe_database(connections.settings[database], timeout=timeout, default_schema=settings.DATABASE_SCHEMA)
     if not probe.ok:
         raise ProfileProvisionError([f"{probe.error_code}: {probe.message}"], code=probe.error_code)
-    if probe.vendor == "sqlite":
+    if dialect.is_sqlite(probe.vendor):
         # A file has no host, port or schema; its bare name matches on any machine (see _compare_profile).
         live = {"host": "", "database": Path(probe.database or "").name or str(probe.database)}
     else:
@@ -365,3 +368,22 @@ def connection_profile_from_database(
         profile._change_reason = f"connection_profile from database {database!r}"  # shown in the audit history
         profile.save()
     return ProfileProvision(profile, action, differences)
+
+
+@transaction.atomic
+def connection_profile_write(
+    *, instance: DatabaseConnectionProfile | None, changes: dict, if_match: str | None = None, actor=None
+) -> DatabaseConnectionProfile:
+    """The API's create (`instance` None) or update of a connection profile (core.writes): the row locked
+    (FOR NO KEY UPDATE), If-Match compared, validated and saved; the save records the audit history
+    (django-simple-history's post_save)."""
+    if instance is None:
+        profile = DatabaseConnectionProfile()
+    else:
+        profile = lock_row(DatabaseConnectionProfile, instance.pk)
+        if_match_check(if_match, profile)
+    if not apply_changes(profile, changes) and instance is not None:
+        return profile  # nothing changes: no version, no history row
+    full_clean_known(profile)
+    profile.save()
+    return profile

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
-from . import metrics
+from . import dialect, metrics
 
 logger = logging.getLogger("cadence.db")
 
@@ -89,7 +89,7 @@ class StallGuard:
         """Watch the calling thread's PostgreSQL connections until the block ends; with a `deadline`
         (time.monotonic()), no database wait in the block lasts beyond it."""
         wrappers = [connections[alias] for alias in connections]
-        wrappers = [w for w in wrappers if w.vendor == "postgresql"]
+        wrappers = [w for w in wrappers if dialect.is_postgresql(w)]
         if not wrappers:
             yield
             return
@@ -589,7 +589,7 @@ def maintenance_timeouts(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Raise statement and lock timeouts for a long maintenance command (migrate, seed_demo, prunehealth) on
     its session, and put the configured ones back afterwards (the connection may be reused)."""
     wrapper = connections[using]
-    if wrapper.vendor != "postgresql":
+    if not dialect.is_postgresql(wrapper):
         yield
         return
     statement_ms = int(settings.DB_MAINTENANCE_STATEMENT_TIMEOUT * 1000)

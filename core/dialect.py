@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.connection import ConnectionProxy
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -25,23 +26,26 @@ SQLITE = "sqlite"
 _VENDOR_NAMES = {POSTGRESQL, SQLITE}
 
 
-def vendor(target: str | BaseDatabaseWrapper | None = None) -> str:
-    """The vendor of a database alias, of a connection wrapper, or a vendor name itself ("postgresql",
-    "sqlite"). None is the default database."""
+Target = str | BaseDatabaseWrapper | ConnectionProxy | None
+
+
+def vendor(target: Target = None) -> str:
+    """The vendor of a database alias, of a connection wrapper (or `django.db.connection`, the default one's
+    proxy), or a vendor name itself ("postgresql", "sqlite"). None is the default database."""
     if target is None:
         return connections[DEFAULT_DB_ALIAS].vendor
-    if isinstance(target, BaseDatabaseWrapper):
+    if isinstance(target, BaseDatabaseWrapper | ConnectionProxy):
         return target.vendor
     if target in _VENDOR_NAMES or target == "":  # a name already ("" = not known, e.g. a probe that failed early)
         return target
     return connections[target].vendor
 
 
-def is_postgresql(target: str | BaseDatabaseWrapper | None = None) -> bool:
+def is_postgresql(target: Target = None) -> bool:
     """True when `target` (see `vendor`) is PostgreSQL: row locks, timeouts and PostgreSQL-only SQL apply."""
     return vendor(target) == POSTGRESQL
 
 
-def is_sqlite(target: str | BaseDatabaseWrapper | None = None) -> bool:
+def is_sqlite(target: Target = None) -> bool:
     """True when `target` (see `vendor`) is SQLite: a file (or memory) with no server, host or port."""
     return vendor(target) == SQLITE

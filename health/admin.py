@@ -1,7 +1,7 @@
 """Health events in the admin: a read-only log, newest first, status at a glance.
 
 Events are evidence of what a check saw; nobody edits or deletes them, not even a superuser. The admin
-index shows the newest verdict per environment (see `core.templatetags.cadence_admin`)."""
+index shows the newest verdict per environment (see `health.templatetags.health_admin`)."""
 
 from django.contrib import admin
 from django.utils.html import format_html

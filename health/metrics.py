@@ -1,65 +1,53 @@
 """`GET /metrics`: OpenMetrics text for Prometheus (docs/operations.md, `/metrics`), through prometheus_client.
 
-The database-check gauges are read at scrape time from the newest event of each environment (every
-environment with a connection profile, and APP_ENVIRONMENT) in a constant number of queries; the request
-count and latency come from core.metrics. Guarded by `METRICS_TOKEN`: unset, the endpoint does not exist
-(404); set, it takes `Authorization: Bearer <METRICS_TOKEN>` and answers anything else with 401.
+The database-check gauges are read at scrape time from the newest event of each environment (APP_ENVIRONMENT,
+and those the caller names: `connections.metrics` serves the endpoint with every environment that has a
+connection profile) in one query; the request count and latency come from core.metrics. Guarded by
+`METRICS_TOKEN`: unset, the endpoint does not exist (404); set, it takes `Authorization: Bearer <METRICS_TOKEN>`
+and answers anything else with 401.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from core import dialect
 from core import metrics as request_metrics
+from core.redaction import error_text, settings_secrets
 
 from . import services
 from .models import CheckStatus, ConnectionHealthEvent
+from .selectors import newest_events
+
+# The environments to report besides APP_ENVIRONMENT, given the alias events are read from: names, or
+# querysets of `environment` values (health.selectors.newest_events).
+Environments = Callable[[str], Iterable[str | QuerySet]]
 
 logger = logging.getLogger("cadence.metrics")
 
 
-def newest_events(*, using: str | None = None) -> dict[str, ConnectionHealthEvent]:
-    """The newest event of each environment with a profile, and of APP_ENVIRONMENT: three queries at most,
-    each served by the (environment, -checked_at) index, however many events there are."""
-    from connections.models import DatabaseConnectionProfile  # connections imports health: no cycle at import
-
-    using = using or services.RECORD_DATABASE
-    newest = (
-        ConnectionHealthEvent.objects.using(using)
-        .filter(environment=OuterRef("environment"))
-        .order_by("-checked_at", "-id")
-        .values("pk")[:1]
-    )
-    ids = dict(
-        DatabaseConnectionProfile.objects.using(using)
-        .annotate(newest_id=Subquery(newest))
-        .values_list("environment", "newest_id")
-    )
-    if settings.APP_ENVIRONMENT not in ids:
-        ids[settings.APP_ENVIRONMENT] = (
-            ConnectionHealthEvent.objects.using(using)
-            .filter(environment=settings.APP_ENVIRONMENT)
-            .order_by("-checked_at", "-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-    wanted = [pk for pk in ids.values() if pk is not None]
-    events = ConnectionHealthEvent.objects.using(using).filter(pk__in=wanted) if wanted else []
-    return {event.environment: event for event in events}
+def no_more_environments(using: str) -> list[str]:
+    """Report APP_ENVIRONMENT alone (the default of `DatabaseCheckCollector`)."""
+    return []
 
 
 class DatabaseCheckCollector:
-    """cadence_db_check_{up,latency_ms,age_seconds}{environment} and cadence_health_spool_events."""
+    """cadence_db_check_{up,latency_ms,age_seconds}{environment} and cadence_health_spool_events, for
+    APP_ENVIRONMENT and the environments `environments(using)` names."""
+
+    def __init__(self, environments: Environments = no_more_environments):
+        self.environments = environments
 
     def collect(self):
         up = GaugeMetricFamily(
@@ -77,7 +65,8 @@ class DatabaseCheckCollector:
         try:
             events = self._read()
         except DatabaseError as exc:
-            logger.warning("/metrics could not read the health events: %s", " ".join(str(exc).split()))
+            secrets = settings_secrets(connections.settings[services.RECORD_DATABASE])
+            logger.warning("/metrics could not read the health events: %s", error_text(exc, secrets=secrets))
             # The app's own database cannot be read: from here, that is a failed check.
             up.add_metric([settings.APP_ENVIRONMENT], 0)
             events = {}
@@ -96,18 +85,19 @@ class DatabaseCheckCollector:
         wrapper = connections[using]
         try:
             with transaction.atomic(using=using):
-                if wrapper.vendor == "postgresql":
+                if dialect.is_postgresql(wrapper):
                     with wrapper.cursor() as cursor:  # a slow server must not hold the scrape
                         cursor.execute(f"SET LOCAL statement_timeout = {int(settings.DB_CONNECT_TIMEOUT * 1000)}")
-                return newest_events(using=using)
+                wanted = [*self.environments(using), settings.APP_ENVIRONMENT]
+                return {event.environment: event for event in newest_events(wanted, using=using)}
         except DatabaseError:
             services._close_quietly(using)
             raise
 
 
-def metrics_registry() -> CollectorRegistry:
+def metrics_registry(environments: Environments = no_more_environments) -> CollectorRegistry:
     """A registry for one scrape: request metrics (this worker's, or all workers' in multiprocess mode) and
-    the database-check gauges."""
+    the database-check gauges (of APP_ENVIRONMENT and `environments`)."""
     registry = CollectorRegistry()  # no auto_describe: it would run the database queries twice
     if request_metrics.MULTIPROCESS:
         from prometheus_client import multiprocess
@@ -116,7 +106,7 @@ def metrics_registry() -> CollectorRegistry:
     else:
         for collector in request_metrics.COLLECTED:  # requests, latency, the database circuit
             registry.register(collector)
-    registry.register(DatabaseCheckCollector())
+    registry.register(DatabaseCheckCollector(environments))
     return registry
 
 
@@ -128,7 +118,8 @@ def _authorized(request) -> bool:
     return hmac.compare_digest(token.strip().encode(), settings.METRICS_TOKEN.encode())
 
 
-def metrics_view(request):
+def metrics_view(request, *, environments: Environments = no_more_environments):
+    """The /metrics answer, with the database-check gauges of APP_ENVIRONMENT and `environments`."""
     if not settings.METRICS_TOKEN:
         return HttpResponse("Not found.\n", status=404, content_type="text/plain; charset=utf-8")
     if not _authorized(request):
@@ -139,6 +130,6 @@ def metrics_view(request):
         response = HttpResponse("Method not allowed.\n", status=405, content_type="text/plain; charset=utf-8")
         response["Allow"] = "GET, HEAD"
         return response
-    response = HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
+    response = HttpResponse(generate_latest(metrics_registry(environments)), content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response

@@ -22,10 +22,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from connections.probe import sanitize, settings_secrets
+from core import dialect
 from core.db import mark_stalled
+from core.redaction import error_text, settings_secrets
 
 from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
+from .selectors import NEWEST_FIRST, newest_event
 from .spool import Spool, SpoolBusy
 
 logger = logging.getLogger("cadence.health")
@@ -194,7 +196,7 @@ def event_record(
                     after_insert(using)
             return Recorded(recorded=True, backfilled=backfilled)
         except DatabaseError as exc:
-            error = sanitize(" ".join(str(exc).split()) or type(exc).__name__, secrets=secrets)
+            error = error_text(exc, secrets=secrets)
             logger.warning("health event %s not written to the database (%s); spooling it", event.id, error)
             _close_quietly(using)
     try:
@@ -249,17 +251,12 @@ def health_verdict(
     watchdog.start()
     try:
         with transaction.atomic(using=using):
-            if wrapper.vendor == "postgresql":
+            if dialect.is_postgresql(wrapper):
                 # A server that is up but slow must not hold the probe longer than a connect would.
                 timeout_ms = int(settings.DB_CONNECT_TIMEOUT * 1000)
                 with wrapper.cursor() as cursor:
                     cursor.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
-            event = (
-                ConnectionHealthEvent.objects.using(using)
-                .filter(environment=environment)
-                .order_by("-checked_at", "-id")
-                .first()
-            )
+            event = newest_event(environment, using=using)
             nodes = node_events(environment, using=using)
     except DatabaseError as exc:
         logger.warning("/health/db could not read the database: %s", _sanitized(exc, using=using))
@@ -303,7 +300,7 @@ def health_verdict(
 
 
 def _sanitized(exc: Exception, *, using: str = RECORD_DATABASE) -> str:
-    return sanitize(" ".join(str(exc).split()), secrets=settings_secrets(connections.settings[using]))
+    return error_text(exc, secrets=settings_secrets(connections.settings[using]))
 
 
 def _verdict(
@@ -382,7 +379,7 @@ def node_events(environment: str, *, using: str) -> dict[str, ConnectionHealthEv
         event = (
             ConnectionHealthEvent.objects.using(using)
             .filter(environment=node_environment(environment, alias), database=alias)
-            .order_by("-checked_at", "-id")
+            .order_by(*NEWEST_FIRST)
             .first()
         )
         if event is not None:

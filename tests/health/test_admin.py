@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.templatetags.cadence_admin import latest_health_events
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import StaffFactory
-from tests.health.factories import ConnectionHealthEventFactory
+from health.selectors import newest_events
+from tests.support.factories.athletes import StaffFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +86,14 @@ def test_health_event_changelist_costs_the_same_with_5_and_50_rows(admin_client)
     assert counts[0] == counts[1], counts
 
 
-def test_latest_health_events_is_one_query_with_the_newest_per_environment():
+def test_newest_events_is_one_query_with_the_newest_per_environment():
     now = timezone.now()
     ConnectionHealthEventFactory(environment="production", checked_at=now - timedelta(minutes=5))
     newest_prod = fail_event(environment="production", checked_at=now)
     ConnectionHealthEventFactory(environment="staging", checked_at=now - timedelta(minutes=9))
     newest_staging = ConnectionHealthEventFactory(environment="staging", checked_at=now - timedelta(minutes=1))
     with CaptureQueriesContext(connection) as ctx:
-        assert list(latest_health_events()) == [newest_prod, newest_staging]
+        assert list(newest_events().order_by("environment")) == [newest_prod, newest_staging]
     assert len(ctx.captured_queries) == 1
 
 

@@ -5,14 +5,16 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from health import services
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.utils import postgres_only
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.utils import postgres_only
 
 TOKEN = "metrics-token-0123456789"
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
@@ -110,10 +112,26 @@ def test_gauges_take_a_constant_number_of_queries(client, token, django_assert_m
     for i in range(15):
         DatabaseConnectionProfileFactory(environment=f"env-{i}")
         ConnectionHealthEventFactory.create_batch(3, environment=f"env-{i}")
-    # savepoint, SET LOCAL (PostgreSQL), profiles with their newest event ids, APP_ENVIRONMENT's, events, release
-    with django_assert_max_num_queries(6):
+    # savepoint, SET LOCAL (PostgreSQL), the newest event of every profile's environment and APP_ENVIRONMENT's, release
+    with django_assert_max_num_queries(4):
         samples = scrape(client)
     assert sum(1 for name, _ in samples if name == "cadence_db_check_up") == 15
+
+
+@pytest.mark.django_db
+def test_the_newest_events_of_the_profiles_and_app_environment_are_one_query(client, token, settings):
+    settings.APP_ENVIRONMENT = "development"  # no profile: reported all the same
+    for i in range(3):
+        DatabaseConnectionProfileFactory(environment=f"env-{i}")
+        ConnectionHealthEventFactory.create_batch(2, environment=f"env-{i}")
+    ConnectionHealthEventFactory(environment="no-profile")  # neither a profile nor APP_ENVIRONMENT: not reported
+    ConnectionHealthEventFactory(environment="development")
+    with CaptureQueriesContext(connection) as ctx:
+        samples = scrape(client)
+    reads = [q["sql"] for q in ctx.captured_queries if "health_connectionhealthevent" in q["sql"]]
+    assert len(reads) == 1, reads
+    reported = {labels[0][1] for name, labels in samples if name == "cadence_db_check_up"}
+    assert reported == {"env-0", "env-1", "env-2", "development"}
 
 
 @pytest.mark.django_db

@@ -10,6 +10,8 @@ import logging
 
 from django.db import migrations, models
 
+from core import dialect
+
 logger = logging.getLogger("training.migrations")
 
 # PostgreSQL only: SQLite cannot add a foreign key to an existing table. Each composite key needs a unique
@@ -60,13 +62,13 @@ def report_plan_rows(apps, schema_editor):
 
 
 def add_plan_keys(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
+    if dialect.is_postgresql(schema_editor.connection):
         for sql in PLAN_KEYS_SQL:
             schema_editor.execute(sql)
 
 
 def drop_plan_keys(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
+    if dialect.is_postgresql(schema_editor.connection):
         for sql in DROP_PLAN_KEYS_SQL:
             schema_editor.execute(sql)
 

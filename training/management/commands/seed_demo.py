@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, PrimaryGoal
+from core import dialect
 from core.db import maintenance_timeouts
 from training.models import (
     MicroCycle,
@@ -258,7 +259,7 @@ def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: 
     bulk_create elsewhere. Neither calls save(), so the timestamps save() would keep are set here."""
     for row in rows:
         row.created_at = row.updated_at = stamp
-    if connection.vendor != "postgresql":
+    if not dialect.is_postgresql(connection):
         model.objects.bulk_create(rows, batch_size=batch_size)
         return
     fields = model._meta.concrete_fields
@@ -445,7 +446,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         check = seed_demo_connection_check()
-        if result.athletes_created and connection.vendor == "postgresql":
+        if result.athletes_created and dialect.is_postgresql(connection):
             # Fresh statistics after a bulk load: with the planner's stale estimates the first metric queries
             # over 50,000 micro-cycles took minutes instead of milliseconds (measured).
             tables = [
