@@ -28,7 +28,7 @@ import django
 django.setup()
 
 from athletes.models import AthleteProfile  # noqa: E402
-from training import load, load_selectors  # noqa: E402
+from training.load import api, formulas, queries  # noqa: E402
 
 
 def timed(fn, repeat: int) -> tuple[float, float, float]:
@@ -52,35 +52,35 @@ def main() -> None:
     athlete = AthleteProfile.objects.filter(user__username="athlete0001").first() or AthleteProfile.objects.first()
     if athlete is None:
         sys.exit("No athletes: run `manage.py seed_demo --athletes 1000 --weeks 52` first.")
-    end = load_selectors.athlete_today(athlete)
+    end = queries.athlete_today(athlete)
     start = end - timedelta(days=365)
-    first, daily = load_selectors.athlete_daily_totals(athlete, load.series_end(end))
+    first, daily = queries.athlete_daily_totals(athlete, formulas.series_end(end))
     sessions = athlete.sessions.count()
     print(f"athlete {athlete.display_name} ({athlete.timezone}): {sessions} sessions, first on {first}, "
           f"window {start}..{end} (366 days)")  # fmt: skip
 
     def whole():
-        body = load_selectors.athlete_load(athlete, start=start, end=end)
+        body = api.series_body(queries.athlete_series(athlete, start=start, end=end))
         assert len(body["days"]) == 366
 
     def recurrences():
-        days = load.day_series(daily, first=first, start=start, end=end)
-        [d.as_dict() for d in days]
-        [w.as_dict() for w in load.week_series(daily, start=start, end=end)]
+        days = formulas.day_series(daily, first=first, start=start, end=end)
+        [api.figures_body(d.published()) for d in days]
+        [api.figures_body(w.published()) for w in formulas.week_series(daily, start=start, end=end)]
 
     # The seeded history starts about 32 weeks back; a synthetic two-year history (four sessions a week) shows
     # the recurrences when every one of the 366 days, and a year before them, has to be stepped through.
     long_first = end - timedelta(days=730)
     long_daily = {
-        long_first + timedelta(days=i): load.DayTotals(300.0 + (i * 37) % 200, 320.0, 1)
+        long_first + timedelta(days=i): formulas.DayTotals(300.0 + (i * 37) % 200, 320.0, 1)
         for i in range(731)
         if i % 7 in (0, 2, 4, 5)
     }
 
     def recurrences_two_years():
-        days = load.day_series(long_daily, first=long_first, start=start, end=end)
-        [d.as_dict() for d in days]
-        [w.as_dict() for w in load.week_series(long_daily, start=start, end=end)]
+        days = formulas.day_series(long_daily, first=long_first, start=start, end=end)
+        [api.figures_body(d.published()) for d in days]
+        [api.figures_body(w.published()) for w in formulas.week_series(long_daily, start=start, end=end)]
 
     page = list(AthleteProfile.objects.order_by("display_name", "id")[:50])
     everyone = list(AthleteProfile.objects.order_by("display_name", "id"))
@@ -88,8 +88,8 @@ def main() -> None:
         ("series, 366 days (query + recurrences + rounding)", whole, args.repeat),
         ("series, 366 days (recurrences + rounding only)", recurrences, args.repeat),
         ("same, synthetic 2-year history (731 days stepped)", recurrences_two_years, args.repeat),
-        ("load-summary, one page of 50 athletes", lambda: load_selectors.summary_rows(page), max(5, args.repeat // 10)),
-        (f"summary of all {len(everyone)} athletes", lambda: load_selectors.summary_rows(everyone), 5),
+        ("load-summary, one page of 50 athletes", lambda: queries.summaries(page), max(5, args.repeat // 10)),
+        (f"summary of all {len(everyone)} athletes", lambda: queries.summaries(everyone), 5),
     ):
         median, p95, cpu = timed(fn, repeat)
         print(f"{label:52s} median {median:8.2f} ms  p95 {p95:8.2f} ms  CPU {cpu:8.2f} ms  ({repeat} runs)")

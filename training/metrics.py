@@ -12,70 +12,24 @@ subqueries, no joins that multiply rows), every derived value (docs/api.md, Metr
                     (lowest phaseOrder first), else None
 - `nextSessionId`   the earliest planned session with scheduledAt >= now (ties by id), else None
 
-"today" is the calendar date in the athlete's timezone. PostgreSQL converts IANA zones itself
-(`timezone(zone, now)`, i.e. `now AT TIME ZONE zone`); SQLite knows none, so there `local_today_expression`
-turns "now" into a CASE over the athlete's timezone: every zone whose calendar date differs from UTC's at this
-instant is listed with its date. (The CASE cost PostgreSQL ~12 ms of planning per query.)
+"today" is the calendar date of "now" in the athlete's timezone, computed per row by the database with the one
+athlete-local date expression (training.local_time.LocalDate), as the load figures and the admin compute it.
 
-Lists compute these for the rows of the page only: core.api.PageFirst selects the page's ids first.
+Lists compute these for the rows of the page only: core.lists.pagination.PageFirst selects the page's ids first.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import zoneinfo
-from collections import defaultdict
 from datetime import date, datetime
 
 from django.apps import apps
-from django.db import connections, models
-from django.db.models import Case, Count, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from athletes.validators import iana_timezones
-
-
-@functools.cache
-def _all_zones() -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
-    # Strong references: ZoneInfo's own cache keeps only a few zones alive, and re-reading ~600 tzdata
-    # files made every call cost ~100 ms instead of ~1 ms.
-    return tuple((name, zoneinfo.ZoneInfo(name)) for name in sorted(iana_timezones()))
-
-
-def local_today_expression(now: datetime, timezone_field: str) -> Case:
-    """A SQL expression for today's date in the timezone named by `timezone_field`, at instant `now`."""
-    utc_today = now.astimezone(zoneinfo.ZoneInfo("UTC")).date()
-    zones_by_date: dict[date, list[str]] = defaultdict(list)
-    for name, zone in _all_zones():
-        local = now.astimezone(zone).date()
-        if local != utc_today:
-            zones_by_date[local].append(name)
-    whens = [When(**{f"{timezone_field}__in": names}, then=Value(day)) for day, names in sorted(zones_by_date.items())]
-    return Case(*whens, default=Value(utc_today), output_field=models.DateField())
-
-
-class LocalDate(Func):
-    """PostgreSQL: the calendar date of an instant in the IANA zone a column names, by the server's tzdata."""
-
-    output_field = models.DateField()
-
-    def __init__(self, now: datetime, timezone_field: str):
-        super().__init__(F(timezone_field), Value(now, output_field=models.DateTimeField()))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotImplementedError("LocalDate is PostgreSQL's; elsewhere use local_today_expression()")
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, template="(timezone(%(expressions)s::timestamptz))::date")
-
-
-def local_today(now: datetime, timezone_field: str, *, vendor: str):
-    """Today's date in the timezone named by `timezone_field`, at instant `now`, in the database's own terms."""
-    if vendor == "postgresql":
-        return LocalDate(now, timezone_field)
-    return local_today_expression(now, timezone_field)
+from .local_time import local_today
 
 
 def _count_subquery(queryset: models.QuerySet, group_field: str, *, only: Q | None = None) -> Coalesce:
@@ -114,7 +68,7 @@ class ProgramQuerySet(models.QuerySet):
         phases = phase_model.objects.filter(program=OuterRef("pk"))
         due = Q(status__in=["completed", "skipped"]) | Q(status="planned", scheduled_at__lt=now)
         return self.select_related("athlete").annotate(
-            local_today=local_today(now, "athlete__timezone", vendor=connections[self.db].vendor),
+            local_today=local_today(now, "athlete__timezone"),
             sessions_completed_count=_count_subquery(sessions.filter(status="completed"), "program"),
             sessions_due_count=_count_subquery(sessions.filter(due), "program"),
             current_phase_id=Coalesce(

@@ -620,6 +620,6 @@ class AthleteLoad(AthleteProfile):
 
     class Meta:
         proxy = True
-        default_permissions = ()  # the page follows the athlete view permission (training.load_admin)
+        default_permissions = ()  # the page follows the athlete view permission (training.load.admin)
         verbose_name = "training load"
         verbose_name_plural = "training load"

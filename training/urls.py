@@ -1,6 +1,7 @@
 from core.routing import OptionalSlashRouter, api_path
 
-from . import load_views, views
+from . import views
+from .load import api as load_api
 
 router = OptionalSlashRouter()
 router.register("programs", views.TrainingProgramViewSet, basename="program")
@@ -10,6 +11,6 @@ router.register("sessions", views.TrainingSessionViewSet, basename="session")
 
 urlpatterns = [
     *router.urls,
-    api_path("athletes/<uuid:pk>/load/", load_views.AthleteLoadView.as_view(), name="athlete-load"),
-    api_path("load-summary/", load_views.LoadSummaryView.as_view(), name="load-summary"),
+    api_path("athletes/<uuid:pk>/load/", load_api.AthleteLoadView.as_view(), name="athlete-load"),
+    api_path("load-summary/", load_api.LoadSummaryView.as_view(), name="load-summary"),
 ]

@@ -12,15 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.training.factories import (
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from tests.utils import postgres_only
-from training.admin import TrainingProgramAdmin
+from tests.support.utils import postgres_only
+from training.admin.programs import TrainingProgramAdmin
 from training.charts import count_ticks, program_weekly_stats, render_weekly_chart
 from training.models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 

@@ -10,15 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import (
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from training.admin import split_week_term
-from training.admin_support import cycle_label, phase_label, program_label
+from training.admin.labels import cycle_label, phase_label, program_label
+from training.admin.plan import split_week_term
 from training.models import SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -11,15 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import (
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from training import admin as training_admin
-from training.admin_support import cycle_label, phase_label
+from training.admin import actions as admin_actions
+from training.admin import filters as admin_filters
+from training.admin import programs as admin_programs
+from training.admin import sessions as admin_sessions
+from training.admin.labels import cycle_label, phase_label
 from training.models import SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +36,10 @@ AFTER_UTC_MIDNIGHT = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
 
 
 def freeze(monkeypatch, now: datetime) -> None:
-    """Make "now" `now` for the training admin (logins and the services keep the real clock)."""
-    monkeypatch.setattr(training_admin, "timezone", SimpleNamespace(now=lambda: now))
+    """Make "now" `now` for the training admin's modules that read the clock (logins and the services keep the real
+    clock)."""
+    for module in (admin_actions, admin_filters, admin_programs, admin_sessions):
+        monkeypatch.setattr(module, "timezone", SimpleNamespace(now=lambda: now))
 
 
 def program_for(timezone: str, name: str):

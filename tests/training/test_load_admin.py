@@ -1,6 +1,8 @@
 """The load chart on the athlete page and the "Training load" admin page."""
 
-from datetime import datetime, time, timedelta
+import dataclasses
+import uuid
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,10 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory, UserFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from training.load_admin import sort_rows
-from training.load_charts import render_load_chart
+from tests.support.factories.athletes import AthleteProfileFactory, StaffFactory, UserFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from training.load.admin import sort_rows
+from training.load.charts import render_load_chart
+from training.load.formulas import DayFigures
+from training.load.queries import LoadSummary
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +72,8 @@ def test_the_add_page_has_no_chart(superuser_client):
 
 def test_chart_breaks_the_acwr_line_where_it_is_null():
     days = [
-        {"date": f"2026-01-{i + 1:02d}", "load": 100.0, "sessions": 1, "fitness": 10.0, "fatigue": 20.0, "form": -5.0,
-         "acwr": None if i < 3 else 1.0, "acwrEwma": None if i < 3 else 1.1}
+        DayFigures(date=date(2026, 1, i + 1), load=100.0, planned_load=0.0, sessions=1, acute=0.0, chronic=0.0,
+                   acwr=None if i < 3 else 1.0, acwr_ewma=None if i < 3 else 1.1, fitness=10.0, fatigue=20.0, form=-5.0)
         for i in range(6)
     ]  # fmt: skip
     svg = str(render_load_chart(days))
@@ -77,7 +81,7 @@ def test_chart_breaks_the_acwr_line_where_it_is_null():
     acwr_points = svg.split('class="line-acwr"')[1].split('points="')[1].split('"')[0]
     assert len(acwr_points.split()) == 3  # the three days with a ratio
     assert "ACWR 1.0, EWMA ACWR 1.1." in svg
-    days[-1].update(acwr=None, acwrEwma=None)
+    days[-1] = dataclasses.replace(days[-1], acwr=None, acwr_ewma=None)
     assert "ACWR —, EWMA ACWR —." in str(render_load_chart(days))
 
 
@@ -109,11 +113,15 @@ def test_training_load_page_sorts_by_a_figure(superuser_client):
 
 def test_sort_rows_puts_flags_first_and_missing_values_last():
     def row(name, acwr, flags=()):
-        return {"displayName": name, "athleteId": name, "acwr": acwr, "flags": list(flags)}
+        return LoadSummary(
+            athlete_id=uuid.uuid5(uuid.NAMESPACE_URL, name), display_name=name, date=date(2026, 1, 5), load=0.0,
+            acute=0.0, chronic=0.0, acwr=acwr, acwr_ewma=None, fitness=0.0, fatigue=0.0, form=0.0, week_load=0.0,
+            monotony=None, strain=None, flags=list(flags),
+        )  # fmt: skip
 
     rows = [row("a", None), row("b", 1.0), row("c", 2.0, ["acwr_high"]), row("d", 0.5, ["acwr_low"]), row("e", 1.2)]
-    assert [r["displayName"] for r in sort_rows(rows, "-acwr")] == ["c", "d", "e", "b", "a"]
-    assert [r["displayName"] for r in sort_rows(rows, "acwr")] == ["d", "c", "b", "e", "a"]
+    assert [r.display_name for r in sort_rows(rows, "-acwr")] == ["c", "d", "e", "b", "a"]
+    assert [r.display_name for r in sort_rows(rows, "acwr")] == ["d", "c", "b", "e", "a"]
 
 
 def test_training_load_page_needs_the_athlete_view_permission():

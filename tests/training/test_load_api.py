@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.conftest import bearer_client
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from training import load_selectors
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from training.load import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def add_days(athlete, loads: dict[date, float], *, hour: int = 12, planned=None)
 
 def freeze(monkeypatch, now: datetime):
     """Make "now" `now` for the load code only (knox keeps the real clock for the tokens)."""
-    monkeypatch.setattr(load_selectors, "timezone", SimpleNamespace(now=lambda: now))
+    monkeypatch.setattr(queries, "timezone", SimpleNamespace(now=lambda: now))
 
 
 # --- The window ------------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from training import load
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from training.load import formulas
 
 pytestmark = pytest.mark.django_db
 
@@ -234,56 +234,56 @@ def test_weeks_cover_every_iso_week_the_window_meets(coach_client, oslo_athlete)
 
 
 def test_round_half_up_on_the_printed_number():
-    assert load.round_half_up(2.25, 1) == 2.3  # Python's round() gives 2.2
-    assert load.round_half_up(0.35, 1) == 0.4  # binary 0.34999…; round() gives 0.3
-    assert load.round_half_up(1.005, 2) == 1.01
-    assert load.round_half_up(1065 * 0.83, 1) == 884.0  # 883.95 in decimals; the float prints 883.9499…
-    assert load.round_half_up(42.857142, 1) == 42.9 and load.round_half_up(0.044, 1) == 0.0
-    assert load.round_half_up(-32.85, 1) == -32.9  # away from zero
-    assert math.copysign(1, load.round_half_up(-0.04, 1)) == 1  # never -0.0
-    assert load.round_half_up(None, 1) is None
+    assert formulas.round_half_up(2.25, 1) == 2.3  # Python's round() gives 2.2
+    assert formulas.round_half_up(0.35, 1) == 0.4  # binary 0.34999…; round() gives 0.3
+    assert formulas.round_half_up(1.005, 2) == 1.01
+    assert formulas.round_half_up(1065 * 0.83, 1) == 884.0  # 883.95 in decimals; the float prints 883.9499…
+    assert formulas.round_half_up(42.857142, 1) == 42.9 and formulas.round_half_up(0.044, 1) == 0.0
+    assert formulas.round_half_up(-32.85, 1) == -32.9  # away from zero
+    assert math.copysign(1, formulas.round_half_up(-0.04, 1)) == 1  # never -0.0
+    assert formulas.round_half_up(None, 1) is None
 
 
 def test_acute_mean_is_exact_and_rounded_half_up():
     # 2.45 / 7 = 0.35 exactly: the rolling sums in hundredths keep it exact, so it prints 0.4 (not 0.3).
-    daily = {date(2026, 1, 1): load.DayTotals(2.45, 0, 1)}
-    (day,) = load.day_series(daily, first=date(2026, 1, 1), start=date(2026, 1, 1), end=date(2026, 1, 1))
-    assert day.as_dict()["acute"] == 0.4
+    daily = {date(2026, 1, 1): formulas.DayTotals(2.45, 0, 1)}
+    (day,) = formulas.day_series(daily, first=date(2026, 1, 1), start=date(2026, 1, 1), end=date(2026, 1, 1))
+    assert day.published().acute == 0.4
 
 
 def test_rolling_sums_stay_exact_over_years():
     first = date(2020, 1, 1)
-    daily = {first + timedelta(days=i): load.DayTotals(0.1 * (i % 7) + 0.01, 0, 1) for i in range(3000)}
+    daily = {first + timedelta(days=i): formulas.DayTotals(0.1 * (i % 7) + 0.01, 0, 1) for i in range(3000)}
     end = first + timedelta(days=2999)
-    (day,) = load.day_series(daily, first=first, start=end, end=end)
+    (day,) = formulas.day_series(daily, first=first, start=end, end=end)
     window = [round((0.1 * (i % 7) + 0.01) * 100) for i in range(2972, 3000)]
     assert day.chronic == sum(window) / 2800
     assert day.acute == sum(window[-7:]) / 700
 
 
 def test_no_sessions_is_all_zero_and_null():
-    days = load.day_series({}, first=None, start=date(2026, 1, 1), end=date(2026, 1, 3))
-    assert [d.as_dict()["acwr"] for d in days] == [None] * 3
-    assert {d.as_dict()["fitness"] for d in days} == {0.0}
+    days = formulas.day_series({}, first=None, start=date(2026, 1, 1), end=date(2026, 1, 3))
+    assert [d.published().acwr for d in days] == [None] * 3
+    assert {d.published().fitness for d in days} == {0.0}
     # A first session after the window: the window is all zero too.
-    later = {date(2026, 2, 1): load.DayTotals(500.0, 0, 1)}
-    days = load.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 1), end=date(2026, 1, 3))
-    assert [d.as_dict()["load"] for d in days] == [0.0] * 3
-    assert load.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 3), end=date(2026, 1, 1)) == []
+    later = {date(2026, 2, 1): formulas.DayTotals(500.0, 0, 1)}
+    days = formulas.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 1), end=date(2026, 1, 3))
+    assert [d.published().load for d in days] == [0.0] * 3
+    assert formulas.day_series(later, first=date(2026, 2, 1), start=date(2026, 1, 3), end=date(2026, 1, 1)) == []
 
 
 def test_monotony_is_null_for_equal_days_and_strain_uses_the_published_monotony():
-    assert load.week_figures(date(2026, 1, 5), [100.0] * 7, 0).monotony is None
-    assert load.week_figures(date(2026, 1, 5), [0.1] * 7, 0).monotony is None  # float mean ≠ 0.1 must not matter
-    week = load.week_figures(date(2026, 1, 5), [100, 100, 100, 100, 100, 100, 110], 0)
+    assert formulas.week_figures(date(2026, 1, 5), [100.0] * 7, 0).monotony is None
+    assert formulas.week_figures(date(2026, 1, 5), [0.1] * 7, 0).monotony is None  # float mean ≠ 0.1 must not matter
+    week = formulas.week_figures(date(2026, 1, 5), [100, 100, 100, 100, 100, 100, 110], 0)
     # mean 101.43, sd 3.499 → 28.99 (published); strain 710 × 28.99
     assert week.monotony == 28.99
-    assert week.as_dict()["strain"] == half_up(710 * 28.99, 1)
+    assert week.published().strain == half_up(710 * 28.99, 1)
 
 
 def test_flags_on_the_published_values():
-    assert load.flags(acwr=1.51, monotony=None) == ["acwr_high"]
-    assert load.flags(acwr=1.5, monotony=2.0) == []
-    assert load.flags(acwr=0.79, monotony=2.01) == ["acwr_low", "monotony_high"]
-    assert load.flags(acwr=0.8, monotony=None) == []
-    assert load.flags(acwr=None, monotony=None) == []
+    assert formulas.flags(acwr=1.51, monotony=None) == ["acwr_high"]
+    assert formulas.flags(acwr=1.5, monotony=2.0) == []
+    assert formulas.flags(acwr=0.79, monotony=2.01) == ["acwr_low", "monotony_high"]
+    assert formulas.flags(acwr=0.8, monotony=None) == []
+    assert formulas.flags(acwr=None, monotony=None) == []

@@ -1,20 +1,19 @@
 """Derived metrics (docs/api.md, Metric formulas), pinned at their edges with a fixed `now`."""
 
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import (
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from training.metrics import adherence_rate, completed_weeks, local_today_expression
+from training.metrics import adherence_rate, completed_weeks
 from training.models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram
 
 pytestmark = pytest.mark.django_db
@@ -337,22 +336,3 @@ def test_micro_cycle_counts_query_count_does_not_grow(django_assert_num_queries)
     with django_assert_num_queries(1):
         counts = [(c.sessions_planned, c.sessions_completed) for c in MicroCycle.objects.with_session_counts()]
     assert counts == [(1, 1)] * 30
-
-
-def test_local_today_expression_is_cheap_after_the_first_call():
-    # It runs on every program list; re-reading ~600 tzdata files per call cost ~100 ms each.
-    local_today_expression(NOON, "athlete__timezone")
-    started = time.perf_counter()
-    for minute in range(20):
-        local_today_expression(NOON + timedelta(minutes=minute), "athlete__timezone")
-    assert time.perf_counter() - started < 1.0
-
-
-def test_local_today_expression_lists_only_zones_whose_date_differs_from_utc():
-    expression = local_today_expression(datetime(2026, 3, 16, 23, 30, tzinfo=UTC), "athlete__timezone")
-    zones = {name: case.result.value for case in expression.cases for name in case.condition.children[0][1]}
-    assert zones["Europe/Oslo"] == date(2026, 3, 17)
-    assert zones["Pacific/Kiritimati"] == date(2026, 3, 17)
-    assert "America/Los_Angeles" not in zones
-    assert "UTC" not in zones
-    assert expression.default.value == date(2026, 3, 16)

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import F, Q
 
 from athletes.models import AthleteProfile
-from training import load_selectors
+from training.load import queries
 from training.management.commands.seed_demo import BLOCK_RPE, plan_athlete, seed_demo
 from training.models import SessionStatus, TrainingSession
 
@@ -46,6 +46,6 @@ def test_the_load_is_deterministic_per_seed():
 
 def test_seeded_athletes_have_a_live_load_summary():
     seed_demo(athletes=2, weeks=12, now=NOW)
-    rows = load_selectors.summary_rows(AthleteProfile.objects.order_by("display_name"), now=NOW)
+    rows = queries.summaries(AthleteProfile.objects.order_by("display_name"), now=NOW)
     assert len(rows) == 2
-    assert all(r["fitness"] > 0 and r["chronic"] > 0 and r["acwr"] is not None for r in rows)
+    assert all(r.fitness > 0 and r.chronic > 0 and r.acwr is not None for r in rows)

@@ -1,8 +1,12 @@
 """The admin's "Training load" page: each athlete the coach may see with today's ACWR, monotony, form and flags,
-flagged rows first, sortable by any figure. Read-only; the figures are load-summary's (training.load_selectors),
-from one grouped query over the listed athletes' sessions."""
+flagged rows first, sortable by any figure. Read-only; the figures are load-summary's typed figures
+(training.load.queries.summaries), from one grouped query over the listed athletes' sessions. Registered by
+training.admin."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -12,46 +16,59 @@ from django.urls import path, reverse
 
 from core.admin import ReadOnlyAdminMixin
 
-from . import load_selectors
-from .models import AthleteLoad
+from . import queries
+from .queries import LoadSummary
 
 PER_PAGE = 100
-# (query key, column heading, row key); the first is the default order.
+# (query key, column heading, LoadSummary attribute); the first is the default order.
 COLUMNS = [
-    ("name", "Athlete", "displayName"),
+    ("name", "Athlete", "display_name"),
     ("date", "Date", "date"),
     ("acwr", "ACWR", "acwr"),
-    ("acwrEwma", "EWMA", "acwrEwma"),
+    ("acwrEwma", "EWMA", "acwr_ewma"),
     ("load", "Load", "load"),
-    ("weekLoad", "Week", "weekLoad"),
+    ("weekLoad", "Week", "week_load"),
     ("monotony", "Monotony", "monotony"),
     ("strain", "Strain", "strain"),
     ("fitness", "Fitness", "fitness"),
     ("fatigue", "Fatigue", "fatigue"),
     ("form", "Form", "form"),
 ]
-_ROW_KEY = {key: row_key for key, _, row_key in COLUMNS}
+_ATTRIBUTE = {key: attribute for key, _, attribute in COLUMNS}
 FLAG_LABELS = {"acwr_high": "ACWR > 1.5", "acwr_low": "ACWR < 0.8", "monotony_high": "monotony > 2.0"}
 
 
-def sort_rows(rows: list[dict], order: str) -> list[dict]:
+class LoadListRow(NamedTuple):
+    """A row of the page: the athlete's summary, the link to their page, the flags' labels, the figure cells."""
+
+    summary: LoadSummary
+    url: str
+    flag_labels: list[str]
+    cells: list[tuple[str, object]]
+
+
+def sort_rows(rows: list[LoadSummary], order: str) -> list[LoadSummary]:
     """Flagged rows first, then by `order` (a COLUMNS key, `-` for descending; empty values last), then name."""
     descending = order.startswith("-")
-    row_key = _ROW_KEY.get(order.lstrip("-"), "displayName")
-    rows = sorted(rows, key=lambda r: (r["displayName"].casefold(), r["athleteId"]))
-    present = [r for r in rows if r[row_key] is not None]
-    missing = [r for r in rows if r[row_key] is None]
+    attribute = _ATTRIBUTE.get(order.lstrip("-"), "display_name")
+    rows = sorted(rows, key=lambda r: (r.display_name.casefold(), str(r.athlete_id)))
+    present = [r for r in rows if getattr(r, attribute) is not None]
+    missing = [r for r in rows if getattr(r, attribute) is None]
 
     def value(r):
-        v = r[row_key]
+        v = getattr(r, attribute)
         return v.casefold() if isinstance(v, str) else v
 
     present.sort(key=value, reverse=descending)
     ordered = present + missing
-    return [r for r in ordered if r["flags"]] + [r for r in ordered if not r["flags"]]
+    return [r for r in ordered if r.flags] + [r for r in ordered if not r.flags]
 
 
-@admin.register(AthleteLoad)
+def _cell(value):
+    """A figure as the page prints it: dates in ISO form (the page's column is "Date", athlete-local)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Not a changelist of rows in a table: the page is the summary, computed for every visible athlete."""
 
@@ -67,15 +84,20 @@ class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         order = request.GET.get("o", "name")
-        if order.lstrip("-") not in _ROW_KEY:
+        if order.lstrip("-") not in _ATTRIBUTE:
             order = "name"
-        athletes = load_selectors.load_athletes_visible_to(request.user).order_by("display_name", "id")
-        rows = sort_rows(load_selectors.summary_rows(athletes), order)
+        athletes = queries.load_athletes_visible_to(request.user).order_by("display_name", "id")
+        rows = sort_rows(queries.summaries(athletes), order)
         page = Paginator(rows, PER_PAGE).get_page(request.GET.get("p"))
-        for row in page.object_list:
-            row["url"] = reverse("admin:athletes_athleteprofile_change", args=[row["athleteId"]])
-            row["flag_labels"] = [FLAG_LABELS[f] for f in row["flags"]]
-            row["cells"] = [(key, row[row_key]) for key, _, row_key in COLUMNS[1:]]
+        page.object_list = [
+            LoadListRow(
+                summary=row,
+                url=reverse("admin:athletes_athleteprofile_change", args=[row.athlete_id]),
+                flag_labels=[FLAG_LABELS[f] for f in row.flags],
+                cells=[(key, _cell(getattr(row, attribute))) for key, _, attribute in COLUMNS[1:]],
+            )
+            for row in page.object_list
+        ]
         headers = []
         for key, label, _ in COLUMNS:
             active = order.lstrip("-") == key
@@ -97,7 +119,7 @@ class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "headers": headers,
             "page": page,
             "order": order,
-            "flagged": sum(1 for r in rows if r["flags"]),
+            "flagged": sum(1 for r in rows if r.flags),
             "total": len(rows),
             **(extra_context or {}),
         }

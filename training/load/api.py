@@ -1,15 +1,18 @@
 """The training-load endpoints (docs/api.md, Training load): an athlete's daily series (JSON or CSV) and the
 summary list.
 
-Thin: parse the query, pick the visible athletes, call training.load_selectors. Bodies are built with
-camelCase keys already, so they render with the plain JSON renderer (no recursive camelizing of 366 rows).
+Thin: parse the query, pick the visible athletes, read the typed figures (training.load.queries) and write them
+as the bodies: camelCase keys, dates as ISO strings, built here directly, so they render with the plain JSON
+renderer (no recursive camelizing of 366 rows).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+import uuid
+from dataclasses import fields
+from datetime import date, timedelta
 from urllib.parse import quote
 
 from django.shortcuts import get_object_or_404
@@ -23,12 +26,57 @@ from rest_framework.views import APIView
 from core.api import BoundedDateField
 from core.permissions import RolePermission
 
-from . import load_selectors
+from . import formulas, queries
+from .formulas import DayFigures, WeekFigures
+from .queries import LoadSeries, LoadSummary
 
 MAX_WINDOW_DAYS = 366
 DEFAULT_WINDOW_DAYS = 84  # `from` = `to` − 83 days
+MODEL = {
+    "acuteDays": formulas.ACUTE_DAYS,
+    "chronicDays": formulas.CHRONIC_DAYS,
+    "fitnessDays": formulas.FITNESS_DAYS,
+    "fatigueDays": formulas.FATIGUE_DAYS,
+}
 CSV_COLUMNS = ["date", "load", "plannedLoad", "sessions", "acute", "chronic", "acwr", "acwrEwma", "fitness",
                "fatigue", "form"]  # fmt: skip
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+# (attribute, JSON key) of each typed figure, in the order of the body.
+_KEYS = {cls: [(f.name, _camel(f.name)) for f in fields(cls)] for cls in (DayFigures, WeekFigures, LoadSummary)}
+
+
+def _json_value(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def figures_body(figures: DayFigures | WeekFigures | LoadSummary) -> dict:
+    """One typed figure as the API's camelCase object (dates as ISO strings, ids as strings)."""
+    return {key: _json_value(getattr(figures, name)) for name, key in _KEYS[type(figures)]}
+
+
+def series_body(series: LoadSeries) -> dict:
+    """The load series body (docs/api.md, Training load)."""
+    return {
+        "athleteId": str(series.athlete_id),
+        "timezone": series.timezone,
+        "from": series.start.isoformat(),
+        "to": series.end.isoformat(),
+        "model": dict(MODEL),
+        "days": [figures_body(d) for d in series.days],
+        "weeks": [figures_body(w) for w in series.weeks],
+    }
 
 
 class LoadCSVRenderer(renderers.BaseRenderer):
@@ -100,7 +148,7 @@ class LoadWindowSerializer(serializers.Serializer):
 
 
 # These serializers only document the bodies for the schema (which camelizes their names); the bodies are
-# built by training.load_selectors.
+# written by `series_body` and `figures_body` from the typed figures.
 class LoadDaySerializer(serializers.Serializer):
     date = serializers.DateField()
     load = serializers.FloatField()
@@ -170,11 +218,11 @@ class AthleteLoadView(_LoadRendering, APIView):
         },
     )
     def get(self, request, pk):
-        athlete = get_object_or_404(load_selectors.load_athletes_visible_to(request.user), pk=pk)
+        athlete = get_object_or_404(queries.load_athletes_visible_to(request.user), pk=pk)
         query = LoadWindowSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        start, end = query.window(load_selectors.athlete_today(athlete))
-        response = Response(load_selectors.athlete_load(athlete, start=start, end=end))
+        start, end = query.window(queries.athlete_today(athlete))
+        response = Response(series_body(queries.athlete_series(athlete, start=start, end=end)))
         if isinstance(getattr(request, "accepted_renderer", None), LoadCSVRenderer):
             # A download gets a name that says whose load and which days, wherever it is saved.
             response["Content-Disposition"] = csv_content_disposition(athlete, start, end)
@@ -211,8 +259,8 @@ class LoadSummaryView(_LoadRendering, generics.GenericAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return load_selectors.AthleteProfile.objects.none()
-        return load_selectors.load_athletes_visible_to(self.request.user).order_by("display_name", "id")
+            return queries.AthleteProfile.objects.none()
+        return queries.load_athletes_visible_to(self.request.user).order_by("display_name", "id")
 
     @extend_schema(
         operation_id="load_summary",
@@ -223,4 +271,5 @@ class LoadSummaryView(_LoadRendering, generics.GenericAPIView):
         query = LoadSummaryDateSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(load_selectors.summary_rows(page, on=query.validated_data.get("date")))
+        rows = queries.summaries(page, on=query.validated_data.get("date"))
+        return self.get_paginated_response([figures_body(row) for row in rows])

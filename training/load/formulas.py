@@ -7,13 +7,16 @@ over the days: O(days since the first session).
 
 - `acute`, `chronic`: mean of `load` over the 7 / 28 days ending on the day (coupled: the chronic window
   contains the acute one); `acwr` = acute / chronic.
-- `acwrEwma`: E(d) = λ·load(d) + (1 − λ)·E(d − 1), λ = 2/(N + 1), N = 7 and 28 (Williams et al. 2017).
+- `acwr_ewma`: E(d) = λ·load(d) + (1 − λ)·E(d − 1), λ = 2/(N + 1), N = 7 and 28 (Williams et al. 2017).
 - `fitness`, `fatigue`: X(d) = X(d − 1) + (load(d) − X(d − 1))·(1 − e^(−1/N)), N = 42 and 7 (Banister's
   impulse-response model as GoldenCheetah's PMC computes it); `form(d)` = fitness(d − 1) − fatigue(d − 1).
-- `acwr` and `acwrEwma` are null while the chronic figure is 0 or fewer than 28 days have passed since the
+- `acwr` and `acwr_ewma` are None while the chronic figure is 0 or fewer than 28 days have passed since the
   first session.
 - weeks: `monotony` = mean / population standard deviation of the week's 7 daily loads (Foster 1998), null
   when they are all equal; `strain` = week load × monotony (the monotony as published, 2 decimals).
+
+The figures are computed unrounded; `published()` gives them as Cadence shows them everywhere (the API, the
+admin, the chart, the flags): ratios to 2 decimals, the rest to 1, halves away from zero.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ FATIGUE_DAYS = 7
 ACWR_HIGH = 1.5
 ACWR_LOW = 0.8
 MONOTONY_HIGH = 2.0
-
-MODEL = {"acuteDays": ACUTE_DAYS, "chronicDays": CHRONIC_DAYS, "fitnessDays": FITNESS_DAYS, "fatigueDays": FATIGUE_DAYS}
 
 
 def round_half_up(value: float | None, places: int) -> float | None:
@@ -73,21 +74,21 @@ class DayFigures:
     fatigue: float
     form: float
 
-    def as_dict(self) -> dict:
-        """The API's camelCase row: `acwr`/`acwrEwma` to 2 decimals, the rest to 1, halves away from zero."""
-        return {
-            "date": self.date.isoformat(),
-            "load": round_half_up(self.load, 1),
-            "plannedLoad": round_half_up(self.planned_load, 1),
-            "sessions": self.sessions,
-            "acute": round_half_up(self.acute, 1),
-            "chronic": round_half_up(self.chronic, 1),
-            "acwr": round_half_up(self.acwr, 2),
-            "acwrEwma": round_half_up(self.acwr_ewma, 2),
-            "fitness": round_half_up(self.fitness, 1),
-            "fatigue": round_half_up(self.fatigue, 1),
-            "form": round_half_up(self.form, 1),
-        }
+    def published(self) -> DayFigures:
+        """The figures as published: `acwr`/`acwr_ewma` to 2 decimals, the rest to 1, halves away from zero."""
+        return DayFigures(
+            self.date,
+            round_half_up(self.load, 1),
+            round_half_up(self.planned_load, 1),
+            self.sessions,
+            round_half_up(self.acute, 1),
+            round_half_up(self.chronic, 1),
+            round_half_up(self.acwr, 2),
+            round_half_up(self.acwr_ewma, 2),
+            round_half_up(self.fitness, 1),
+            round_half_up(self.fatigue, 1),
+            round_half_up(self.form, 1),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +99,15 @@ class WeekFigures:
     monotony: float | None  # already rounded to 2 decimals: strain is computed from the published value
     strain: float | None
 
-    def as_dict(self) -> dict:
-        return {
-            "weekStart": self.week_start.isoformat(),
-            "load": round_half_up(self.load, 1),
-            "plannedLoad": round_half_up(self.planned_load, 1),
-            "monotony": self.monotony,
-            "strain": round_half_up(self.strain, 1),
-        }
+    def published(self) -> WeekFigures:
+        """The figures as published: loads and strain to 1 decimal (monotony is already)."""
+        return WeekFigures(
+            self.week_start,
+            round_half_up(self.load, 1),
+            round_half_up(self.planned_load, 1),
+            self.monotony,
+            round_half_up(self.strain, 1),
+        )
 
 
 def iso_week_start(day: date) -> date:

@@ -2,12 +2,14 @@
 
 A session counts on the athlete-local calendar day of its `scheduled_at` (the day it was planned for: a
 session done late and logged after midnight still belongs to the day in the plan). The sums are grouped in
-SQL by that local date: PostgreSQL converts with its own zone data, `(scheduled_at AT TIME ZONE tz)::date`;
-SQLite, which knows no zones, through the Python function Django registers on every SQLite connection for
-its own `TruncDate(tzinfo=…)` (`django_datetime_cast_date`), fed the zone name from the athlete's row.
+SQL by that local date, training.local_time.LocalDate, with the zone name from the athlete's row.
 
-The recurrences (training.load) depend on every day since the athlete's first session, so each read takes
-the whole history up to the last day it needs, one row per athlete-day: exact figures, no cut-off.
+The recurrences (training.load.formulas) depend on every day since the athlete's first session, so each read
+takes the whole history up to the last day it needs, one row per athlete-day: exact figures, no cut-off.
+
+The reads return typed figures (`LoadSeries`, `LoadSummary`), as published (rounded, see
+`formulas.DayFigures.published`); the API (training.load.api) writes them as JSON, the admin sorts and prints
+them.
 """
 
 from __future__ import annotations
@@ -15,39 +17,61 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connections, models
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, local_day_bounds
 from athletes.selectors import athlete_list
 
-from . import load
-from .models import SessionStatus, TrainingSession
+from ..local_time import LocalDate
+from ..models import SessionStatus, TrainingSession
+from . import formulas
+from .formulas import DayFigures, DayTotals, WeekFigures
 
 _COMPLETED = Q(status=SessionStatus.COMPLETED)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSeries:
+    """An athlete's published figures for each local day `start`..`end` and each ISO week that meets it."""
+
+    athlete_id: uuid.UUID
+    timezone: str
+    start: date
+    end: date
+    days: list[DayFigures]
+    weeks: list[WeekFigures]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """One athlete's published figures on one local day, with the figures of its ISO week and the flags."""
+
+    athlete_id: uuid.UUID
+    display_name: str
+    date: date
+    load: float
+    acute: float
+    chronic: float
+    acwr: float | None
+    acwr_ewma: float | None
+    fitness: float
+    fatigue: float
+    form: float
+    week_load: float
+    monotony: float | None
+    strain: float | None
+    flags: list[str]
 
 
 def load_athletes_visible_to(user) -> models.QuerySet[AthleteProfile]:
     """The athletes whose load `user` may see: the athletes they may see at all (athletes.selectors)."""
     return athlete_list(user=user)
-
-
-class LocalDate(models.Func):
-    """The calendar date of a timestamp column in the timezone named by another column (per row)."""
-
-    output_field = models.DateField()
-    arity = 2
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="((%(expressions)s))::date", arg_joiner=" AT TIME ZONE ")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django's own zone-converting cast (registered by its SQLite backend); the connection works in UTC.
-        return self.as_sql(compiler, connection, template="django_datetime_cast_date(%(expressions)s, 'UTC')")
 
 
 def _grouped(sessions: models.QuerySet, day: models.Expression, *, by_athlete: bool) -> list[tuple]:
@@ -82,15 +106,15 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def athlete_daily_totals(athlete: AthleteProfile, until: date) -> tuple[date | None, dict[date, load.DayTotals]]:
+def athlete_daily_totals(athlete: AthleteProfile, until: date) -> tuple[date | None, dict[date, DayTotals]]:
     """(the local date of the athlete's first session, or None, {local day: totals}) for every day up to
     `until`; one query."""
     _, after_last = local_day_bounds(until, until, athlete.tzinfo)
     sessions = TrainingSession.objects.filter(athlete=athlete)
     if after_last is not None:
         sessions = sessions.filter(scheduled_at__lt=after_last)
-    rows = _grouped(sessions, TruncDate("scheduled_at", tzinfo=athlete.tzinfo), by_athlete=False)
-    daily = {_as_date(day): load.DayTotals(ls or 0.0, ps or 0.0, n) for day, ls, ps, n in rows}
+    rows = _grouped(sessions, LocalDate("scheduled_at", Value(athlete.timezone)), by_athlete=False)
+    daily = {_as_date(day): DayTotals(ls or 0.0, ps or 0.0, n) for day, ls, ps, n in rows}
     return (min(daily) if daily else None), daily
 
 
@@ -98,25 +122,23 @@ def athlete_today(athlete: AthleteProfile, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(athlete.tzinfo).date()
 
 
-def athlete_load(athlete: AthleteProfile, *, start: date, end: date) -> dict:
-    """The load series body (docs/api.md, Training load) for `athlete` over `start`..`end` (local dates,
-    already validated)."""
-    first, daily = athlete_daily_totals(athlete, load.series_end(end))
-    return {
-        "athleteId": str(athlete.pk),
-        "timezone": athlete.timezone,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "model": dict(load.MODEL),
-        "days": [d.as_dict() for d in load.day_series(daily, first=first, start=start, end=end)],
-        "weeks": [w.as_dict() for w in load.week_series(daily, start=start, end=end)],
-    }
+def athlete_series(athlete: AthleteProfile, *, start: date, end: date) -> LoadSeries:
+    """The load series of `athlete` over `start`..`end` (local dates, already validated)."""
+    first, daily = athlete_daily_totals(athlete, formulas.series_end(end))
+    return LoadSeries(
+        athlete.pk,
+        athlete.timezone,
+        start,
+        end,
+        [d.published() for d in formulas.day_series(daily, first=first, start=start, end=end)],
+        [w.published() for w in formulas.week_series(daily, start=start, end=end)],
+    )
 
 
-def summary_rows(
+def summaries(
     athletes: Iterable[AthleteProfile], *, on: date | None = None, now: datetime | None = None
-) -> list[dict]:
-    """One summary row per athlete (in the order given) for `on`, or each athlete's own today; one query for
+) -> list[LoadSummary]:
+    """One summary per athlete (in the order given) for `on`, or each athlete's own today; one query for
     any number of athletes (their whole history, grouped by athlete and local day)."""
     athletes = list(athletes)
     if not athletes:
@@ -125,43 +147,42 @@ def summary_rows(
     days = {a.pk: on or athlete_today(a, now) for a in athletes}
     # Every local date up to the last Sunday needed ends before that Sunday + 2 days, 00:00 UTC, in any zone
     # (the westernmost, UTC-12, is 12 hours behind); later rows are dropped per athlete below.
-    last = max(load.series_end(d) for d in days.values())
+    last = max(formulas.series_end(d) for d in days.values())
     sessions = TrainingSession.objects.filter(athlete__in=[a.pk for a in athletes])
     if last < date.max - timedelta(days=2):
         sessions = sessions.filter(scheduled_at__lt=datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC))
     by_athlete: dict = defaultdict(dict)
-    totals = load.DayTotals
     for athlete_id, day, load_sum, planned_sum, completed in _grouped(
         sessions, LocalDate("scheduled_at", "athlete__timezone"), by_athlete=True
     ):
-        by_athlete[athlete_id][_as_date(day)] = totals(load_sum or 0.0, planned_sum or 0.0, completed)
+        by_athlete[athlete_id][_as_date(day)] = DayTotals(load_sum or 0.0, planned_sum or 0.0, completed)
     # A raw cursor gives the athlete id as the database stores it (a UUID on PostgreSQL, hex text on SQLite).
     by_athlete = {_as_uuid(athlete_id): daily for athlete_id, daily in by_athlete.items()}
-    return [summary_row(a, days[a.pk], by_athlete.get(a.pk, {})) for a in athletes]
+    return [summary(a, days[a.pk], by_athlete.get(a.pk, {})) for a in athletes]
 
 
-def summary_row(athlete: AthleteProfile, on: date, daily: dict[date, load.DayTotals]) -> dict:
+def summary(athlete: AthleteProfile, on: date, daily: dict[date, DayTotals]) -> LoadSummary:
     """The summary of one athlete on `on` from their daily totals (days after the week of `on` are ignored)."""
-    end = load.series_end(on)
+    end = formulas.series_end(on)
     daily = {d: t for d, t in daily.items() if d <= end}
     first = min(daily) if daily else None
-    (day,) = load.day_series(daily, first=first, start=on, end=on)
-    (week,) = load.week_series(daily, start=on, end=on)
-    figures, week_out = day.as_dict(), week.as_dict()
-    return {
-        "athleteId": str(athlete.pk),
-        "displayName": athlete.display_name,
-        "date": figures["date"],
-        "load": figures["load"],
-        "acute": figures["acute"],
-        "chronic": figures["chronic"],
-        "acwr": figures["acwr"],
-        "acwrEwma": figures["acwrEwma"],
-        "fitness": figures["fitness"],
-        "fatigue": figures["fatigue"],
-        "form": figures["form"],
-        "weekLoad": week_out["load"],
-        "monotony": week_out["monotony"],
-        "strain": week_out["strain"],
-        "flags": load.flags(acwr=figures["acwr"], monotony=week_out["monotony"]),
-    }
+    (day,) = formulas.day_series(daily, first=first, start=on, end=on)
+    (week,) = formulas.week_series(daily, start=on, end=on)
+    day, week = day.published(), week.published()
+    return LoadSummary(
+        athlete_id=athlete.pk,
+        display_name=athlete.display_name,
+        date=day.date,
+        load=day.load,
+        acute=day.acute,
+        chronic=day.chronic,
+        acwr=day.acwr,
+        acwr_ewma=day.acwr_ewma,
+        fitness=day.fitness,
+        fatigue=day.fatigue,
+        form=day.form,
+        week_load=week.load,
+        monotony=week.monotony,
+        strain=week.strain,
+        flags=formulas.flags(acwr=day.acwr, monotony=week.monotony),
+    )

@@ -1,99 +1,22 @@
-"""What the training admin shows and reads beyond the models' own fields: labels that tell rows apart, and
-date-times in the athlete's timezone.
-
-Labels are admin-only (`__str__` stays short: the API, logs and other code use it). Times are stored in UTC;
-the admin shows and reads them in the timezone of the session's athlete, labelled with it.
+"""Date-times in the athlete's timezone in the training admin: shown and typed in the zone of the session's
+athlete (stored in UTC, labelled with the zone), and the athlete-local days the session list filters and orders
+by, in SQL.
 """
 
 from __future__ import annotations
 
-import json
 import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Max, Min, Q, Value, When
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django.utils.html import format_html
 
-from .load_selectors import LocalDate
-from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
-
-# --- Labels ----------------------------------------------------------------------------------------
-
-
-def program_label(program: TrainingProgram) -> str:
-    """ "Title — Athlete (start → end)"."""
-    return f"{program.title} — {program.athlete.display_name} ({program.start_date} → {program.end_date})"
-
-
-def date_span(first: date, last: date) -> str:
-    """ "2026-03-16 – 03-22" (the year once when both days share it), "2026-12-28 – 2027-01-03" otherwise."""
-    return f"{first} – {last:%m-%d}" if first.year == last.year else f"{first} – {last}"
-
-
-def phase_name(phase: ProgramPhase) -> str:
-    """ "2. Build": the order tells apart two phases with the same name."""
-    return f"{phase.phase_order}. {phase.name}"
-
-
-def phase_label(phase: ProgramPhase) -> str:
-    """ "Athlete · Program · n. Name (start – end)"."""
-    program = phase.program
-    return (
-        f"{program.athlete.display_name} · {program.title} · {phase_name(phase)} "
-        f"({date_span(phase.start_date, phase.end_date)})"
-    )
-
-
-def cycle_week_dates(cycle: MicroCycle) -> tuple:
-    """The first and last day of the cycle's week (week 1 starts on the program's start date)."""
-    program = cycle.program
-    first = program.start_date + timedelta(days=7 * (cycle.week_index - 1))
-    return first, min(first + timedelta(days=6), program.end_date)
-
-
-def cycle_label(cycle: MicroCycle) -> str:
-    """ "Athlete · Program · Week n (first – last day), n. Phase" (no phase part for a week without one)."""
-    program = cycle.program
-    week = f"Week {cycle.week_index} ({date_span(*cycle_week_dates(cycle))})"
-    phase = f", {phase_name(cycle.phase)}" if cycle.phase_id else ""
-    return f"{program.athlete.display_name} · {program.title} · {week}{phase}"
-
-
-class LabelledModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField whose options read `label(obj)` (the autocomplete shows the chosen row with it)."""
-
-    def __init__(self, *args, label_function=None, **kwargs):
-        self.label_function = label_function
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return self.label_function(obj) if self.label_function else super().label_from_instance(obj)
-
-
-def use_labels(form: forms.BaseForm, labels: dict) -> None:
-    """Make the form's foreign-key fields named in `labels` ({field: (label_function, select_related)}) show
-    their identifying label, loading what the label needs in the same query."""
-    for name, (function, related) in labels.items():
-        field = form.fields.get(name)
-        if field is None:
-            continue
-        field.label_from_instance = function
-        field.queryset = field.queryset.select_related(*related)
-
-
-def truncated(text: str, width_em: int = 18):
-    """The text cut to the column (CSS ellipsis) with the whole of it on hover."""
-    return format_html('<span class="truncate" style="max-width:{}em" title="{}">{}</span>', width_em, text, text)
-
-
-# --- Times in the athlete's timezone ----------------------------------------------------------------
+from ..local_time import LocalDate, local_today
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -176,8 +99,8 @@ def to_local_wall_clock(value: datetime | None, tz_name: str) -> datetime | None
 
 # --- Athlete-local days in SQL ----------------------------------------------------------------------
 # A session's day is the calendar day of `scheduled_at` in its athlete's timezone, and "today" is each athlete's
-# own today: both computed by the database per row with the LocalDate the load API groups by (PostgreSQL converts
-# with its own zone data; SQLite through Django's zone-converting cast), so a page costs no extra query.
+# own today: both computed by the database per row with training.local_time.LocalDate, the expression the load
+# figures group by and the program metrics take "today" from, so a page costs no extra query.
 
 # Every zone's offset lies within UTC−12 … UTC+14, and a local day lasts at most 25 hours: an athlete's today
 # contains `now`, so it starts after `now − 26 h` and ends before `now + 26 h`.
@@ -194,7 +117,7 @@ def session_local_day() -> LocalDate:
 
 def athlete_today(now: datetime) -> LocalDate:
     """Each session's athlete's calendar date at the instant `now`."""
-    return LocalDate(Value(now, output_field=models.DateTimeField()), "athlete__timezone")
+    return local_today(now, "athlete__timezone")
 
 
 def _utc_midnight(day: date, shift_days: int) -> datetime | None:
@@ -270,46 +193,3 @@ def upcoming_first_ordering(now: datetime) -> list:
         F("scheduled_at").desc(),
         F("id").asc(),
     ]
-
-
-# --- Audit trail: status changes in the admin log ---------------------------------------------------
-
-
-def status_change_message(old: str | None, new: str, *, source: str) -> str:
-    labels = dict(SessionStatus.choices)
-    return f"Status: {labels.get(old, old or '—')} → {labels.get(new, new)} ({source})."
-
-
-def plain_change_message(message) -> str:
-    """The admin's structured change message (a list) as the sentence the History page shows."""
-    if isinstance(message, str):
-        return message
-    return LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
-
-
-def log_bulk_status_change(user, sessions, old_statuses: dict, status: str, *, action: str) -> list[LogEntry]:
-    """One admin log entry per session a bulk action changed, in one INSERT (see docs/admin.md for the cost)."""
-    content_type = ContentType.objects.get_for_model(TrainingSession, for_concrete_model=False)
-    entries = [
-        LogEntry(
-            user_id=user.pk,
-            content_type_id=content_type.pk,
-            object_id=str(session.pk),
-            object_repr=str(session)[:200],
-            action_flag=CHANGE,
-            change_message=status_change_message(old_statuses.get(session.pk), status, source=f"bulk action {action}"),
-        )
-        for session in sessions
-    ]
-    return LogEntry.objects.bulk_create(entries)
-
-
-def status_log_entries(session: TrainingSession, limit: int = 50) -> list[LogEntry]:
-    """The admin log entries that created the session or changed its status, newest first (one query)."""
-    content_type = ContentType.objects.get_for_model(TrainingSession, for_concrete_model=False)
-    return list(
-        LogEntry.objects.filter(content_type_id=content_type.pk, object_id=str(session.pk))
-        .filter(Q(action_flag=ADDITION) | Q(change_message__contains="Status"))
-        .select_related("user")
-        .order_by("-action_time", "-id")[:limit]
-    )

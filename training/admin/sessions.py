@@ -1,0 +1,144 @@
+"""Sessions in the admin: times in the athlete's timezone, upcoming first by the athlete's own today, filtered
+by athlete-local days, the status history from the admin log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
+
+from .. import selectors, services
+from ..models import TrainingSession
+from .actions import mark_completed, mark_skipped
+from .filters import AthleteAutocompleteFilter, ProgramListFilter, ScheduledDayFilter
+from .forms import TrainingSessionForm
+from .history import plain_change_message, status_change_message, status_log_entries
+from .labels import WidePickersMixin, status_badge, truncated
+from .local_times import local_time_html, upcoming_first_ordering
+
+
+class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    selector = staticmethod(selectors.session_list)
+    form = TrainingSessionForm
+    list_display = [
+        "title_display",
+        "scheduled_display",
+        "status_display",
+        "athlete_display",
+        "program_display",
+        "modality",
+        "minutes_display",
+        "load",
+    ]
+    list_display_links = ["title_display"]
+    list_select_related = ["athlete", "program"]
+    list_filter = [
+        "status",
+        "modality",
+        AthleteAutocompleteFilter,
+        ProgramListFilter,
+        ScheduledDayFilter,
+    ]
+    search_fields = ["title", "athlete__display_name", "program__title"]
+    # No `date_hierarchy`: Django's cuts days at UTC midnight. ScheduledDayFilter serves the same date bar
+    # (same query parameters) by the athletes' local days; changelist_view hands it to the template.
+    autocomplete_fields = ["program", "phase", "micro_cycle"]
+    readonly_fields = ["athlete", "status_history", "created_display", "updated_display"]
+    actions = [mark_completed, mark_skipped]
+    list_per_page = 100
+
+    @property
+    def media(self):
+        return super().media + AthleteAutocompleteFilter.media(
+            TrainingSession._meta.get_field("athlete"), self.admin_site
+        )
+
+    def get_ordering(self, request):
+        # Upcoming first: from the start of the athlete's today (not from now: this morning's session, the one
+        # the coach is about to mark done, stays on top with the rest of the day), soonest first; then the
+        # past, most recent first.
+        return upcoming_first_ordering(timezone.now())
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")  # not on a redirect
+        if changelist is not None:
+            day_filter = next((f for f in changelist.filter_specs if isinstance(f, ScheduledDayFilter)), None)
+            if day_filter is not None:
+                response.context_data["local_date_bar"] = day_filter.date_bar(changelist)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        services.session_save(session=obj)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if not add and "status" in form.changed_data:
+            # The admin log's field list says only "Status"; keep what it changed from and to.
+            old, new = form.initial.get("status"), form.cleaned_data.get("status")
+            return status_change_message(old, new, source="edited") + " " + plain_change_message(message)
+        return message
+
+    @admin.display(description="Title", ordering="title")
+    def title_display(self, obj):
+        return truncated(obj.title, 12)
+
+    @admin.display(description="Scheduled (athlete's time)", ordering="scheduled_at")
+    def scheduled_display(self, obj):
+        return local_time_html(obj.scheduled_at, obj.athlete.timezone)
+
+    @admin.display(description="Status (completed at)", ordering="status")
+    def status_display(self, obj):
+        badge = status_badge(obj.status, obj.get_status_display())
+        if obj.completed_at is None:
+            return badge
+        return format_html(
+            '{}<br><small class="completed-at">{}</small>',
+            badge,
+            local_time_html(obj.completed_at, obj.athlete.timezone),
+        )
+
+    @admin.display(description="Minutes", ordering="duration_minutes")
+    def minutes_display(self, obj):
+        return obj.duration_minutes
+
+    @admin.display(description="Athlete", ordering="athlete__display_name")
+    def athlete_display(self, obj):
+        return truncated(obj.athlete.display_name, 8)
+
+    @admin.display(description="Program", ordering="program__title")
+    def program_display(self, obj):
+        return truncated(obj.program.title, 10)
+
+    @admin.display(description="Created (athlete's time)")
+    def created_display(self, obj):
+        return local_time_html(obj.created_at, obj.athlete.timezone) if obj.athlete_id else "—"
+
+    @admin.display(description="Updated (athlete's time)")
+    def updated_display(self, obj):
+        return local_time_html(obj.updated_at, obj.athlete.timezone) if obj.athlete_id else "—"
+
+    @admin.display(description="Status history")
+    def status_history(self, obj):
+        """Who changed the session's status and when, from the admin log (newest first)."""
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        entries = status_log_entries(obj)
+        if not entries:
+            return mark_safe('<span class="quiet">No status change recorded in the admin.</span>')
+        rows = format_html_join(
+            "",
+            "<li>{} — <strong>{}</strong>: {}</li>",
+            (
+                (local_time_html(e.action_time, obj.athlete.timezone), e.user.get_username(), e.get_change_message())
+                for e in entries
+            ),
+        )
+        return format_html('<ul class="status-history">{}</ul>', rows)
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
