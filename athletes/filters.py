@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import FilterSet, updated_after_filter
+from core.lists.filters import FilterSet, updated_after_filter
 
 from .models import AthleteProfile, PrimaryGoal
 

@@ -355,17 +355,17 @@ REST_FRAMEWORK = {
     # credentials), never "any signed-in user" (core.permissions.DenyAll).
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
     "DEFAULT_RENDERER_CLASSES": [
-        "core.renderers.JSONRenderer",  # camel-case renderer; orjson for lists already camelCase
+        "core.lists.renderers.JSONRenderer",  # camel-case renderer; orjson for lists already camelCase
         "djangorestframework_camel_case.render.CamelCaseBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.CamelCaseJSONParser",  # camelCase, and a 400 for bodies nested too deeply
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "core.filters.FilterBackend",  # django-filter's, skipped when no filter is named
-        "core.api.CamelCaseOrderingFilter",  # ?ordering=-startDate (camelCase values too)
+        "core.lists.filters.FilterBackend",  # django-filter's, skipped when no filter is named
+        "core.lists.ordering.CamelCaseOrderingFilter",  # ?ordering=-startDate (camelCase values too)
     ],
-    "DEFAULT_PAGINATION_CLASS": "core.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.lists.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
-from .api import PageFirst
+from .lists.pagination import PageFirst
 
 
 class ConstraintErrorsOnFieldsMixin:
@@ -93,8 +93,8 @@ class ReadOnlyAdminMixin:
 
 class PageFirstPaginator(Paginator):
     """The admin's paginator: an annotated changelist (program metrics, session counts) is cut page first
-    (core.api.PageFirst), so a page's annotations are computed for its own rows only, not for every row before
-    its OFFSET too. The autocompletes paginate with it as well."""
+    (core.lists.pagination.PageFirst), so a page's annotations are computed for its own rows only, not for every
+    row before its OFFSET too. The autocompletes paginate with it as well."""
 
     def __init__(self, object_list, *args, **kwargs):
         if isinstance(object_list, QuerySet) and object_list.query.annotations:

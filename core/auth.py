@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
+from django.db import router
 from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +22,8 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from . import roles
-from .compiled_sql import CompiledQuery
+from . import dialect, roles
+from .lists.compiled_sql import CompiledQuery
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -82,7 +82,7 @@ def _tokens_with_user(key):
     )
 
 
-# On PostgreSQL the token-with-user query is compiled once per process (core.compiled_sql): it runs on every
+# On PostgreSQL the token-with-user query is compiled once per process (core.lists.compiled_sql): it runs on every
 # request, and building it cost more CPU than PostgreSQL spends answering it. It reads who the caller is in
 # full, what every API request's permission and scope checks need: the user, their athlete profile (a LEFT
 # JOIN) and their permissions. One round trip instead of three.
@@ -95,7 +95,7 @@ def tokens_with_key(key: str) -> list[AuthToken]:
     profile (or the knowledge that it has none) and its permissions (core.roles.cache_permissions), read in
     the same query."""
     using = router.db_for_read(AuthToken)
-    if connections[using].vendor != "postgresql":
+    if not dialect.is_postgresql(using):
         return list(AuthToken.objects.using(using).filter(token_key=key).select_related("user"))
     user_model = get_user_model()
     profile_model = _PROFILE.related_model

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connections, router
+from django.db import router
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from .compiled_sql import CompiledQuery
+from . import dialect
+from .lists.compiled_sql import CompiledQuery
 
 SUPERUSER = "superuser"
 HEAD_COACH = "head_coach"
@@ -35,7 +36,7 @@ def load_permissions(user) -> None:
     if not needs_permissions(user) or hasattr(user, "_perm_cache"):
         return
     using = router.db_for_read(Permission)
-    if connections[using].vendor == "postgresql":
+    if dialect.is_postgresql(using):
         rows = _PERMISSIONS_OF_USER.rows(using, user_id=user.pk)  # every request runs it: compiled once
     else:
         rows = _permission_names(user.pk).using(using)

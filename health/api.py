@@ -2,7 +2,7 @@
 
 import django_filters
 
-from core.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
+from core.lists.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
 from core.permissions import RolePermission
 from core.viewsets import ReadOnlyCadenceViewSet
 

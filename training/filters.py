@@ -3,7 +3,7 @@ date is a 400 (django-filter's backend raises), never an empty list or a databas
 
 import django_filters
 
-from core.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
+from core.lists.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
 
 from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 

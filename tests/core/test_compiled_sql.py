@@ -1,4 +1,4 @@
-"""core.compiled_sql on the queries every API request runs: the Bearer token with its user and the caller's
+"""core.lists.compiled_sql on the queries every API request runs: the Bearer token with its user and the caller's
 permissions are compiled once per process on PostgreSQL, and still answer each request from the database as
 it is now (a revoked token, a removed group, a deactivated user take effect on the next request)."""
 
@@ -12,15 +12,15 @@ from django.db import connection, models
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
-from core import auth, roles
-from core.compiled_sql import CompiledQuery, _binary_safe
-from tests.athletes.factories import CoachFactory, ensure_role_groups
-from tests.conftest import bearer_client
+from core import auth, dialect, roles
+from core.lists.compiled_sql import CompiledQuery, _binary_safe
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import CoachFactory, ensure_role_groups
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the compiled queries are PostgreSQL's"),
+    pytest.mark.skipif(not dialect.is_postgresql(connection), reason="the compiled queries are PostgreSQL's"),
 ]
 URL = "/api/v1/programs/"
 
@@ -103,7 +103,7 @@ def test_the_athlete_profile_is_read_with_the_token():
     without a query; a user without one is known to have none; a profile created later counts at the next
     request."""
     from athletes.models import AthleteProfile
-    from tests.athletes.factories import AthleteProfileFactory, UserFactory
+    from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
 
     profile = AthleteProfileFactory(display_name="Ada", timezone="Asia/Tokyo", coach_notes="notes")
     bearer_client(profile.user)

@@ -1,4 +1,4 @@
-"""core.filters.FilterSet: the form class is built once per FilterSet class, and every request is still
+"""core.lists.filters.FilterSet: the form class is built once per FilterSet class, and every request is still
 validated on its own (a bad value is a 400, a good one after it filters)."""
 
 import django_filters
@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver
 from rest_framework.viewsets import GenericViewSet
 
-from core.filters import FilterSet
+from core.lists.filters import FilterSet
 from training.filters import TrainingProgramFilter, TrainingSessionFilter
 
 

@@ -1,5 +1,5 @@
-"""core.page_rows: a page's annotated rows, from SQL compiled once per process on PostgreSQL, are the rows the
-ORM annotation gives (every field, every derived value), in the order of the ids asked for."""
+"""core.lists.page_statement: a page's annotated rows, from SQL compiled once per process on PostgreSQL, are the
+rows the ORM annotation gives (every field, every derived value), in the order of the ids asked for."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,9 +7,10 @@ import pytest
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from core.page_rows import PageAnnotation
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import (
+from core import dialect
+from core.lists.page_statement import ListReads
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
@@ -19,7 +20,7 @@ from training.models import MicroCycle, TrainingProgram
 
 pytestmark = pytest.mark.django_db
 
-ON_POSTGRES = connection.vendor == "postgresql"
+ON_POSTGRES = dialect.is_postgresql(connection)
 
 
 def _programs():
@@ -50,8 +51,8 @@ def _fields(instance, names):
     return {name: getattr(instance, name) for name in names}
 
 
-METRICS = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
-COUNTS = PageAnnotation(lambda queryset, now: queryset.with_session_counts())
+METRICS = ListReads(derived_columns=lambda queryset, now: queryset.with_metrics(now), page_in_one_statement=True)
+COUNTS = ListReads(derived_columns=lambda queryset, now: queryset.with_session_counts(), page_in_one_statement=True)
 PROGRAM_NAMES = [
     *(f.attname for f in TrainingProgram._meta.concrete_fields),
     "local_today",
@@ -68,7 +69,7 @@ PROGRAM_NAMES = [
 def test_program_rows_equal_the_orm_annotation_in_the_order_asked():
     programs = _programs()
     ids = [p.pk for p in reversed(programs)]
-    rows = METRICS.rows(TrainingProgram, ids, using="default")
+    rows = METRICS.rows_with_derived_columns(TrainingProgram, ids, using="default")
     assert [row.pk for row in rows] == ids
     expected = {p.pk: p for p in TrainingProgram.objects.with_metrics().filter(pk__in=ids)}
     for row in rows:
@@ -84,30 +85,30 @@ def test_micro_cycle_rows_carry_their_session_counts():
     TrainingSessionFactory(program=cycle.program, micro_cycle=cycle, status="completed", completed_at=datetime.now(UTC))
     TrainingSessionFactory(program=cycle.program, micro_cycle=cycle)
     empty = MicroCycleFactory(program=cycle.program, week_index=2)
-    rows = COUNTS.rows(MicroCycle, [empty.pk, cycle.pk], using="default")
+    rows = COUNTS.rows_with_derived_columns(MicroCycle, [empty.pk, cycle.pk], using="default")
     assert [(r.pk, r.sessions_planned, r.sessions_completed) for r in rows] == [(empty.pk, 0, 0), (cycle.pk, 2, 1)]
 
 
 def test_no_ids_no_query_and_unknown_ids_are_left_out():
     program = TrainingProgramFactory()
     with CaptureQueriesContext(connection) as ctx:
-        assert METRICS.rows(TrainingProgram, [], using="default") == []
+        assert METRICS.rows_with_derived_columns(TrainingProgram, [], using="default") == []
     assert ctx.captured_queries == []
     gone = TrainingProgramFactory()
     gone_pk = gone.pk
     gone.delete()
-    rows = METRICS.rows(TrainingProgram, [gone_pk, program.pk], using="default")
+    rows = METRICS.rows_with_derived_columns(TrainingProgram, [gone_pk, program.pk], using="default")
     assert [row.pk for row in rows] == [program.pk]
 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="the compiled path is PostgreSQL's (SQLite's SQL depends on the instant)")
 def test_postgres_compiles_once_and_reuses_the_sql_with_each_request_parameters():
-    annotation = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
+    annotation = ListReads(derived_columns=lambda queryset, now: queryset.with_metrics(now), page_in_one_statement=True)
     first, second = TrainingProgramFactory(), TrainingProgramFactory()
     with CaptureQueriesContext(connection) as ctx:
-        annotation.rows(TrainingProgram, [first.pk], using="default")
-        annotation.rows(TrainingProgram, [second.pk, first.pk], using="default")
+        annotation.rows_with_derived_columns(TrainingProgram, [first.pk], using="default")
+        annotation.rows_with_derived_columns(TrainingProgram, [second.pk, first.pk], using="default")
     compiled = annotation.compiled(TrainingProgram).compiled("default")
     assert annotation.compiled(TrainingProgram).compiled("default") is compiled
     assert len(ctx.captured_queries) == 2
@@ -138,24 +139,24 @@ def test_an_api_page_keeps_its_order_and_metrics(coach_client):
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement page is PostgreSQL's")
 def test_a_page_with_its_count_is_one_statement_equal_to_the_three_queries():
-    """PageAnnotation.page: the count and the annotated rows of queryset[offset:offset + limit], in one
+    """ListReads.one_statement_page: the count and the annotated rows of queryset[offset:offset + limit], in one
     statement, equal to the count, the ids and rows() read separately; an empty or out-of-range page gives
     the count and no rows; a DISTINCT queryset is left to the three queries (None)."""
     programs = _programs()
     queryset = TrainingProgram.objects.order_by("-start_date", "pk")
     for offset, limit in [(0, 2), (2, 2), (4, 2), (1, 10), (5, 3), (50, 5)]:
         with CaptureQueriesContext(connection) as ctx:
-            count, rows = METRICS.page(queryset, offset, limit)
+            count, rows = METRICS.one_statement_page(queryset, offset, limit)
         assert len(ctx.captured_queries) == 1
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
         assert count == len(programs) and [row.pk for row in rows] == ids
-        expected = {row.pk: row for row in METRICS.rows(TrainingProgram, ids, using="default")}
+        expected = {row.pk: row for row in METRICS.rows_with_derived_columns(TrainingProgram, ids, using="default")}
         for row in rows:
             assert _fields(row, PROGRAM_NAMES) == _fields(expected[row.pk], PROGRAM_NAMES)
             assert row._state.db == "default" and not row._state.adding
-    assert METRICS.page(TrainingProgram.objects.none(), 0, 5) == (0, [])
-    assert METRICS.page(TrainingProgram.objects.filter(title="no such program"), 0, 5) == (0, [])
-    assert METRICS.page(queryset.distinct(), 0, 5) is None
+    assert METRICS.one_statement_page(TrainingProgram.objects.none(), 0, 5) == (0, [])
+    assert METRICS.one_statement_page(TrainingProgram.objects.filter(title="no such program"), 0, 5) == (0, [])
+    assert METRICS.one_statement_page(queryset.distinct(), 0, 5) is None
 
 
 LISTS = ["/api/v1/programs/", "/api/v1/phases/", "/api/v1/micro-cycles/", "/api/v1/sessions/"]
@@ -166,7 +167,7 @@ LISTS = ["/api/v1/programs/", "/api/v1/phases/", "/api/v1/micro-cycles/", "/api/
 @pytest.mark.parametrize("path", LISTS)
 def test_an_api_list_is_read_in_one_statement_after_the_token(path, coach_client, monkeypatch):
     """A numbered list page on PostgreSQL: the token (with the caller's permissions), then one statement for the
-    count and the page's rows, the same body as the separate queries give (PageAnnotation.page switched off);
+    count and the page's rows, the same body as the separate queries give (ListReads.one_statement_page switched off);
     `last`, a keyset page and a page past the end still answer as before."""
     programs = _programs()
     for program in programs[:3]:
@@ -185,7 +186,7 @@ def test_an_api_list_is_read_in_one_statement_after_the_token(path, coach_client
     last = coach_client.get(path, {"pageSize": 2, "page": "last"}).json()
     assert last["results"] == pages[-1]["results"]
     assert coach_client.get(path, {"pageSize": 2, "page": len(pages) + 1}).status_code == 404
-    monkeypatch.setattr(PageAnnotation, "page", lambda self, queryset, offset, limit: None)
+    monkeypatch.setattr(ListReads, "one_statement_page", lambda self, queryset, offset, limit: None)
     with CaptureQueriesContext(connection) as ctx:
         separate = [coach_client.get(path, {"pageSize": 2, "page": n}).json() for n in range(1, len(pages) + 1)]
     assert separate == pages
@@ -203,13 +204,13 @@ def test_an_api_list_is_read_in_one_statement_after_the_token(path, coach_client
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="the compiled rows (and their instances) are PostgreSQL's")
 def test_rows_built_without_model_init_equal_those_built_with_it():
-    """Without init signals the page's instances skip Model.__init__ (core.page_rows._instances); with a
-    post_init receiver they go through it and the receiver sees them. Both give the same instances."""
+    """Without init signals the page's instances skip Model.__init__ (core.lists.page_statement.ListReads._instances);
+    with a post_init receiver they go through it and the receiver sees them. Both give the same instances."""
     from django.db.models import signals
 
     programs = _programs()
     ids = [p.pk for p in programs]
-    fast = METRICS.rows(TrainingProgram, ids, using="default")
+    fast = METRICS.rows_with_derived_columns(TrainingProgram, ids, using="default")
     seen = []
 
     def receiver(sender, instance, **kwargs):
@@ -217,7 +218,7 @@ def test_rows_built_without_model_init_equal_those_built_with_it():
 
     signals.post_init.connect(receiver, sender=TrainingProgram)
     try:
-        slow = METRICS.rows(TrainingProgram, ids, using="default")
+        slow = METRICS.rows_with_derived_columns(TrainingProgram, ids, using="default")
     finally:
         signals.post_init.disconnect(receiver, sender=TrainingProgram)
     assert seen and all(any(row is instance for instance in seen) for row in slow)
@@ -238,7 +239,7 @@ def test_a_model_with_its_own_from_db_gets_its_instances_from_it():
     for _ in range(3):
         TrainingSessionFactory()
     queryset = TrainingSession.objects.order_by("scheduled_at", "pk")
-    _, rows = PageAnnotation().page(queryset, 0, 3)
+    _, rows = ListReads(derived_columns=None, page_in_one_statement=True).one_statement_page(queryset, 0, 3)
     plain = list(queryset[0:3])
     assert [row.pk for row in rows] == [row.pk for row in plain] and len(rows) == 3
     for row, expected in zip(rows, plain, strict=True):
@@ -269,10 +270,11 @@ def test_querysets_the_one_statement_cannot_reproduce_take_the_separate_queries(
         base.union(base),
     ]
     for queryset in refused:
-        assert METRICS.page(queryset, 0, 4) is None, queryset.query
-    count, rows = METRICS.page(base.filter(athlete__display_name__isnull=False), 0, 4)
+        assert METRICS.one_statement_page(queryset, 0, 4) is None, queryset.query
+    count, rows = METRICS.one_statement_page(base.filter(athlete__display_name__isnull=False), 0, 4)
     assert count == len(programs) and len(rows) == 4
-    assert PageAnnotation().page(TrainingSession.objects.select_related("program").order_by("pk"), 0, 2) is None
+    plain = ListReads(derived_columns=None, page_in_one_statement=True)
+    assert plain.one_statement_page(TrainingSession.objects.select_related("program").order_by("pk"), 0, 2) is None
 
 
 @pytest.mark.postgres
@@ -282,8 +284,8 @@ def test_querysets_the_one_statement_cannot_reproduce_take_the_separate_queries(
 def test_every_role_gets_its_lists_in_one_statement(role, path):
     """The callers' scopes (a coach's athletes, an athlete's own rows) filter with subqueries, not to-many
     joins, so each role's numbered pages keep the one-statement read."""
-    from tests.athletes.factories import CoachFactory, HeadCoachFactory
-    from tests.conftest import bearer_client
+    from tests.support.clients import bearer_client
+    from tests.support.factories.athletes import CoachFactory, HeadCoachFactory
 
     programs = _programs()
     for program in programs:

@@ -11,8 +11,8 @@ import pytest
 from django.core import signing
 from django.test import override_settings
 
-from core.pagination import INVALID_CURSOR_MESSAGE, cursor_scope, encode_cursor
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from core.lists.cursors import INVALID_CURSOR_MESSAGE, cursor_scope, encode_cursor
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db

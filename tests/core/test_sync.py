@@ -11,18 +11,18 @@ from django.test.utils import CaptureQueriesContext
 
 from athletes.models import AthleteProfile
 from connections.models import DatabaseConnectionProfile
-from core.pagination import cursor_scope, decode_cursor, encode_cursor
+from core.lists.cursors import cursor_scope, decode_cursor, encode_cursor
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.training.factories import (
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from tests.utils import postgres_only
+from tests.support.utils import postgres_only
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -308,12 +308,12 @@ def test_a_row_updated_between_a_cursor_pages_two_queries_does_not_skip_the_rest
     """A list with derived columns reads a cursor page's keys, then the rows of those ids. A row updated in
     between comes back with its new updatedAt, but the next cursor is the key the first query read: the walk
     still meets every row (the edited one may be met again, later in the order)."""
-    from core.page_rows import PageAnnotation
-    from tests.training.factories import TrainingProgramFactory
+    from core.lists.page_statement import ListReads
+    from tests.support.factories.training import TrainingProgramFactory
     from training.models import TrainingProgram
 
     programs = [TrainingProgramFactory() for _ in range(6)]
-    original = PageAnnotation.rows
+    original = ListReads.rows_with_derived_columns
     edited = []
 
     def rows_after_a_concurrent_write(self, model, ids, *, using):
@@ -324,7 +324,7 @@ def test_a_row_updated_between_a_cursor_pages_two_queries_does_not_skip_the_rest
             edited.append(program.pk)
         return original(self, model, ids, using=using)
 
-    monkeypatch.setattr(PageAnnotation, "rows", rows_after_a_concurrent_write)
+    monkeypatch.setattr(ListReads, "rows_with_derived_columns", rows_after_a_concurrent_write)
     seen, url = [], "/api/v1/programs/?pagination=cursor&pageSize=2"
     while url:
         body = coach_client.get(url).json()

@@ -9,9 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import serializers
 
 from core.api import DATE_NOT_TIMESTAMP_MESSAGE, OFFSET_REQUIRED_MESSAGE, OffsetDateTimeField
-from core.filters import UTCDateTimeField
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from core.lists.filters import UTCDateTimeField
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.training.factories import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
+from core import dialect
+from tests.support.factories.training import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
 from training.models import MicroCycle, TrainingProgram
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ def test_the_annotated_query_reads_the_page_ids_only(path, marker, make, paginat
     assert len(body["results"]) == PAGE_SIZE
     assert len(annotated) == 1, annotated
     sql = annotated[0]
-    if connection.vendor == "postgresql" and pagination == "page":
+    if dialect.is_postgresql(connection) and pagination == "page":
         _assert_one_statement_annotates_the_cut_ids(sql, marker, f"LIMIT {PAGE_SIZE} OFFSET {3 * PAGE_SIZE}")
         assert not any("training_" in other for other in others), others  # no separate count or ids query
         return
@@ -85,9 +86,9 @@ def test_the_annotated_query_reads_the_page_ids_only(path, marker, make, paginat
 
 
 def _assert_one_statement_annotates_the_cut_ids(sql: str, marker: str, cut: str) -> None:
-    """PostgreSQL, page numbers (core.page_rows.PageAnnotation.page): one statement; its `cadence_page` reads
-    the count and the page's ids from the bare rows, cut there (`cut`), and the annotated rows are a LATERAL
-    query whose only row filter is those ids, with no LIMIT/OFFSET of its own."""
+    """PostgreSQL, page numbers (core.lists.page_statement.ListReads.one_statement_page): one statement; its
+    `cadence_page` reads the count and the page's ids from the bare rows, cut there (`cut`), and the annotated rows
+    are a LATERAL query whose only row filter is those ids, with no LIMIT/OFFSET of its own."""
     head, _, rest = sql.partition(" SELECT cadence_page.total, cadence_rows.* FROM cadence_page LEFT JOIN LATERAL (")
     rows, _, tail = rest.rpartition(") AS cadence_rows (")
     assert head.startswith("WITH cadence_page AS MATERIALIZED (SELECT (SELECT count(*) FROM ("), sql
@@ -142,7 +143,7 @@ def _subplan_loops(plan: dict) -> int:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN ANALYZE is PostgreSQL's")
+@pytest.mark.skipif(not dialect.is_postgresql(connection), reason="EXPLAIN ANALYZE is PostgreSQL's")
 @pytest.mark.parametrize(("path", "marker", "make"), CASES)
 def test_metric_subqueries_visit_the_same_rows_on_page_1_and_page_6(path, marker, make, coach_client, athlete):
     """EXPLAIN (ANALYZE, FORMAT JSON) of the list's own query: the correlated subqueries run once per row of

@@ -1,6 +1,7 @@
-"""The API's JSON renderer: djangorestframework-camel-case's, with orjson for rows that are already camelCase.
+"""The last step of a list request, the API's JSON renderer: djangorestframework-camel-case's, with orjson for
+rows that are already camelCase.
 
-Lists built by `core.representation` arrive as `CamelCased` rows of JSON types: their keys need no regex
+Lists built by `core.lists.representation` arrive as `CamelCased` rows of JSON types: their keys need no regex
 walk and orjson writes them (several times faster than `json.dumps` with DRF's encoder). Everything else
 (details, errors, writes) takes the camel-case renderer's own path, unchanged. Both give the same bytes:
 compact separators, UTF-8 without \\u escapes, U+2028/U+2029 escaped as DRF's JSONRenderer does, and dates,

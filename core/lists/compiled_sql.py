@@ -10,6 +10,11 @@ routing of the caller's alias apply as usual).
 
 PostgreSQL only: there a parameter reaches psycopg as the Python value itself, so a marker can be found again
 by value. Callers keep their ORM query for other databases.
+
+The per-process cache here: each `CompiledQuery` keeps its compiled SQL per database alias (`_compiled`). The SQL
+is compiled from the stand-in markers, never from a request's values, and the markers' positions are checked
+(compiled twice with different stand-ins, only the markers' parameters may differ), so nothing of the request can
+be frozen into it: every request supplies its own values in the markers' places.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import psycopg
 from django.db import connections
 from django.db.models import QuerySet
 from psycopg.pq import Format
+
+from core import dialect
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ class CompiledQuery:
         return compiled
 
     def _compile(self, using: str) -> _Compiled:
-        if connections[using].vendor != "postgresql":
+        if not dialect.is_postgresql(using):
             raise RuntimeError("CompiledQuery is for PostgreSQL; build the ORM query on other databases")
         queryset = self.build(**self.markers).using(using)
         query = queryset.query

@@ -7,9 +7,15 @@ camelCase key (computed once), how to read it from the row (the foreign key's co
 relation is loaded) and a converter that gives exactly what the field's `to_representation` gives. Field
 types without a converter here fall back to the field's own `get_attribute` and `to_representation`.
 
-Rows come out as plain dicts of JSON types inside a `CamelCased` list, which `core.renderers` writes with
+Rows come out as plain dicts of JSON types inside a `CamelCased` list, which `core.lists.renderers` writes with
 orjson without walking it again. `tests/core/test_representation.py` compares this with the serializer, field
 by field and byte by byte, for every resource.
+
+The per-process cache here: `compiled()` keeps one function per serializer class (functools.cache). It is built
+from the serializer's fields alone, made without a request or context, so it can only be right if no field of a
+list's serializer depends on the request (the caller, their timezone, the query): none of Cadence's do. What a
+request changes, the current timezone, is read per page in `represent_rows()` (`_page_zone`, a thread-local set
+for the page and cleared after it), never kept in the compiled function.
 """
 
 from __future__ import annotations
@@ -33,12 +39,12 @@ _page_zone = threading.local()  # the current timezone while represent_rows() wr
 _UTC = zoneinfo.ZoneInfo("UTC")
 _ZERO = timedelta(0)
 # A converter that is the identity: the value goes to the encoder as it is (orjson and DRF's encoder write
-# dates, aware UTC datetimes and UUIDs exactly as the field's to_representation would, see core.renderers).
+# dates, aware UTC datetimes and UUIDs exactly as the field's to_representation would, see core.lists.renderers).
 PASS = object()
 
 
 class CamelCased(list):
-    """Rows whose keys are already the API's camelCase and whose values are JSON types (see core.renderers)."""
+    """Rows whose keys are already the API's camelCase and whose values are JSON types (see core.lists.renderers)."""
 
 
 def camel_key(name: str) -> str:

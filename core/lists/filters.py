@@ -1,4 +1,9 @@
-"""Filter parts shared by the resources' FilterSets."""
+"""The list's filters: the base FilterSet of every resource, its filter parts, and the backend that runs it.
+
+The per-process cache here: `FilterSet.get_form_class()` keeps the form class on each FilterSet class. It is
+built from the class's filters alone; none of Cadence's filters depends on the request (no queryset callables,
+no per-request choices), and each request still gets its own form instance, bound to its own query parameters.
+"""
 
 from datetime import UTC
 
@@ -9,7 +14,7 @@ from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
 
-from .api import offset_problem
+from core.api import offset_problem
 
 
 class UTCDateTimeField(IsoDateTimeField):

@@ -1,22 +1,32 @@
-"""The derived columns of a list's page (program metrics, micro-cycle session counts), computed by the database
-for the page's rows only, and on PostgreSQL without building the ORM query again on every request.
+"""What a list reads besides its bare rows, declared in one place (`ListReads`), and how a page is read: the
+derived columns of the page's rows only (program metrics, micro-cycle session counts), and on PostgreSQL a
+numbered page with its count in one statement, without building the ORM query again on every request.
 
-The page's rows with their annotations are read `WHERE id = ANY(ids)`, the ids cut from the bare, scoped,
+A viewset declares `list_reads = ListReads(derived_columns=..., page_in_one_statement=...)`; the list machinery
+(core.lists.views, core.lists.pagination) reads it through `list_reads_of(view)` only.
+
+The page's rows with their derived columns are read `WHERE id = ANY(ids)`, the ids cut from the bare, scoped,
 filtered and ordered rows. Building and compiling the annotated query (five correlated subqueries for the
 program metrics, ~370 expressions) cost more CPU than PostgreSQL spends running it, on every request. Its
 SQL does not depend on the request, only its parameters do (the instant "now" and the ids), so on
 PostgreSQL it is compiled once per process and database alias and re-run with the request's parameters. The
-annotations are still written once, as ORM expressions (`with_metrics()`, `with_session_counts()`), which the
-admin, the services and the detail endpoints use as they are; tests/core/test_page_rows.py holds the two
+derived columns are still written once, as ORM expressions (`with_metrics()`, `with_session_counts()`), which
+the admin, the services and the detail endpoints use as they are; tests/core/test_page_rows.py holds the two
 paths to the same rows.
 
-On PostgreSQL a page asked for by number is one statement (`page()`): the count and the page's ids (SQL the
-ORM builds per request from the scoped queryset) in a CTE, the compiled annotated query joined LATERAL to
-those ids. Elsewhere (SQLite, keyset pages, `page=last`) the count, the ids and the annotated rows are
-separate queries (a list without derived columns: the count and the plain slice).
+On PostgreSQL a page asked for by number is one statement (`one_statement_page()`, when the list declares
+`page_in_one_statement`): the count and the page's ids (SQL the ORM builds per request from the scoped
+queryset) in a CTE, the compiled annotated query joined LATERAL to those ids. Elsewhere (SQLite, keyset pages,
+`page=last`) the count, the ids and the annotated rows are separate queries (a list without derived columns:
+the count and the plain slice).
 
-SQLite keeps building the annotated query per request: its "today in the athlete's timezone" is a CASE whose
-shape depends on the instant (training.metrics.local_today_expression), so its SQL cannot be reused.
+Other databases keep building the annotated query per request: a compiled query finds its stand-ins again among
+the parameters the driver receives, which holds for psycopg only (core.lists.compiled_sql).
+
+The per-process cache here: each `ListReads` (one per viewset class) keeps one `CompiledQuery` per model
+(`_queries`), built from the model's manager (not the request's scoped queryset) with stand-ins for "now" and
+the ids; the caller's scope and filters reach the statement only as the ids (or, in the one statement, as the
+ids' SQL the ORM builds per request), so two callers never share anything but the SQL text.
 """
 
 from __future__ import annotations
@@ -27,10 +37,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Func, Value, signals
 from django.db.models.base import ModelState
 from django.utils import timezone
+
+from core import dialect
 
 from .compiled_sql import CompiledQuery
 
@@ -53,33 +65,56 @@ class _PkAnyOf(Func):
         super().__init__(F("pk"), Value(ids, output_field=ArrayField(pk_field.__class__())))
 
 
-class PageAnnotation:
-    """How a list's rows get their derived columns: `annotate(queryset, now)` adds them (a QuerySet method
-    such as `with_metrics`). `apply()` gives the annotated queryset (details, writes); `rows()` the annotated
-    rows of a page's ids, in the ids' order; `page()` a page with the count.
+class ListReads:
+    """What a list reads besides its bare rows, declared once on its viewset, and the reads themselves.
 
-    Without `annotate`, a list that has no derived columns still gets `page()`: its count and page in one
-    statement on PostgreSQL (elsewhere, and for keyset pages, the plain queryset answers as it would)."""
+    `derived_columns`: `(queryset, now) -> queryset` adding the list's derived columns (a QuerySet method such as
+    `with_metrics`), or None for a list that has none. A list computes them for its page's rows only
+    (`rows_with_derived_columns()`, `one_statement_page()`); every other action of the viewset reads the whole
+    queryset with them (`with_derived_columns()`).
 
-    def __init__(self, annotate: Callable[[models.QuerySet, datetime], models.QuerySet] | None = None):
-        self.annotate = annotate
-        self.derived = annotate is not None
+    `page_in_one_statement`: on PostgreSQL, a page asked for by number is read with its count (and its derived
+    columns) in one statement (`one_statement_page()`); elsewhere, for keyset pages and for `page=last`, the count
+    and the rows are separate queries. Also for a list without derived columns: its count and page in one round
+    trip.
+
+    Both are named in every declaration, so a list says whether it has derived columns."""
+
+    def __init__(
+        self,
+        *,
+        derived_columns: Callable[[models.QuerySet, datetime], models.QuerySet] | None,
+        page_in_one_statement: bool,
+    ):
+        self.derived_columns = derived_columns
+        self.page_in_one_statement = page_in_one_statement
         self._queries: dict[type[models.Model], CompiledQuery] = {}
         self._lock = threading.Lock()
 
-    def apply(self, queryset: models.QuerySet, now: datetime | None = None) -> models.QuerySet:
-        if self.annotate is None:
-            return queryset
-        return self.annotate(queryset, now or timezone.now())
+    def __repr__(self) -> str:
+        return (
+            f"ListReads(derived_columns={self.derived_columns!r}, page_in_one_statement={self.page_in_one_statement})"
+        )
 
-    def rows(self, model: type[models.Model], ids: Sequence, *, using: str) -> list[models.Model]:
+    @property
+    def has_derived_columns(self) -> bool:
+        return self.derived_columns is not None
+
+    def with_derived_columns(self, queryset: models.QuerySet, now: datetime | None = None) -> models.QuerySet:
+        """`queryset` with the derived columns at instant `now` (default: now); as it is without any."""
+        if self.derived_columns is None:
+            return queryset
+        return self.derived_columns(queryset, now or timezone.now())
+
+    def rows_with_derived_columns(self, model: type[models.Model], ids: Sequence, *, using: str) -> list[models.Model]:
+        """The rows of `model` whose ids are `ids`, with the derived columns, in the ids' order."""
         if not ids:
             return []
         now = timezone.now()
-        if connections[using].vendor == "postgresql":
+        if dialect.is_postgresql(using):
             found = self._fetch(model, ids, now, using)
         else:
-            found = list(self.apply(model._default_manager.using(using).filter(pk__in=ids), now))
+            found = list(self.with_derived_columns(model._default_manager.using(using).filter(pk__in=ids), now))
         by_pk = {row.pk: row for row in found}
         # A row deleted between the ids and this query is left out (each statement reads its own snapshot).
         return [by_pk[pk] for pk in ids if pk in by_pk]
@@ -95,7 +130,7 @@ class PageAnnotation:
         field_names = tuple(field.attname for field in model._meta.concrete_fields)
 
         def build(now, ids):
-            queryset = self.apply(model._default_manager.all(), now)
+            queryset = self.with_derived_columns(model._default_manager.all(), now)
             # No ORDER BY: the rows are put in the ids' order in Python.
             queryset = queryset.filter(_PkAnyOf(ids, model._meta.pk)).order_by()
             return queryset.values_list(*field_names, *queryset.query.annotations)
@@ -137,21 +172,25 @@ class PageAnnotation:
             instances.append(instance)
         return instances
 
-    def page(self, queryset: models.QuerySet, offset: int, limit: int) -> tuple[int, list[models.Model]] | None:
+    def one_statement_page(
+        self, queryset: models.QuerySet, offset: int, limit: int
+    ) -> tuple[int, list[models.Model]] | None:
         """The count of `queryset` and the annotated rows of `queryset[offset:offset + limit]`, in one statement
         and one snapshot (PostgreSQL): the count and the page's ids (the bare rows' SQL, built per request
         since it carries the caller's scope and filters) feed the compiled annotated query as a LATERAL join,
         so a list costs one round trip instead of three.
 
-        None where the rows built here could differ from the queryset's own, and the caller reads the count and
-        the rows separately: another database; a DISTINCT or combined (union …) queryset; one that asks for
-        more than its model's rows (select_related, prefetch_related, only/defer, annotations), which the rows
-        compiled here from the model's manager would drop; one joined across a to-many relation, where a row
-        can appear twice among the ids but once in `pk = ANY(ids)`."""
+        None where the list does not declare `page_in_one_statement`, or where the rows built here could differ
+        from the queryset's own, and the caller reads the count and the rows separately: another database; a
+        DISTINCT or combined (union …) queryset; one that asks for more than its model's rows (select_related,
+        prefetch_related, only/defer, annotations), which the rows compiled here from the model's manager would
+        drop; one joined across a to-many relation, where a row can appear twice among the ids but once in
+        `pk = ANY(ids)`."""
         using = queryset.db
         query = queryset.query
         if (
-            connections[using].vendor != "postgresql"
+            not self.page_in_one_statement
+            or not dialect.is_postgresql(using)
             or query.distinct
             or query.combinator
             or query.select_related
@@ -199,3 +238,12 @@ def _joins_to_many(query) -> bool:
         if field is not None and (field.one_to_many or field.many_to_many):
             return True
     return False
+
+
+def list_reads_of(view) -> ListReads | None:
+    """The `ListReads` a view declares (its `list_reads` attribute), or None when it declares none (its list reads
+    the rows its queryset gives, nothing more). The one place the list machinery asks a view what it reads."""
+    reads = getattr(view, "list_reads", None)
+    if reads is not None and not isinstance(reads, ListReads):
+        raise TypeError(f"{type(view).__name__}.list_reads must be a core.lists.page_statement.ListReads")
+    return reads
