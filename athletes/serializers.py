@@ -2,14 +2,11 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from rest_framework import exceptions, serializers
 
 from core import roles
-from core.api import Conflict, ServiceModelSerializer, django_errors_to_drf
+from core.api import ServiceModelSerializer
 
-from . import services
 from .models import AthleteProfile
 from .selectors import coach_users
 
@@ -132,24 +129,6 @@ class AthleteProfileSerializer(ServiceModelSerializer):
         if {u.pk for u in coaches} != current:
             raise exceptions.PermissionDenied("Only head coaches may change coachIds.")
 
-    def create(self, validated_data):
-        new_user = validated_data.pop("new_user", None)
-        coaches = validated_data.pop("coaches", None)
-        profile = AthleteProfile(**validated_data)
-        try:
-            return services.athlete_create(
-                profile=profile, new_user=new_user, coaches=coaches, creator=self.context["request"].user
-            )
-        except DjangoValidationError as exc:
-            # The login's username is reported on `user`, the profile's fields on their API names.
-            field_map = {**self._field_map(), "username": "user"}
-            raise serializers.ValidationError(django_errors_to_drf(exc, field_map)) from exc
-        except IntegrityError as exc:  # a concurrent request took the username or the login first
-            raise Conflict() from exc
-
-    def update(self, instance, validated_data):
-        coaches = validated_data.pop("coaches", None)
-        instance = super().update(instance, validated_data)
-        if coaches is not None:
-            instance.coaches.set(coaches)
-        return instance
+    def _field_map(self) -> dict[str, str]:
+        # The login's username (a new login's) is reported on `user`, the profile's fields on their API names.
+        return {**super()._field_map(), "username": "user"}

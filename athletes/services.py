@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from core import roles
+from core.writes import apply_changes, full_clean_known, if_match_check, lock_row
 
 from .models import AthleteProfile
 from .selectors import athlete_logins_checked, privileged_login_filter
@@ -137,12 +138,48 @@ def athlete_create(*, profile: AthleteProfile, new_user: dict | None, coaches, c
             profile.user = athlete_login_check(user_id=profile.user_id)
         except ValidationError as exc:
             raise ValidationError({"user": exc.error_list}) from exc
-    profile.full_clean()
+    # The login exists and has no profile: judged above under its lock (or it was just created).
+    full_clean_known(profile, known={"user"})
     profile.save()
     if coaches is None:
         coaches = [creator] if roles.is_coach(creator) and not roles.is_head_coach(creator) else []
     if coaches:
         profile.coaches.add(*coaches)
+    return profile
+
+
+def athlete_write(
+    *, instance: AthleteProfile | None, changes: dict, if_match: str | None = None, actor
+) -> AthleteProfile:
+    """The API's create (`instance` None: athlete_create, with `actor` as the creator) or update of an athlete
+    (core.writes): the profile locked (FOR NO KEY UPDATE), If-Match compared, validated, saved (a new timezone
+    moves the sessions with it, in the model's save), and the coaches set when the write names them."""
+    changes = dict(changes)
+    coaches = changes.pop("coaches", None)
+    if instance is None:
+        new_user = changes.pop("new_user", None)
+        return athlete_create(profile=AthleteProfile(**changes), new_user=new_user, coaches=coaches, creator=actor)
+    return _athlete_update(instance=instance, changes=changes, coaches=coaches, if_match=if_match)
+
+
+@transaction.atomic
+def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_match: str | None) -> AthleteProfile:
+    profile = lock_row(AthleteProfile, instance.pk)
+    if_match_check(if_match, profile)
+    moves = "timezone" in changes and changes["timezone"] != profile.timezone
+    # coachIds counts as a change whenever it is given (as it always has: the version moves with it).
+    if not apply_changes(profile, changes) and coaches is None:
+        return profile
+    # The login never changes (the serializer refuses another userId): its row and uniqueness stand as stored.
+    full_clean_known(profile, known={"user"})
+    if moves:
+        profile.save()  # the model moves the sessions with the new timezone
+    else:  # the timezone stays: every other column, without the model's look at the stored timezone
+        profile.save(
+            update_fields=[f.name for f in AthleteProfile._meta.concrete_fields if f.name not in ("id", "timezone")]
+        )
+    if coaches is not None:
+        profile.coaches.set(coaches)
     return profile
 
 

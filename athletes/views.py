@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.pagination import KeysetOrPageNumberPagination
+from core.lists.pagination import KeysetOrPageNumberPagination
 from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
@@ -30,6 +30,8 @@ class AthleteProfileViewSet(CadenceViewSet):
     ordering_fields = ["display_name", "updated_at"]
     ordering = ["display_name", "id"]
     athlete_writable_fields = ("display_name", "timezone")
+    write_service = staticmethod(services.athlete_write)
+    reread_after_write = False  # coachIds is read from the written row as from a re-read one
 
     def scoped_queryset(self):
         return athlete_list_with_coaches(user=self.request.user)

@@ -1,11 +1,12 @@
 """/api/v1/connection-profiles/: operations only (the `connections.*_databaseconnectionprofile` permissions).
 Changes are recorded by django-simple-history."""
 
-from core.filters import FilterSet, updated_after_filter
-from core.pagination import KeysetOrPageNumberPagination
+from core.lists.filters import FilterSet, updated_after_filter
+from core.lists.pagination import KeysetOrPageNumberPagination
 from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
+from . import services
 from .models import DatabaseConnectionProfile
 from .selectors import connection_profile_list
 from .serializers import DatabaseConnectionProfileSerializer
@@ -30,6 +31,8 @@ class DatabaseConnectionProfileViewSet(CadenceViewSet):
     pagination_class = KeysetOrPageNumberPagination
     ordering_fields = ["environment", "updated_at"]
     ordering = ["environment"]
+    write_service = staticmethod(services.connection_profile_write)
+    reread_after_write = False  # no derived columns
 
     def scoped_queryset(self):
         return connection_profile_list(user=self.request.user)

@@ -1,19 +1,17 @@
-"""API plumbing shared by every resource: the list envelope, camelCase ordering, JSON errors, ETags and
-the serializer write path (the viewsets are in core.viewsets: this module is named in REST_FRAMEWORK
-settings and so must not import rest_framework.generics)."""
+"""API plumbing shared by every resource: JSON errors, ETags and the serializer write path (the viewsets are in
+core.viewsets, the list machinery in core.lists: this module is named in REST_FRAMEWORK settings and so must not
+import rest_framework.generics)."""
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, date
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, OperationalError, models, transaction
+from django.db import DataError, IntegrityError, OperationalError, models
 from django.utils.dateparse import parse_date, parse_datetime
-from djangorestframework_camel_case.util import camel_to_underscore, camelize_re, underscore_to_camel
-from rest_framework import exceptions, filters, pagination, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -21,132 +19,6 @@ from rest_framework.views import set_rollback
 from .text import trim
 
 logger = logging.getLogger(__name__)
-
-
-class PageFirst:
-    """A queryset seen by Django's Paginator as a list whose slices are computed page first.
-
-    `queryset[a:b]` on an annotated queryset would compute the annotations (the program metrics' correlated
-    subqueries) for every row before the OFFSET too: PostgreSQL evaluates the select list before discarding
-    them. A slice here selects the page's ids from the bare rows, then the annotated rows of those ids only,
-    so page 1 and page 40 cost the same; the count runs on the bare rows as well.
-
-    With a `PageAnnotation` (core.page_rows: the view's `page_annotation`), `queryset` is bare and the
-    annotation gives the page's rows (on PostgreSQL from SQL compiled once per process). Without one, an
-    annotated queryset is cut with `id IN (SELECT id … LIMIT … OFFSET …)` in one query."""
-
-    def __init__(self, queryset: models.QuerySet, annotation=None, window: tuple[int, int] | None = None):
-        self.queryset = queryset
-        self.annotation = annotation
-        self.ordered = queryset.ordered
-        # The (offset, limit) the request asks for, when known before the count (a page number): then the
-        # count and that page's rows are read together (PageAnnotation.page) and the slice is served from them.
-        self.window = window
-        self._page: tuple[int, list] | None = None
-
-    def count(self) -> int:
-        if self.window is not None and self.annotation is not None and self._page is None:
-            self._page = self.annotation.page(self.queryset, *self.window)
-        if self._page is not None:
-            return self._page[0]
-        # A separate COUNT, not COUNT(*) OVER () beside the page's ids: the window makes PostgreSQL read and
-        # order every row of the list before the LIMIT (micro-cycles page 1 went from 191 to 48 req/s).
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key: slice):
-        if not isinstance(key, slice):
-            raise TypeError("PageFirst takes slices only")
-        if self._page is not None:
-            count, rows = self._page
-            offset, limit = self.window
-            if key.start == offset and key.stop == min(offset + limit, count):
-                return rows
-        if self.annotation is not None and not self.annotation.derived:
-            return self.queryset[key]  # nothing to compute per row: the plain slice
-        if self.annotation is not None:
-            ids = list(self.queryset.values_list("pk", flat=True)[key])
-            return self.annotation.rows(self.queryset.model, ids, using=self.queryset.db)
-        # values("pk") masks the annotations out of the subquery's SELECT; the outer query keeps the order.
-        return self.queryset.filter(pk__in=self.queryset.values("pk")[key])
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    """`{"count", "next", "previous", "results"}` with `?page=` (from 1) and `?pageSize=` (max 200).
-
-    A list whose view declares a `page_annotation`, or whose queryset has annotations, is paginated page
-    first (PageFirst): its annotations are computed for the page's rows only."""
-
-    page_size = 50
-    page_size_query_param = "page_size"  # the camelCase middleware turns ?pageSize= into page_size
-    max_page_size = 200
-
-    def get_schema_operation_parameters(self, view):
-        params = super().get_schema_operation_parameters(view)
-        for param in params:
-            if param["name"] == self.page_size_query_param:
-                param["schema"].update(minimum=1, maximum=self.max_page_size)
-        return params
-
-    def get_page_size(self, request):
-        """`pageSize` from 1 to 200; anything else (0, -1, 201, `abc`) is a 400 like any bad parameter,
-        instead of DRF's silent fall-back to the default."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        size = _whole_number(raw)
-        if size is None or not 1 <= size <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {"pageSize": [f"Must be a whole number from 1 to {self.max_page_size}."]}, code="invalid"
-            )
-        return size
-
-    def paginate_queryset(self, queryset, request, view=None):
-        annotation = getattr(view, "page_annotation", None)
-        if isinstance(queryset, models.QuerySet) and (annotation is not None or queryset.query.annotations):
-            queryset = PageFirst(queryset, annotation, self.requested_window(request))
-        return super().paginate_queryset(queryset, request, view)
-
-    def requested_window(self, request) -> tuple[int, int] | None:
-        """(offset, limit) of the page a request names by number; None for `last` or anything the paginator
-        itself will refuse (it still does, with its own errors)."""
-        size = self.get_page_size(request)
-        number = _whole_number(request.query_params.get(self.page_query_param, "1"))
-        if number is None or number < 1:
-            return None
-        return (number - 1) * size, size
-
-
-def _whole_number(text: str) -> int | None:
-    """`text` as a whole number written in ASCII digits (leading zeros allowed: 0050 is 50), or None. The length
-    is checked first: int() refuses strings of over 4,300 digits with a ValueError (a 500 here)."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        return None
-    return int(text)
-
-
-class CamelCaseOrderingFilter(filters.OrderingFilter):
-    """`?ordering=-startDate,updatedAt`: the camelCase middleware renames parameters, not values."""
-
-    def get_ordering(self, request, queryset, view):
-        params = request.query_params.get(self.ordering_param)
-        if params:
-            fields = [term.strip() for term in params.split(",")]
-            fields = [("-" if f.startswith("-") else "") + camel_to_underscore(f.lstrip("-")) for f in fields if f]
-            ordering = self.remove_invalid_fields(queryset, fields, view, request)
-            if ordering:
-                return [*ordering, "id"]  # a stable order for pagination when the chosen field ties
-        return self.get_default_ordering(view)
-
-    def get_schema_operation_parameters(self, view):
-        params = super().get_schema_operation_parameters(view)
-        valid = [name for name, _ in self.get_valid_fields(view.get_queryset(), view, context={})]
-        camel = [re.sub(camelize_re, underscore_to_camel, name) for name in valid]
-        for param in params:
-            param["description"] = "Order by one or more of: " + ", ".join(camel) + " (prefix '-' for descending)."
-        return params
 
 
 # --- Errors -------------------------------------------------------------------------------------------
@@ -273,7 +145,7 @@ class BoundedDateField(serializers.DateField):
 
 # A timestamp must say which instant it is: one without an offset would be read in the server's zone (UTC), so
 # a client sending Tokyo's 07:00 would silently book 16:00 JST. Request bodies (OffsetDateTimeField) and query
-# filters (core.filters.UTCDateTimeField) both ask offset_problem().
+# filters (core.lists.filters.UTCDateTimeField) both ask offset_problem().
 OFFSET_REQUIRED_MESSAGE = (
     "This timestamp has no UTC offset: add one, `Z` for UTC or `±HH:MM` (e.g. 2030-01-08T07:30:00Z or "
     "2030-01-08T07:30:00+09:00)."
@@ -328,7 +200,7 @@ class TrimmedCharField(serializers.CharField):
 
 
 class ServiceModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose writes go through a service function (full_clean + race-safe save).
+    """A ModelSerializer whose writes go through the resource's service function (`write()`, core.writes).
 
     Model-level errors come back as DRF 400s keyed by the API's field names (`athlete` -> `athlete_id`,
     `__all__` -> `non_field_errors`, both camelized by the renderer). Dates and timestamps are bounded to
@@ -342,41 +214,23 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         models.TextField: TrimmedCharField,
     }
 
-    def save_instance(self, instance):
-        """Validate and save `instance` (override to call the app's service). Default: full_clean + save."""
-        instance.full_clean()
-        with transaction.atomic():
-            instance.save()
-        return instance
-
-    def fill_defaults(self, validated_data: dict, instance=None) -> dict:
-        """Hook to derive fields from others before the model is validated."""
-        return validated_data
-
-    def create(self, validated_data):
-        validated_data = self.fill_defaults(validated_data)
-        instance = self.Meta.model(**validated_data)
-        return self._save(instance)
-
-    def update(self, instance, validated_data):
-        validated_data = self.fill_defaults(validated_data, instance)
-        if not changes_anything(instance, validated_data):
-            # Nothing to write: the version (ETag) and updatedAt stay, so another client's pending If-Match
-            # still holds after, say, an empty PATCH.
-            return instance
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        return self._save(instance)
-
-    def _save(self, instance):
+    def write(self, service, *, instance, if_match: str | None, actor):
+        """Hand the validated body to the resource's service function (core.writes: it locks, compares If-Match,
+        validates and saves) and return the row it wrote; its model errors become 400s on the API's names."""
         try:
-            return self.save_instance(instance)
+            return service(instance=instance, changes=dict(self.validated_data), if_match=if_match, actor=actor)
         except DjangoValidationError as exc:
-            errors = django_errors_to_drf(exc, self._field_map(), type(instance).constraint_error_fields)
+            errors = django_errors_to_drf(exc, self._field_map(), self.Meta.model.constraint_error_fields)
             raise serializers.ValidationError(errors) from exc
         except IntegrityError as exc:
             # A constraint the model's checks could not see coming (a concurrent writer): nothing was written.
             raise Conflict() from exc
+
+    def create(self, validated_data):
+        raise NotImplementedError("Writes go through write(), which calls the resource's service function.")
+
+    def update(self, instance, validated_data):
+        raise NotImplementedError("Writes go through write(), which calls the resource's service function.")
 
     def _field_map(self) -> dict[str, str]:
         return {field.source: name for name, field in self.fields.items() if field.source != "*"}

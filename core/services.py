@@ -1,7 +1,8 @@
-"""Writes of the core app: housekeeping of API tokens."""
+"""Writes of the core app: API tokens (issued at login, revoked at logout, expired ones pruned)."""
 
 from __future__ import annotations
 
+from django.contrib.auth import logout, user_logged_in, user_logged_out
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -13,3 +14,23 @@ def tokens_prune_expired(*, user=None) -> int:
         expired = expired.filter(user=user)
     deleted, _ = expired.delete()
     return deleted
+
+
+def token_issue(*, user, request) -> tuple[AuthToken, str]:
+    """A new API token for `user`, who has just proved their password: their expired tokens are pruned (requests
+    no longer clean them up, core.auth; logins do), the token stored hashed, and `user_logged_in` sent (it
+    stamps last_login). Returns the stored token and the secret to hand out once. No transaction: each step
+    stands on its own (a token without its last_login stamp is still a valid login)."""
+    tokens_prune_expired(user=user)
+    instance, token = AuthToken.objects.create(user=user)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return instance, token
+
+
+def token_revoke(*, request, token: AuthToken | None) -> None:
+    """Log out: delete the API token the request carries (and send `user_logged_out`), or end its session."""
+    if token is not None:
+        token.delete()
+        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+    else:
+        logout(request)

@@ -2,7 +2,7 @@
 
 import sys
 
-from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
+from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from . import roles
 from .middleware import database_unavailable_response, is_database_unavailable
-from .services import tokens_prune_expired
+from .services import token_issue, token_revoke
 from .throttle import LoginAttempts
 
 
@@ -84,9 +84,7 @@ class TokenView(APIView):
             )
         for throttle in self.get_throttles():
             throttle.give_back(throttle.slot)
-        tokens_prune_expired(user=user)  # requests no longer clean up expired tokens (core.auth); logins do
-        instance, token = AuthToken.objects.create(user=user)
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        instance, token = token_issue(user=user, request=request._request)
         return Response(TokenSerializer({"token": token, "expires_at": instance.expiry}).data)
 
     def get_throttles(self):
@@ -104,11 +102,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out")}, summary="Log out")
     def post(self, request):
-        if isinstance(request.auth, AuthToken):
-            request.auth.delete()
-            user_logged_out.send(sender=request.user.__class__, request=request._request, user=request.user)
-        else:
-            logout(request._request)
+        token_revoke(request=request._request, token=request.auth if isinstance(request.auth, AuthToken) else None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

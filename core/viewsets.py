@@ -1,32 +1,15 @@
-"""The base viewsets: list / retrieve / create / update / partial update, no destroy (DELETE answers 405),
-writes in one transaction with an atomic If-Match check, and the refreshed (annotated) row in the response."""
+"""The base viewsets: list / retrieve / create / update / partial update, no destroy (DELETE answers 405).
+A write is its resource's service function (`write_service`, core.writes): the viewset only parses the body,
+calls it, and answers with the written row and its ETag."""
 
-from django.db import transaction
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from .api import PreconditionFailed, etag_for, if_match_satisfied
+from .api import etag_for
 from .idempotency import IdempotentPostMixin
+from .lists.page_statement import list_reads_of
+from .lists.views import FastListMixin
 from .permissions import DenyAll
-from .representation import represent_rows
-
-
-class FastListMixin(mixins.ListModelMixin):
-    """Lists rendered through the compiled representation (core.representation), not the serializer: the
-    same JSON without DRF's per-field work. Details and writes keep the serializer."""
-
-    # The derived columns of this resource (core.page_rows.PageAnnotation), or None. Lists get them for the
-    # page's rows only (the paginators ask the annotation for those rows); every other action's queryset has
-    # them applied in CadenceViewSet.get_queryset.
-    page_annotation = None
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        if page is None and self.page_annotation is not None:
-            queryset = self.page_annotation.apply(queryset)
-        rows = represent_rows(self.get_serializer_class(), page if page is not None else queryset)
-        return self.get_paginated_response(rows) if page is not None else Response(rows)
 
 
 class ETagRetrieveMixin(mixins.RetrieveModelMixin):
@@ -62,41 +45,41 @@ class CadenceViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return self.queryset
         queryset = self.scoped_queryset()
-        if self.page_annotation is not None and self.action != "list":
-            queryset = self.page_annotation.apply(queryset)
+        reads = list_reads_of(self)
+        if reads is not None and self.action != "list":  # a list adds them for its page's rows only
+            queryset = reads.with_derived_columns(queryset)
         return queryset
 
-    def lock_for_write(self, instance):
-        """Lock the row about to be written and return it fresh. Subclasses whose services lock parent rows
-        (athlete, program) lock those first here, in the services' order, so writers cannot deadlock.
-        FOR NO KEY UPDATE, like the services: it still serializes writers of the row, but does not block the
-        key-share lock a concurrent INSERT takes on the rows its foreign keys name (no deadlock with those)."""
-        return type(instance)._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
+    # The resource's write: ONE service function, called by create (instance=None) and update as
+    # `write_service(instance=, changes=<validated body>, if_match=<If-Match header or None>, actor=<user>)`.
+    # It takes the locks, compares If-Match (412), validates, writes and emits (core.writes); this class takes
+    # none and only translates HTTP around it. Subclasses set it as `staticmethod(<app>.services.<x>_write)`.
+    write_service = None
+    # Whether the answer re-reads the written row through get_queryset(): needed when the representation has
+    # columns the database derives (a program's metrics, a cycle's session counts); otherwise the written row
+    # renders the same body without the extra query.
+    reread_after_write = True
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            instance = serializer.save()
-        fresh = self.get_queryset().get(pk=instance.pk)
-        return Response(
-            self.get_serializer(fresh).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(fresh)}
-        )
+        written = serializer.write(self.write_service, instance=None, if_match=None, actor=request.user)
+        row = self._answer_row(written)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(row)})
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()  # scoped (404 for others' rows) and object permissions (403)
-        with transaction.atomic():
-            # Lock, compare, write: a second writer holding the same ETag waits here, then sees the new
-            # version and gets 412, so two PATCHes with one ETag cannot both win.
-            locked = self.lock_for_write(instance)
-            if not if_match_satisfied(request.headers.get("If-Match"), locked):
-                raise PreconditionFailed()
-            serializer = self.get_serializer(locked, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            serializer.save()
-        fresh = self.get_queryset().get(pk=instance.pk)
-        return Response(self.get_serializer(fresh).data, headers={"ETag": etag_for(fresh)})
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        written = serializer.write(
+            self.write_service, instance=instance, if_match=request.headers.get("If-Match"), actor=request.user
+        )
+        row = self._answer_row(written)
+        return Response(self.get_serializer(row).data, headers={"ETag": etag_for(row)})
+
+    def _answer_row(self, written):
+        return self.get_queryset().get(pk=written.pk) if self.reread_after_write else written
 
 
 class ReadOnlyCadenceViewSet(ETagRetrieveMixin, FastListMixin, viewsets.GenericViewSet):

@@ -1,10 +1,11 @@
 """Programs, phases, micro-cycles and sessions as the API shows them.
 
-Writes go through `training.services` (lock, full_clean, save); model errors come back as 400s keyed by the
-API's names (`micro_cycle` -> `microCycleId`). The partial unique constraints (one current program per
+Writes go through `training.services` (`<resource>_write`: lock, If-Match, full_clean, save; the viewsets call
+them through `ServiceModelSerializer.write`); model errors come back as 400s keyed by the API's names
+(`micro_cycle` -> `microCycleId`). The partial unique constraints (one current program per
 athlete, one current phase per program) are not turned into DRF unique-together validators
 (`Meta.validators = []`): the model's clean() checks them under the row lock, with a message naming the rule,
-and a race that still reaches the database is the same 400 (see services._save_checked)."""
+and a race that still reaches the database is the same 400 (see core.writes.save_checked)."""
 
 from rest_framework import serializers
 
@@ -12,8 +13,8 @@ from athletes.models import AthleteProfile
 from athletes.selectors import athlete_list
 from core.api import BoundedDateField, ServiceModelSerializer, UUIDRelatedField
 
-from . import selectors, services
-from .models import MicroCycle, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
+from . import selectors
+from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 
 SMALLINT_MAX = 32767  # PositiveSmallIntegerField's range; SQLite would not enforce it
 
@@ -47,9 +48,6 @@ class TrainingProgramSerializer(ServiceModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []
 
-    def save_instance(self, instance):
-        return services.program_save(program=instance)
-
 
 class ProgramPhaseSerializer(ServiceModelSerializer):
     program_id = UUIDRelatedField(
@@ -62,9 +60,6 @@ class ProgramPhaseSerializer(ServiceModelSerializer):
         read_only_fields = ["id", "updated_at"]
         extra_kwargs = {"phase_order": {"min_value": 1, "max_value": SMALLINT_MAX}}
         validators: list = []
-
-    def save_instance(self, instance):
-        return services.phase_save(phase=instance)
 
 
 class MicroCycleSerializer(ServiceModelSerializer):
@@ -100,9 +95,6 @@ class MicroCycleSerializer(ServiceModelSerializer):
             "readiness_score": {"min_value": 0, "max_value": 100},
         }
         validators: list = []
-
-    def save_instance(self, instance):
-        return services.micro_cycle_save(micro_cycle=instance)
 
 
 class TrainingSessionSerializer(ServiceModelSerializer):
@@ -167,23 +159,6 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             },
         }
         validators: list = []
-
-    def fill_defaults(self, validated_data, instance=None):
-        # The session's athlete is the program's unless the client names one (which clean() then checks).
-        if "athlete" not in validated_data and "program" in validated_data:
-            validated_data["athlete"] = validated_data["program"].athlete
-        # load = rpe × durationMinutes when a write gives rpe and not load (the model derives it from a load
-        # left empty), so a corrected rpe re-derives the load; an explicit load is kept as given.
-        if validated_data.get("rpe") is not None and "load" not in validated_data:
-            validated_data["load"] = None
-        # RPE goes with completed, like completedAt: leaving completed without naming rpe drops it.
-        status = validated_data.get("status")
-        if status is not None and status != SessionStatus.COMPLETED and "rpe" not in validated_data:
-            validated_data["rpe"] = None
-        return validated_data
-
-    def save_instance(self, instance):
-        return services.session_save(session=instance)
 
 
 class ProgramCloneSerializer(serializers.Serializer):

@@ -4,6 +4,24 @@ Views, serializers, admin actions and commands call these; they do not re-implem
 transaction. Rules are checked with `full_clean()` after taking a row lock that serializes the writers who
 could break them, so on PostgreSQL two concurrent writers cannot both pass the check; the database's own
 constraints stay as the last line, and an `IntegrityError` from them is turned into a `ValidationError`.
+
+The API's writes are one function per resource (`program_write`, `phase_write`, `micro_cycle_write`,
+`session_write`), taking the steps of core.writes: lock, compare If-Match, apply, validate, save.
+
+Lock order (every writer in Cadence takes its locks in this order, so no two writers can deadlock):
+
+1. the login (auth user row), when the write judges one (athletes.services);
+2. athletes, ids ascending;
+3. programs, ids ascending;
+4. the row being written (a phase, micro-cycle or session; a program at level 3, an athlete at level 2).
+
+All are FOR NO KEY UPDATE (no_key=True), except the login's FOR UPDATE (see athletes.services): they serialize
+the writers above, yet do not block the FOR KEY SHARE lock that an INSERT takes on the rows its foreign keys
+name. A plain FOR UPDATE on the athlete deadlocked program_save (athlete, then program) against session_save
+(program, then the session INSERT's key-share on the athlete).
+
+A lock only protects what is read after it: the row being written and the parents it is judged against are
+read under the locks, never taken from copies loaded before (e.g. by a serializer resolving `phaseId`).
 """
 
 from __future__ import annotations
@@ -16,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile
+from core.writes import apply_changes, full_clean_known, if_match_check, lock_row, lock_rows, save_checked
 
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
@@ -32,12 +51,6 @@ def _save_checked(instance, *, lock=None) -> None:
     except IntegrityError as exc:
         instance.version = version  # save() bumped it in memory; the row kept the old one (ETags read it)
         raise type(instance).integrity_error_as_validation_error(exc) from exc
-
-
-# The locks are FOR NO KEY UPDATE (no_key=True): they serialize the writers below, yet do not block the
-# FOR KEY SHARE lock that an INSERT takes on the rows its foreign keys name. A plain FOR UPDATE on the athlete
-# deadlocked program_save (athlete, then program) against session_save (program, then the session INSERT's
-# key-share on the athlete).
 
 
 def athlete_lock(athlete_id) -> AthleteProfile | None:
@@ -104,9 +117,8 @@ def _reattach(child, name: str, model) -> None:
 
 
 def _lock_athlete_and_program(program: TrainingProgram) -> None:
-    # Athlete first, then program (the same order everywhere, so no deadlock): the athlete lock serializes
-    # "one current program"; the program lock keeps concurrent phase/cycle/session writes from slipping
-    # outside dates that are being changed.
+    # Athlete, then program (the module's lock order): the athlete lock serializes "one current program";
+    # the program lock keeps concurrent phase/cycle/session writes from slipping outside dates being changed.
     athlete = athlete_lock(program.athlete_id)
     if athlete is not None:
         program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
@@ -220,3 +232,149 @@ def sessions_set_status(
     except IntegrityError as exc:
         raise TrainingSession.integrity_error_as_validation_error(exc) from exc
     return changed
+
+
+# --- The API's writes: one function per resource, the steps of core.writes -----------------------------
+
+
+def _program_id_named(changes: dict):
+    program = changes.get("program")
+    return program.pk if program is not None else None
+
+
+def _lock_programs_and_row(model, instance, program_ids: set):
+    """Lock the programs (ids ascending: the row's stored program and the one the write moves it to), then the
+    row itself, read fresh; a row moved meanwhile to a program not yet locked has that program locked too.
+    Returns (the locked programs by id, the locked row)."""
+    wanted = {*program_ids, instance.program_id} - {None}
+    while True:
+        programs = lock_rows(TrainingProgram, wanted)
+        row = lock_row(model, instance.pk)
+        if row.program_id in wanted:
+            return programs, row
+        wanted.add(row.program_id)  # moved by a writer that held the old program's lock meanwhile
+
+
+def _attach_locked(child, programs: dict, stored: dict, parents=()) -> list[str]:
+    """Point `child` at its program as locked, and at the rows of the foreign keys the write changes (from the
+    `stored` ids; a new row has none) as they are now, read under the program's lock; return the foreign keys
+    whose rows need no existence check."""
+    known = []
+    program = programs.get(child.program_id)
+    if program is not None:
+        child.program = program
+        known.append("program")
+    for name, model in parents:
+        pk = getattr(child, type(child)._meta.get_field(name).attname)
+        if pk is None or (name in stored and stored[name] == pk):
+            known.append(name)  # none, or the stored row, which the database's foreign key guarantees
+            continue
+        fresh = model._default_manager.filter(pk=pk).first()
+        if fresh is not None:  # a missing one is left to clean_fields, which reports it
+            setattr(child, name, fresh)
+            known.append(name)
+    return known
+
+
+def _child_write(model, *, instance, changes: dict, if_match: str | None, parents=()):
+    """Create (`instance` None) or update a phase, micro-cycle or session under its program's lock."""
+    target = _program_id_named(changes)
+    if instance is None:
+        programs = lock_rows(TrainingProgram, {target})
+        row = model()
+    else:
+        programs, row = _lock_programs_and_row(model, instance, {target})
+        if_match_check(if_match, row)
+    if model is TrainingSession:
+        changes = _session_defaults(dict(changes), programs)
+    stored = {} if instance is None else {name: getattr(row, f"{name}_id") for name, _ in parents}
+    if not apply_changes(row, changes) and instance is not None:
+        return row  # nothing changes: the version (ETag) and updatedAt stay
+    known = _attach_locked(row, programs, stored, parents)
+    if model is TrainingSession and row.program_id in programs and row.athlete_id == row.program.athlete_id:
+        known.append("athlete")  # the locked program's athlete: it exists while the program does
+    full_clean_known(row, known=known)
+    save_checked(row)
+    return row
+
+
+def _session_defaults(changes: dict, programs: dict) -> dict:
+    """What a session write derives from the fields it gives."""
+    # The session's athlete is the program's (as locked) unless the write names one, which clean() then checks.
+    program = changes.get("program")
+    if "athlete" not in changes and program is not None:
+        changes["athlete_id"] = programs.get(program.pk, program).athlete_id
+    # load = rpe x durationMinutes when a write gives rpe and not load (the model derives it from a load left
+    # empty), so a corrected rpe re-derives the load; an explicit load is kept as given.
+    if changes.get("rpe") is not None and "load" not in changes:
+        changes["load"] = None
+    # RPE goes with completed, like completedAt: leaving completed without naming rpe drops it.
+    status = changes.get("status")
+    if status is not None and status != SessionStatus.COMPLETED and "rpe" not in changes:
+        changes["rpe"] = None
+    return changes
+
+
+@transaction.atomic
+def session_write(
+    *, instance: TrainingSession | None, changes: dict, if_match: str | None = None, actor=None
+) -> TrainingSession:
+    """The API's create (`instance` None) or update of a session: its program(s) then the session locked, If-Match
+    compared, the athlete, load and rpe derived, validated and saved. A write that only logs the session (status,
+    completedAt, rpe, load) is judged without its placement (see the model) and re-reads nothing it does not need."""
+    return _child_write(
+        TrainingSession,
+        instance=instance,
+        changes=changes,
+        if_match=if_match,
+        parents=(("phase", ProgramPhase), ("micro_cycle", MicroCycle)),
+    )
+
+
+@transaction.atomic
+def phase_write(
+    *, instance: ProgramPhase | None, changes: dict, if_match: str | None = None, actor=None
+) -> ProgramPhase:
+    """The API's create or update of a phase: overlap, order and current-phase checks under the program's lock."""
+    return _child_write(ProgramPhase, instance=instance, changes=changes, if_match=if_match)
+
+
+@transaction.atomic
+def micro_cycle_write(
+    *, instance: MicroCycle | None, changes: dict, if_match: str | None = None, actor=None
+) -> MicroCycle:
+    """The API's create or update of a micro-cycle, judged under its program's lock."""
+    return _child_write(
+        MicroCycle, instance=instance, changes=changes, if_match=if_match, parents=(("phase", ProgramPhase),)
+    )
+
+
+@transaction.atomic
+def program_write(
+    *, instance: TrainingProgram | None, changes: dict, if_match: str | None = None, actor=None
+) -> TrainingProgram:
+    """The API's create or update of a program: its athlete(s) (stored and new, ids ascending) then the program
+    locked, so "one current program per athlete" and the children-still-fit checks are race-safe."""
+    athlete = changes.get("athlete")
+    target = athlete.pk if athlete is not None else None
+    if instance is None:
+        athletes = lock_rows(AthleteProfile, {target})
+        program = TrainingProgram()
+    else:
+        wanted = {target, instance.athlete_id} - {None}
+        while True:
+            athletes = lock_rows(AthleteProfile, wanted)
+            program = lock_row(TrainingProgram, instance.pk)
+            if program.athlete_id in wanted:
+                break
+            wanted.add(program.athlete_id)  # moved meanwhile by a writer that held the old athlete's lock
+        if_match_check(if_match, program)
+    if not apply_changes(program, changes) and instance is not None:
+        return program
+    known = []
+    if program.athlete_id in athletes:
+        program.athlete = athletes[program.athlete_id]  # its timezone as locked, for the sessions-still-fit check
+        known.append("athlete")
+    full_clean_known(program, known=known)
+    save_checked(program)
+    return program

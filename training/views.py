@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from athletes.selectors import athlete_list
 from core.api import django_errors_to_drf, etag_for
-from core.page_rows import PageAnnotation
-from core.pagination import KeysetOrPageNumberPagination
+from core.lists.page_statement import ListReads
+from core.lists.pagination import KeysetOrPageNumberPagination
 from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
@@ -42,13 +42,6 @@ class _TrainingViewSet(CadenceViewSet):
         return type(self).selector(user=self.request.user, queryset=self.base_queryset())
 
 
-class _ProgramChildViewSet(_TrainingViewSet):
-    def lock_for_write(self, instance):
-        # training.services lock the program before writing a phase, cycle or session: same order here.
-        services.program_lock(instance.program_id)
-        return super().lock_for_write(instance)
-
-
 class TrainingProgramViewSet(_TrainingViewSet):
     """Programs with their derived metrics (totalWeeks, completedWeeks, adherenceRate, currentPhaseId,
     nextSessionId), computed by the database in the query that loads the page."""
@@ -59,17 +52,13 @@ class TrainingProgramViewSet(_TrainingViewSet):
     ordering_fields = ["start_date", "updated_at"]
     ordering = ["start_date", "id"]
     selector = staticmethod(selectors.program_list)
+    write_service = staticmethod(services.program_write)
     action_permissions = {"clone": ["training.add_trainingprogram"]}
 
-    page_annotation = PageAnnotation(lambda queryset, now: queryset.with_metrics(now))
+    list_reads = ListReads(derived_columns=lambda queryset, now: queryset.with_metrics(now), page_in_one_statement=True)
 
     def base_queryset(self):
         return TrainingProgram.objects.all()
-
-    def lock_for_write(self, instance):
-        # program_save locks the athlete, then the program: same order here.
-        services.athlete_lock(instance.athlete_id)
-        return super().lock_for_write(instance)
 
     @extend_schema(request=ProgramCloneSerializer, responses={201: TrainingProgramSerializer})
     @action(detail=True, methods=["post"])
@@ -97,43 +86,51 @@ class TrainingProgramViewSet(_TrainingViewSet):
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(fresh)})
 
 
-class ProgramPhaseViewSet(_ProgramChildViewSet):
+class ProgramPhaseViewSet(_TrainingViewSet):
     queryset = ProgramPhase.objects.none()
     serializer_class = ProgramPhaseSerializer
     filterset_class = ProgramPhaseFilter
     ordering_fields = ["phase_order", "start_date", "updated_at"]
     ordering = ["phase_order", "start_date", "id"]
     selector = staticmethod(selectors.phase_list)
-    page_annotation = PageAnnotation()  # no derived columns: see TrainingSessionViewSet
+    write_service = staticmethod(services.phase_write)
+    reread_after_write = False  # no derived columns
+    list_reads = ListReads(derived_columns=None, page_in_one_statement=True)  # see TrainingSessionViewSet
 
     def base_queryset(self):
         return ProgramPhase.objects.all()
 
 
-class MicroCycleViewSet(_ProgramChildViewSet):
+class MicroCycleViewSet(_TrainingViewSet):
     queryset = MicroCycle.objects.none()
     serializer_class = MicroCycleSerializer
     filterset_class = MicroCycleFilter
     ordering_fields = ["week_index", "updated_at"]
     ordering = ["week_index", "id"]
     selector = staticmethod(selectors.micro_cycle_list)
+    write_service = staticmethod(services.micro_cycle_write)
 
-    page_annotation = PageAnnotation(lambda queryset, now: queryset.with_session_counts())
+    list_reads = ListReads(
+        derived_columns=lambda queryset, now: queryset.with_session_counts(), page_in_one_statement=True
+    )
 
     def base_queryset(self):
         return MicroCycle.objects.all()
 
 
-class TrainingSessionViewSet(_ProgramChildViewSet):
+class TrainingSessionViewSet(_TrainingViewSet):
     queryset = TrainingSession.objects.none()
     serializer_class = TrainingSessionSerializer
     filterset_class = TrainingSessionFilter
     ordering_fields = ["scheduled_at", "updated_at"]
     ordering = ["scheduled_at", "id"]
     selector = staticmethod(selectors.session_list)
+    write_service = staticmethod(services.session_write)
+    reread_after_write = False  # no derived columns
     athlete_writable_fields = ("status", "completed_at", "load", "rpe")
-    # No derived columns: on PostgreSQL a numbered page and its count are still one statement (core.page_rows).
-    page_annotation = PageAnnotation()
+    # No derived columns; on PostgreSQL a numbered page and its count are still one statement
+    # (core.lists.page_statement).
+    list_reads = ListReads(derived_columns=None, page_in_one_statement=True)
 
     def base_queryset(self):
         return TrainingSession.objects.all()

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from athletes.models import AthleteProfile
 from athletes.services import invite_token_generator
-from tests.athletes.factories import (
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
@@ -22,7 +23,6 @@ from tests.athletes.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/athletes/"
@@ -222,8 +222,8 @@ def test_a_username_taken_in_any_case_is_400(username):
 def test_a_profile_that_fails_its_model_rules_leaves_no_login_behind():
     from django.core.exceptions import ValidationError
 
-    with mock.patch.object(
-        AthleteProfile, "full_clean", side_effect=ValidationError({"display_name": "Refused by the model."})
+    with mock.patch(
+        "athletes.services.full_clean_known", side_effect=ValidationError({"display_name": "Refused by the model."})
     ):
         response = bearer_client(HeadCoachFactory()).post(URL, new_athlete(), format="json")
     assert response.status_code == 400

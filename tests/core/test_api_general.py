@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -365,7 +365,7 @@ def test_a_deadlock_reported_by_the_database_is_409_not_500(coach_client, athlet
     def deadlocked(*args, **kwargs):
         raise OperationalError("deadlock detected") from Deadlock()
 
-    monkeypatch.setattr("training.services.program_save", deadlocked)
+    monkeypatch.setattr("training.views.TrainingProgramViewSet.write_service", staticmethod(deadlocked))
     program = TrainingProgramFactory(athlete=athlete)
     response = coach_client.patch(f"/api/v1/programs/{program.pk}/", {"title": "x"}, format="json")
     assert response.status_code == 409

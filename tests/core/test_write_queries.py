@@ -1,0 +1,343 @@
+"""Every write through the API costs a pinned number of queries, on SQLite and on PostgreSQL.
+
+A change that adds a query to a write fails here with the statements listed, numbered; a new write route
+(POST, PUT or PATCH under /api/) fails `test_every_write_route_has_a_pinned_count` until it is pinned below.
+
+The counts are what a test sees: inside the test's transaction, so each transaction.atomic a write opens
+appears as a SAVEPOINT / RELEASE SAVEPOINT pair (in production the outermost one is the transaction itself,
+whose BEGIN and COMMIT Django does not log). SQLite reads the caller's permissions in a query of its own
+(PostgreSQL reads them with the token, core.auth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from core import dialect
+from tests.support.factories.athletes import InvitableAthleteFactory, UserFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.factories.training import (
+    MicroCycleFactory,
+    ProgramPhaseFactory,
+    TrainingProgramFactory,
+    TrainingSessionFactory,
+)
+from tests.support.utils import api_patterns
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch")
+
+
+@dataclass(frozen=True)
+class Write:
+    sqlite: int
+    postgresql: int
+
+    def expected(self) -> int:
+        return self.postgresql if dialect.is_postgresql(connection) else self.sqlite
+
+
+# (route as tests.support.utils.api_patterns names it, method) -> its pinned count.
+PINNED = {
+    ("api/v1/auth/token/", "post"): Write(sqlite=4, postgresql=4),
+    ("api/v1/auth/logout/", "post"): Write(sqlite=2, postgresql=2),
+    ("api/v1/athletes/", "post"): Write(sqlite=11, postgresql=10),
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "put"): Write(sqlite=14, postgresql=13),
+    ("api/v1/athletes/(?P<pk>[^/.]+)/invite/", "post"): Write(sqlite=9, postgresql=8),
+    ("api/v1/athletes/<uuid:pk>/calendar-feed/", "post"): Write(sqlite=12, postgresql=11),
+    ("api/v1/athletes/<uuid:pk>/calendar-feed/revoke/", "post"): Write(sqlite=6, postgresql=5),
+    ("api/v1/programs/", "post"): Write(sqlite=14, postgresql=13),
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=17, postgresql=16),
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
+    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): Write(sqlite=32, postgresql=31),
+    ("api/v1/phases/", "post"): Write(sqlite=15, postgresql=14),
+    ("api/v1/phases/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=18, postgresql=17),
+    ("api/v1/phases/(?P<pk>[^/.]+)/", "put"): Write(sqlite=19, postgresql=18),
+    ("api/v1/micro-cycles/", "post"): Write(sqlite=15, postgresql=14),
+    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=20, postgresql=19),
+    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=21, postgresql=20),
+    ("api/v1/sessions/", "post"): Write(sqlite=15, postgresql=14),
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
+    ("api/v1/connection-profiles/", "post"): Write(sqlite=11, postgresql=10),
+    ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
+    ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=13, postgresql=12),
+}
+
+# The session writes a client makes most (logging a session): the same count whatever they change.
+SESSION_PATCHES = {
+    "complete": {"status": "completed", "rpe": 6},
+    "rename": {"title": "Tempo"},
+    "skip": {"status": "skipped"},
+}
+
+
+def _routed_writes() -> set[tuple[str, str]]:
+    found = set()
+    for route, pattern in api_patterns():
+        actions = getattr(pattern.callback, "actions", None)
+        view_class = getattr(pattern.callback, "cls", None)
+        if actions:
+            methods = [m for m in actions if m in WRITE_METHODS]
+        elif view_class is not None:
+            methods = [m for m in WRITE_METHODS if hasattr(view_class, m)]
+        else:
+            methods = []
+        found |= {(route, method) for method in methods}
+    return found
+
+
+def test_every_write_route_has_a_pinned_count():
+    routed = _routed_writes()
+    assert routed, "no write route found: the walk is broken"
+    missing = sorted(routed - PINNED.keys())
+    assert not missing, f"write routes without a pinned query count (add them to PINNED and CASES): {missing}"
+    stale = sorted(PINNED.keys() - routed)
+    assert not stale, f"pinned counts for routes nothing serves any more: {stale}"
+
+
+def _plan(athlete=None):
+    program = TrainingProgramFactory(**({"athlete": athlete} if athlete else {}))
+    phase = ProgramPhaseFactory(program=program)
+    cycle = MicroCycleFactory(program=program, phase=phase, week_index=1)
+    start = datetime.combine(program.start_date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    return program, phase, cycle, start
+
+
+def _put_body(client, url, **changes):
+    body = client.get(url).json()
+    body.update(changes)
+    return body
+
+
+# Each case: (coach_client) -> (client, method, path, body or None, expected status). Built before counting.
+
+
+def _token(coach_client):
+    UserFactory(username="runner")
+    return APIClient(), "post", "/api/v1/auth/token/", {"username": "runner", "password": "pass-word-123"}, 200
+
+
+def _logout(coach_client):
+    return coach_client, "post", "/api/v1/auth/logout/", None, 204
+
+
+def _athlete_post(coach_client):
+    body = {
+        "user": {"username": "ada", "email": "ada@example.com"},
+        "displayName": "Ada",
+        "timezone": "Europe/Oslo",
+        "primaryGoal": "endurance",
+    }
+    return coach_client, "post", "/api/v1/athletes/", body, 201
+
+
+def _athlete_patch(coach_client):
+    athlete = InvitableAthleteFactory()
+    return coach_client, "patch", f"/api/v1/athletes/{athlete.pk}/", {"displayName": "Renamed"}, 200
+
+
+def _athlete_put(coach_client):
+    url = f"/api/v1/athletes/{InvitableAthleteFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, displayName="Renamed"), 200
+
+
+def _invite(coach_client):
+    return coach_client, "post", f"/api/v1/athletes/{InvitableAthleteFactory().pk}/invite/", None, 200
+
+
+def _feed(coach_client):
+    return coach_client, "post", f"/api/v1/athletes/{InvitableAthleteFactory().pk}/calendar-feed/", None, 201
+
+
+def _feed_revoke(coach_client):
+    athlete = InvitableAthleteFactory()
+    coach_client.post(f"/api/v1/athletes/{athlete.pk}/calendar-feed/")
+    return coach_client, "post", f"/api/v1/athletes/{athlete.pk}/calendar-feed/revoke/", None, 204
+
+
+def _program_post(coach_client):
+    athlete = InvitableAthleteFactory()
+    body = {"athleteId": str(athlete.pk), "title": "Base", "startDate": "2030-01-07", "endDate": "2030-03-31"}
+    return coach_client, "post", "/api/v1/programs/", body, 201
+
+
+def _program_patch(coach_client):
+    program, *_ = _plan()
+    return coach_client, "patch", f"/api/v1/programs/{program.pk}/", {"title": "Build"}, 200
+
+
+def _program_put(coach_client):
+    program, *_ = _plan()
+    url = f"/api/v1/programs/{program.pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, title="Build"), 200
+
+
+def _clone(coach_client):
+    program, phase, cycle, start = _plan()
+    TrainingSessionFactory(program=program, phase=phase, micro_cycle=cycle, scheduled_at=start)
+    body = {"athleteId": str(InvitableAthleteFactory().pk), "startDate": "2031-01-06"}
+    return coach_client, "post", f"/api/v1/programs/{program.pk}/clone/", body, 201
+
+
+def _phase_post(coach_client):
+    program = TrainingProgramFactory()
+    body = {
+        "programId": str(program.pk),
+        "name": "Base",
+        "phaseOrder": 1,
+        "startDate": str(program.start_date),
+        "endDate": str(program.start_date + timedelta(days=6)),
+        "focus": "Aerobic base",
+    }
+    return coach_client, "post", "/api/v1/phases/", body, 201
+
+
+def _phase_patch(coach_client):
+    _, phase, *_ = _plan()
+    return coach_client, "patch", f"/api/v1/phases/{phase.pk}/", {"name": "Build"}, 200
+
+
+def _phase_put(coach_client):
+    _, phase, *_ = _plan()
+    url = f"/api/v1/phases/{phase.pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, name="Build"), 200
+
+
+def _cycle_post(coach_client):
+    program = TrainingProgramFactory()
+    body = {"programId": str(program.pk), "weekIndex": 1}
+    return coach_client, "post", "/api/v1/micro-cycles/", body, 201
+
+
+def _cycle_patch(coach_client):
+    *_, cycle, _ = _plan()
+    return coach_client, "patch", f"/api/v1/micro-cycles/{cycle.pk}/", {"readinessScore": 80}, 200
+
+
+def _cycle_put(coach_client):
+    *_, cycle, _ = _plan()
+    url = f"/api/v1/micro-cycles/{cycle.pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, readinessScore=80), 200
+
+
+def _session_post(coach_client):
+    program, phase, cycle, start = _plan()
+    body = {
+        "programId": str(program.pk),
+        "phaseId": str(phase.pk),
+        "microCycleId": str(cycle.pk),
+        "title": "Run",
+        "scheduledAt": start.isoformat(),
+        "durationMinutes": 45,
+        "modality": "run",
+        "plannedLoad": 300,
+    }
+    return coach_client, "post", "/api/v1/sessions/", body, 201
+
+
+def _session(**kwargs):
+    program, phase, cycle, start = _plan()
+    return TrainingSessionFactory(program=program, phase=phase, micro_cycle=cycle, scheduled_at=start, **kwargs)
+
+
+def _session_patch(coach_client):
+    return coach_client, "patch", f"/api/v1/sessions/{_session().pk}/", SESSION_PATCHES["complete"], 200
+
+
+def _session_put(coach_client):
+    url = f"/api/v1/sessions/{_session().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, title="Tempo"), 200
+
+
+def _profile_body(**overrides):
+    return {
+        "environment": "staging",
+        "host": "db.internal",
+        "port": 5432,
+        "database": "cadence",
+        "schema": "public",
+        "credentialRef": "vault:secret/data/db/staging",
+        "rotationIntervalDays": 90,
+        **overrides,
+    }
+
+
+def _profile_post(coach_client):
+    return coach_client, "post", "/api/v1/connection-profiles/", _profile_body(), 201
+
+
+def _profile_patch(coach_client):
+    profile = DatabaseConnectionProfileFactory()
+    return coach_client, "patch", f"/api/v1/connection-profiles/{profile.pk}/", {"port": 6432}, 200
+
+
+def _profile_put(coach_client):
+    url = f"/api/v1/connection-profiles/{DatabaseConnectionProfileFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, port=6432), 200
+
+
+CASES = {
+    ("api/v1/auth/token/", "post"): _token,
+    ("api/v1/auth/logout/", "post"): _logout,
+    ("api/v1/athletes/", "post"): _athlete_post,
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "patch"): _athlete_patch,
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "put"): _athlete_put,
+    ("api/v1/athletes/(?P<pk>[^/.]+)/invite/", "post"): _invite,
+    ("api/v1/athletes/<uuid:pk>/calendar-feed/", "post"): _feed,
+    ("api/v1/athletes/<uuid:pk>/calendar-feed/revoke/", "post"): _feed_revoke,
+    ("api/v1/programs/", "post"): _program_post,
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "patch"): _program_patch,
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "put"): _program_put,
+    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): _clone,
+    ("api/v1/phases/", "post"): _phase_post,
+    ("api/v1/phases/(?P<pk>[^/.]+)/", "patch"): _phase_patch,
+    ("api/v1/phases/(?P<pk>[^/.]+)/", "put"): _phase_put,
+    ("api/v1/micro-cycles/", "post"): _cycle_post,
+    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "patch"): _cycle_patch,
+    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "put"): _cycle_put,
+    ("api/v1/sessions/", "post"): _session_post,
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): _session_patch,
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): _session_put,
+    ("api/v1/connection-profiles/", "post"): _profile_post,
+    ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): _profile_patch,
+    ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): _profile_put,
+}
+
+
+def test_every_pinned_write_has_a_case():
+    assert CASES.keys() == PINNED.keys()
+
+
+def _statements(ctx) -> str:
+    return "\n".join(f"{i:3}. {query['sql']}" for i, query in enumerate(ctx.captured_queries, 1))
+
+
+def _assert_count(ctx, expected: int, what: str) -> None:
+    count = len(ctx.captured_queries)
+    assert count == expected, f"{what}: {count} queries, pinned {expected}:\n{_statements(ctx)}"
+
+
+@pytest.mark.parametrize("key", list(CASES), ids=[f"{method.upper()} {route}" for route, method in CASES])
+def test_a_write_costs_its_pinned_number_of_queries(key, coach_client):
+    client, method, path, body, status = CASES[key](coach_client)
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(path, body, format="json")
+    assert response.status_code == status, response.content
+    _assert_count(ctx, PINNED[key].expected(), f"{key[1].upper()} {key[0]}")
+
+
+@pytest.mark.parametrize("change", list(SESSION_PATCHES.values()), ids=list(SESSION_PATCHES))
+def test_every_kind_of_session_patch_costs_the_same(change, coach_client):
+    session = _session()
+    with CaptureQueriesContext(connection) as ctx:
+        response = coach_client.patch(f"/api/v1/sessions/{session.pk}/", change, format="json")
+    assert response.status_code == 200, response.content
+    _assert_count(ctx, PINNED[("api/v1/sessions/(?P<pk>[^/.]+)/", "patch")].expected(), f"PATCH session {change}")
