@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from athletes.admin import AthleteProfileAdminForm, timezone_choices
 from athletes.models import AthleteProfile
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.training.factories import TrainingProgramFactory
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
+from tests.support.factories.training import TrainingProgramFactory
 from training.models import PlanStatus
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from athletes.models import AthleteProfile, PrimaryGoal
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/athletes/"

@@ -17,10 +17,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from athletes.models import AthleteProfile
 from athletes.services import LOGIN_PRIVILEGED, LOGIN_SIGNS_IN_ALREADY, InviteTokenGenerator, invite_token_generator
-from tests.athletes.factories import AthleteProfileFactory, CoachFactory, InvitableAthleteFactory, UserFactory
-from tests.athletes.test_login_attachment import _grant_while
-from tests.conftest import bearer_client
-from tests.utils import postgres_only
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory, InvitableAthleteFactory, UserFactory
+from tests.support.utils import grant_while, postgres_only
 
 User = get_user_model()
 URL = "/api/v1/athletes/"
@@ -252,7 +251,7 @@ def test_a_change_in_flight_is_waited_for_and_seen_by_the_set_password_save(kind
             User.objects.filter(pk=user.pk).update(is_staff=True)
 
     data = {"new_password1": COACHS_PICK, "new_password2": COACHS_PICK}
-    page = _grant_while(change, athlete.user, lambda: browser.post(form_url, data))
+    page = grant_while(change, athlete.user, lambda: browser.post(form_url, data))
     assert page.status_code == 200, page
     assert b"Ask your coach to send you a new invitation" in page.content
     login = User.objects.get(pk=athlete.user_id)

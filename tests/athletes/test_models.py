@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
 
 from athletes.models import AthleteProfile, PrimaryGoal
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ invisible-only names are blank, a write that changes nothing keeps the version."
 import pytest
 
 from athletes.models import AthleteProfile
-from tests.athletes.factories import StaffFactory, UserFactory
+from tests.support.factories.athletes import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/athletes/"

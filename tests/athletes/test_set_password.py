@@ -10,8 +10,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from athletes.services import invite_token_generator
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.core.test_dev_checkout import REPO, clean_environment
+from tests.support.checkout import REPO, clean_environment
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
 
 DONE = "/account/set-password/done/"
 PASSWORD = "a-Long-pass-2030"

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from athletes.travel import wall_clock_moved
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
-from tests.conftest import bearer_client
-from tests.training.factories import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
-from tests.utils import postgres_only
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory
+from tests.support.factories.training import MicroCycleFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.utils import postgres_only
 from training.models import SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
-from tests.training.factories import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.browser import PASSWORD, login, pick_autocomplete
+from tests.support.factories.athletes import AthleteProfileFactory, StaffFactory
+from tests.support.factories.training import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
 from training.management.commands.seed_demo import PASSWORD_ENV, seed_demo
 from training.models import MicroCycle, SessionStatus, TrainingProgram, TrainingSession
-
-from .conftest import PASSWORD, login, pick_autocomplete
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,11 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.browser import login, pick_autocomplete
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingProgram
-
-from .conftest import login, pick_autocomplete
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Group
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-
-from .conftest import login
+from tests.support.browser import login
+from tests.support.factories.athletes import AthleteProfileFactory, StaffFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

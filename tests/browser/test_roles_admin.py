@@ -7,12 +7,11 @@ import pytest
 
 from athletes.models import AthleteProfile
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory, CoachFactory, OperationsFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.browser import login
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory, OperationsFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.profiles import live_profile
 from training.models import TrainingSession
-
-from .conftest import login
-from .test_admin_flows import live_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from calendars.models import CalendarFeed
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training.models import Modality, SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db

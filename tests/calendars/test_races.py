@@ -6,9 +6,9 @@ import pytest
 from django.db import connections
 
 from calendars.models import CalendarFeed
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
-from tests.conftest import bearer_client
-from tests.utils import postgres_only
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory
+from tests.support.utils import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 N = 6

@@ -3,7 +3,7 @@
 import pytest
 
 from connections.models import DatabaseConnectionProfile
-from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/connection-profiles/"

@@ -10,7 +10,7 @@ from django.test import override_settings
 from connections.models import DatabaseConnectionProfile
 from connections.services import CheckdbArgumentError, checkdb_run
 from health.models import ConnectionHealthEvent
-from tests.utils import ON_POSTGRES, postgres_only
+from tests.support.utils import ON_POSTGRES, postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_connection_that_stalls_mid_check_is_db_timeout_within_bound(live_profil
 def test_proxy_without_stall_passes(live_profile, pg_alias):
     # Control for the stall test: the same proxy forwarding everything lets the check pass, so the
     # DB_TIMEOUT above comes from the stall, not from the proxy.
-    from tests.connections.conftest import StallingProxy
+    from tests.support.outages import StallingProxy
 
     proxy = StallingProxy(stall=False)
     try:

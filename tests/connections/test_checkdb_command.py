@@ -14,7 +14,7 @@ from django.db import connection
 
 from connections.models import DatabaseConnectionProfile
 from health.models import ConnectionHealthEvent
-from tests.utils import postgres_only
+from tests.support.utils import postgres_only
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "S3cr3t-Pa55"

@@ -9,7 +9,7 @@ from connections.models import DatabaseConnectionProfile
 from connections.probe import ProbeResult
 from connections.services import checkdb_run, judge_role
 from health.models import ConnectionHealthEvent
-from tests.utils import postgres_only
+from tests.support.utils import postgres_only
 
 pytestmark = pytest.mark.django_db
 

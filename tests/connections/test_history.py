@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from connections.models import DatabaseConnectionProfile
-from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
 
 pytestmark = pytest.mark.django_db
 SECRET = "S3cr3t-Pa55"

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from connections.models import DatabaseConnectionProfile
 from connections.services import checkdb_run
 from health.models import CheckStatus
-from tests.connections.conftest import postgres_alias_settings
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.utils import postgres_only
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.outages import postgres_alias_settings
+from tests.support.utils import postgres_only
 
 pytestmark = pytest.mark.django_db
 SECRET = "S3cr3t-Pa55"

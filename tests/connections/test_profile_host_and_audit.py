@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from connections.models import DatabaseConnectionProfile
 from connections.validators import names_sqlite_file
-from tests.connections.factories import DatabaseConnectionProfileFactory
-from tests.connections.test_admin import live_profile, run_check
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
+from tests.support.profiles import live_profile, run_check
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from connections.models import DatabaseConnectionProfile
 from connections.validators import validate_credential_ref, validate_environment_key
-from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
 
 SECRET = "S3cr3t-Pa55"
 

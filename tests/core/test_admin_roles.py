@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
-from tests.athletes.factories import StaffFactory
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.athletes import StaffFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 

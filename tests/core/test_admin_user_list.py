@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from tests.athletes.factories import (
+from tests.support.factories.athletes import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,

@@ -14,8 +14,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from core.views import LoginFailureThrottle
-from tests.athletes.factories import AthleteProfileFactory, UserFactory
-from tests.conftest import bearer_client
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

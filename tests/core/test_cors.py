@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
-from tests.training.factories import TrainingSessionFactory
+from tests.support.factories.training import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from core import views as core_views
-from tests.conftest import bearer_client
-from tests.utils import ON_POSTGRES, postgres_only
+from tests.support.clients import bearer_client
+from tests.support.utils import ON_POSTGRES, postgres_only
 
 
 @pytest.fixture
@@ -343,7 +343,7 @@ def test_probe_of_an_unreachable_database_says_why_within_its_bound(django_db_bl
     from django.db import connections
 
     from core.db import probe_database
-    from tests.connections.conftest import SilentServer
+    from tests.support.outages import SilentServer
 
     silent = SilentServer()
     entry = {**connections.settings["default"], "ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1"}
@@ -566,7 +566,7 @@ def test_a_connect_to_a_silent_server_stops_at_the_deadline_below_libpqs_minimum
     import psycopg
 
     from core.db import DeadlinePassed, _connect_by, circuit_breaker
-    from tests.connections.conftest import SilentServer
+    from tests.support.outages import SilentServer
 
     silent = SilentServer()
     params = {"host": "127.0.0.1", "port": silent.port, "dbname": "x", "user": "x", "connect_timeout": 2}

@@ -25,10 +25,15 @@ from core.idempotency import (
     takes_keys,
 )
 from core.models import IdempotencyRecord
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, InvitableAthleteFactory, UserFactory
-from tests.conftest import bearer_client
-from tests.training.factories import TrainingProgramFactory
-from tests.utils import api_patterns, postgres_only, run_at_once
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import (
+    AthleteProfileFactory,
+    HeadCoachFactory,
+    InvitableAthleteFactory,
+    UserFactory,
+)
+from tests.support.factories.training import TrainingProgramFactory
+from tests.support.utils import api_patterns, postgres_only, run_at_once
 from training import cloning
 from training.models import TrainingProgram
 

@@ -21,7 +21,7 @@ import core.auth
 from core.auth import HashGate, LoginsBusy
 from core.throttle import LoginAttempts, client_bucket
 from core.views import LoginFailureThrottle
-from tests.athletes.factories import StaffFactory, UserFactory
+from tests.support.factories.athletes import StaffFactory, UserFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
 PASSWORD = "pass-word-123"  # UserFactory's

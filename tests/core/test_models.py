@@ -9,8 +9,8 @@ import uuid6
 from django.utils import timezone
 
 from athletes.models import AthleteProfile
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import TrainingProgramFactory
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import TrainingProgramFactory
 
 pytestmark = pytest.mark.django_db
 

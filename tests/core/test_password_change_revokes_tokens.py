@@ -5,8 +5,8 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.test import Client
 from knox.models import AuthToken
 
-from tests.athletes.factories import StaffFactory, UserFactory
-from tests.conftest import bearer_client
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_dev_checkout import clean_environment, project_copy
+from tests.support.checkout import clean_environment, project_copy
 
 REFUSED_DEBUG = "DEBUG is on while APP_ENVIRONMENT is production: refusing to start."
 DEVELOPMENT_ENV = "is a development .env"

@@ -10,9 +10,9 @@ from django.test import override_settings
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
-from tests.athletes.factories import UserFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from tests.utils import api_patterns
+from tests.support.factories.athletes import UserFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.utils import api_patterns
 from training.models import TrainingProgram, TrainingSession
 
 SAMPLE_ID = "0190a1b2-0000-7000-8000-000000000000"

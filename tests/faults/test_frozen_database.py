@@ -16,15 +16,15 @@ from django.db import connections
 from django.test import Client
 from knox.models import AuthToken
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
-from tests.faults.conftest import (
+from tests.support.factories.athletes import AthleteProfileFactory, StaffFactory
+from tests.support.faults import (
     DB_CONNECT_TIMEOUT,
     DB_LOCK_TIMEOUT,
     DB_STALL_GRACE,
     DB_STATEMENT_TIMEOUT,
     request,
 )
-from tests.utils import postgres_only
+from tests.support.utils import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -193,8 +193,8 @@ def test_stall_limit_follows_the_statement_timeout():
 def test_unreachable_database_api_and_admin_answer_503_within_the_connect_bound(gunicorn_against, outage):
     """A database that refuses, or accepts TCP and never answers, gives 503 + Retry-After within
     DB_CONNECT_TIMEOUT + 1 s, JSON for the API and a page for the admin."""
-    from tests.connections.conftest import SilentServer
-    from tests.faults.conftest import free_port
+    from tests.support.faults import free_port
+    from tests.support.outages import SilentServer
 
     silent = SilentServer() if outage == "silent_server" else None
     try:

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from knox.models import AuthToken
 
-from tests.athletes.factories import AthleteProfileFactory, StaffFactory
-from tests.faults.conftest import DB_CONNECT_TIMEOUT, request
-from tests.utils import ON_POSTGRES
+from tests.support.factories.athletes import AthleteProfileFactory, StaffFactory
+from tests.support.faults import DB_CONNECT_TIMEOUT, request
+from tests.support.utils import ON_POSTGRES
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: the freezable TCP proxy stands in front of it"),

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from core.gunicorn_worker import PROBE_BODY, parse_probe, probe_response
-from tests.connections.conftest import SilentServer
-from tests.faults.conftest import DB_CONNECT_TIMEOUT, request
+from tests.support.faults import DB_CONNECT_TIMEOUT, request
+from tests.support.outages import SilentServer
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from knox.models import AuthToken
 
-from tests.athletes.factories import StaffFactory
-from tests.faults.conftest import DB_CONNECT_TIMEOUT, DB_STALL_GRACE, DB_STATEMENT_TIMEOUT, request
-from tests.utils import postgres_only
+from tests.support.factories.athletes import StaffFactory
+from tests.support.faults import DB_CONNECT_TIMEOUT, DB_STALL_GRACE, DB_STATEMENT_TIMEOUT, request
+from tests.support.utils import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

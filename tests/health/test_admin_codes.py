@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 

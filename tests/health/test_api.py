@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/health-events/"

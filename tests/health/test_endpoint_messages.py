@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from health.services import health_verdict
-from tests.athletes.factories import OperationsFactory, StaffFactory, UserFactory
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.athletes import OperationsFactory, StaffFactory, UserFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.utils import postgres_only
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.utils import postgres_only
 
 
 def get(client, path):

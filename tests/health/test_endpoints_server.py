@@ -105,7 +105,7 @@ def test_server_with_closed_database_port(server_with):
 
 
 def test_server_with_silent_database(server_with):
-    from tests.connections.conftest import SilentServer
+    from tests.support.outages import SilentServer
 
     silent = SilentServer()
     try:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from health.models import ConnectionHealthEvent
 from health.services import events_prune
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = timedelta(days=1)

@@ -16,8 +16,8 @@ from health import services as health_services
 from health.models import ConnectionHealthEvent
 from health.services import event_record, event_spool_flush, event_to_json, spool
 from health.spool import Spool, SpoolBusy
-from tests.health.factories import ConnectionHealthEventFactory
-from tests.utils import postgres_only
+from tests.support.factories.health import ConnectionHealthEventFactory
+from tests.support.utils import postgres_only
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from health import services
-from tests.health.factories import ConnectionHealthEventFactory
+from tests.support.factories.health import ConnectionHealthEventFactory
 
 pytestmark = pytest.mark.django_db
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import connection
 
 from athletes.models import AthleteProfile
-from tests.athletes.factories import AthleteProfileFactory
-from tests.utils import ON_POSTGRES
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.utils import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(
     not (ON_POSTGRES and os.environ.get("CADENCE_TEST_PGBOUNCER") == "1" and settings.DB_POOLER == "pgbouncer"),

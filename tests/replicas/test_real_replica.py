@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 
 from core import replicas
 from health.models import ConnectionHealthEvent
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory, UserFactory
-from tests.conftest import bearer_client
-from tests.replicas.conftest import REPLICA_DB, real_replica, replica_ctl, scalar, wait_replayed
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory, UserFactory
+from tests.support.replicas import REPLICA_DB, real_replica, replica_ctl, scalar, wait_replayed
 
 pytestmark = [real_replica, REPLICA_DB]
 URL = "/api/v1/athletes/"

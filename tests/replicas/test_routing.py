@@ -15,9 +15,9 @@ from knox.models import AuthToken
 from athletes.models import AthleteProfile
 from core import replicas
 from core.replicas import ReplicaReadMiddleware, ReplicaRouter, current_read_alias
-from tests.athletes.factories import AthleteProfileFactory
-from tests.connections.conftest import StallingProxy
-from tests.utils import postgres_only
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.outages import StallingProxy
+from tests.support.utils import postgres_only
 
 URL = "/api/v1/athletes/"
 

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
-from tests.athletes.factories import AthleteProfileFactory
+from tests.support.factories.athletes import AthleteProfileFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.training.factories import (
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingProgram
 
 pytestmark = pytest.mark.django_db

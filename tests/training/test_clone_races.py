@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from tests.athletes.factories import AthleteProfileFactory, HeadCoachFactory
-from tests.conftest import bearer_client
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
-from tests.utils import postgres_only, status_codes_at_once
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import AthleteProfileFactory, HeadCoachFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.utils import postgres_only, status_codes_at_once
 from training.models import TrainingProgram
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]

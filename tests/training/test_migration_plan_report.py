@@ -10,13 +10,13 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from tests.training.factories import (
+from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
-from tests.utils import ON_POSTGRES
+from tests.support.utils import ON_POSTGRES
 from training.models import MicroCycle, TrainingSession
 from training.plan_report import plan_report
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from athletes.models import local_day_bounds, outside_local_days
-from tests.athletes.factories import AthleteProfileFactory
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.training.factories import TrainingProgramFactory
+from tests.support.factories.training import TrainingProgramFactory
 from training.models import MicroCycle, ProgramPhase, TrainingSession
 
 pytestmark = pytest.mark.django_db

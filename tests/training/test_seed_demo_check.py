@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from connections.models import DatabaseConnectionProfile
 from health.models import ConnectionHealthEvent
-from tests.connections.factories import DatabaseConnectionProfileFactory
+from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from training.management.commands.seed_demo import seed_demo_connection_check
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from athletes.selectors import athlete_filter, athlete_list, coach_users
-from tests.athletes.factories import (
+from tests.support.factories.athletes import (
     AthleteProfileFactory,
     CoachFactory,
     HeadCoachFactory,
@@ -11,7 +11,7 @@ from tests.athletes.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.training.factories import TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.training import TrainingProgramFactory, TrainingSessionFactory
 from training import selectors
 from training.models import TrainingProgram, TrainingSession
 

@@ -4,7 +4,7 @@ keeps the row's version, so another client's If-Match still holds."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.training.factories import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.factories.training import ProgramPhaseFactory, TrainingProgramFactory, TrainingSessionFactory
 from training.models import TrainingProgram, TrainingSession
 
 pytestmark = pytest.mark.django_db
