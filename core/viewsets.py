@@ -5,7 +5,7 @@ calls it, and answers with the written row and its ETag."""
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from .api import etag_for
+from .api import PreconditionFailed, etag_for, if_match_satisfied
 from .idempotency import IdempotentPostMixin
 from .lists.page_statement import list_reads_of
 from .lists.views import FastListMixin
@@ -70,11 +70,15 @@ class CadenceViewSet(
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()  # scoped (404 for others' rows) and object permissions (403)
+        if_match = request.headers.get("If-Match")
+        # A precondition comes before the body: a version already stale when the row was read stays stale
+        # (versions only move forward), so that client hears 412, not a 400 about a body it will rewrite. The
+        # service compares again under its lock; that comparison is the one that decides a race.
+        if not if_match_satisfied(if_match, instance):
+            raise PreconditionFailed()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        written = serializer.write(
-            self.write_service, instance=instance, if_match=request.headers.get("If-Match"), actor=request.user
-        )
+        written = serializer.write(self.write_service, instance=instance, if_match=if_match, actor=request.user)
         row = self._answer_row(written)
         return Response(self.get_serializer(row).data, headers={"ETag": etag_for(row)})
 

@@ -245,6 +245,23 @@ def test_stale_if_match_is_412_and_changes_nothing(coach_client, athlete):
     assert program.title == "First"
 
 
+@pytest.mark.parametrize("resource", ["programs", "sessions", "athletes"])
+def test_a_stale_if_match_is_412_before_the_body_is_judged(coach_client, athlete, resource):
+    """A precondition comes before the request's content: a client holding an old version hears 412 ("fetch
+    it again"), not a 400 about a body it would rewrite anyway, whatever the body holds."""
+    session = TrainingSessionFactory(program__athlete=athlete)
+    row = {"programs": session.program, "sessions": session, "athletes": athlete}[resource]
+    url = f"/api/v1/{resource}/{row.pk}/"
+    stale = coach_client.get(url)["ETag"]
+    type(row).objects.filter(pk=row.pk).update(version=row.version + 1)  # someone else wrote meanwhile
+    invalid = {"programs": {"endDate": "not a date"}, "sessions": {"rpe": 99}, "athletes": {"timezone": "Mars/Base"}}
+    response = coach_client.patch(url, invalid[resource], format="json", HTTP_IF_MATCH=stale)
+    assert response.status_code == 412, response.content
+    # with the current version the same body is judged, and refused on its own merits
+    current = coach_client.get(url)["ETag"]
+    assert coach_client.patch(url, invalid[resource], format="json", HTTP_IF_MATCH=current).status_code == 400
+
+
 @pytest.mark.parametrize("header", ['W/"{v}"', '"{v}"', '"999", "{v}"', "*"])
 def test_matching_if_match_forms_are_accepted(coach_client, athlete, header):
     program = TrainingProgramFactory(athlete=athlete)
