@@ -2,7 +2,7 @@
 
 Threaded workers (gthread): a request waiting on the database holds one thread, not the whole worker; once the
 database stops answering, its circuit opens and requests that need it answer 503 at once (core.db), and
-/health/live is answered without a thread at all (docs/operations.md has the measurements). Every database wait
+/health/live is answered without a thread at all (docs/operations.md, section 2b). Every database wait
 of a request is bounded by the app itself (DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT, and a stalled connection is cut
 after DB_STATEMENT_TIMEOUT + DB_STALL_GRACE), so gunicorn's own timeout is only the last resort for a worker
 whose main loop is stuck. A request's time queued for a thread counts against its deadline too: the worker stamps
@@ -44,7 +44,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 def post_worker_init(worker):
     # Everything loaded so far (Django and the app: about 100,000 objects that live as long as the worker) leaves
     # the garbage collector's view. A full collection otherwise walks them all and stops every thread of the
-    # worker for about 60 ms (measured here), late in a request's deadline as easily as anywhere.
+    # worker for tens of milliseconds, late in a request's deadline as easily as anywhere.
     import gc
 
     gc.collect()

@@ -245,7 +245,7 @@ def health_verdict(
     # answers within DB_CONNECT_TIMEOUT + 1 s.
     # The cut also flags the connection as stalled for this request: Django's health check would otherwise
     # answer the cut by opening a new connection to the same silent server and wait a whole connect timeout
-    # more (the probe took 10.5 s instead of 6).
+    # more, well past the bound above.
     watchdog = threading.Timer(settings.DB_CONNECT_TIMEOUT + 0.5, lambda: mark_stalled(wrapper))
     watchdog.daemon = True
     watchdog.start()

@@ -66,8 +66,8 @@ class FilterSet(django_filters.FilterSet):
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the request names none of the view's filters.
 
-    Building a FilterSet deep-copies every filter and its form field (measured: the largest single cost of an
-    unfiltered list after the queries); with no filter parameter it would filter nothing. A request that
+    Building a FilterSet deep-copies every filter and its form field (the largest cost of an unfiltered list after
+    its queries, by profile); with no filter parameter it would filter nothing. A request that
     names one, valid or not, goes through django-filter as before (a malformed value is still a 400)."""
 
     def filter_queryset(self, request, queryset, view):

@@ -2,7 +2,7 @@
 rows that are already camelCase.
 
 Lists built by `core.lists.representation` arrive as `CamelCased` rows of JSON types: their keys need no regex
-walk and orjson writes them (several times faster than `json.dumps` with DRF's encoder). Everything else
+walk and orjson writes them in C instead of `json.dumps` with DRF's encoder. Everything else
 (details, errors, writes) takes the camel-case renderer's own path, unchanged. Both give the same bytes:
 compact separators, UTF-8 without \\u escapes, U+2028/U+2029 escaped as DRF's JSONRenderer does, and dates,
 UTC datetimes (Z) and UUIDs the rows may hold as they are written exactly as DRF's encoder writes them.

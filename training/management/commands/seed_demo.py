@@ -255,7 +255,7 @@ def _resolve_password(explicit: str | None) -> str:
 
 
 def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: int, stamp: datetime) -> None:
-    """Insert `rows` as they are: COPY on PostgreSQL (several times faster than INSERT for 100k rows),
+    """Insert `rows` as they are: COPY on PostgreSQL (one stream instead of a statement per batch),
     bulk_create elsewhere. Neither calls save(), so the timestamps save() would keep are set here."""
     for row in rows:
         row.created_at = row.updated_at = stamp
@@ -447,8 +447,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         check = seed_demo_connection_check()
         if result.athletes_created and dialect.is_postgresql(connection):
-            # Fresh statistics after a bulk load: with the planner's stale estimates the first metric queries
-            # over 50,000 micro-cycles took minutes instead of milliseconds (measured).
+            # Fresh statistics after a bulk load: with the planner's stale estimates (empty tables) the first
+            # metric queries choose nested loops over tens of thousands of rows.
             tables = [
                 m._meta.db_table for m in (AthleteProfile, TrainingProgram, ProgramPhase, MicroCycle, TrainingSession)
             ]
