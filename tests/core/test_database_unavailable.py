@@ -145,7 +145,7 @@ def test_the_app_connection_binds_on_the_server_and_prepares_repeated_statements
         assert cursor.fetchone()[0] >= 1
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="SQLite: the options do not apply")
+@pytest.mark.skipif(ON_POSTGRES, reason="about SQLite only: on PostgreSQL the connection options apply")
 def test_sqlite_has_no_postgres_options():
     assert "options" not in settings.DATABASES["default"].get("OPTIONS", {})
 
