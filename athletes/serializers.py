@@ -2,9 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
-from core import roles
 from core.api import ServiceModelSerializer
 
 from .models import AthleteProfile
@@ -116,18 +115,8 @@ class AthleteProfileSerializer(ServiceModelSerializer):
                 )
         elif "new_user" in attrs:
             raise serializers.ValidationError({"user": ["A login is created only with a new athlete."]})
-        if "coaches" in attrs:
-            self._check_may_assign(attrs["coaches"])
+        # Who may change coachIds is judged by athletes.services.athlete_write, under the athlete's lock.
         return attrs
-
-    def _check_may_assign(self, coaches) -> None:
-        """Only head coaches change the assignment; a coach may repeat it unchanged (a PUT of what they read)."""
-        requester = self.context["request"].user
-        if roles.is_head_coach(requester):
-            return
-        current = {requester.pk} if self.instance is None else {u.pk for u in self.instance.coaches.all()}
-        if {u.pk for u in coaches} != current:
-            raise exceptions.PermissionDenied("Only head coaches may change coachIds.")
 
     def _field_map(self) -> dict[str, str]:
         # The login's username (a new login's) is reported on `user`, the profile's fields on their API names.

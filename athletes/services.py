@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework import exceptions
 
 from core import roles
 from core.writes import apply_changes, full_clean_known, if_match_check, lock_row
@@ -148,24 +149,41 @@ def athlete_create(*, profile: AthleteProfile, new_user: dict | None, coaches, c
     return profile
 
 
+COACHES_HEAD_COACH_ONLY = "Only head coaches may change coachIds."
+
+
+def _coaches_check(*, actor, coaches, current) -> None:
+    """Only head coaches change an athlete's coaches; anyone else may give them unchanged (a PUT of what they
+    read), `current` being the coaches as they are now (a new athlete's: its creator). A 403 otherwise."""
+    if coaches is None or roles.is_head_coach(actor):
+        return
+    if {user.pk for user in coaches} != {user.pk for user in current}:
+        raise exceptions.PermissionDenied(COACHES_HEAD_COACH_ONLY)
+
+
 def athlete_write(
     *, instance: AthleteProfile | None, changes: dict, if_match: str | None = None, actor
 ) -> AthleteProfile:
     """The API's create (`instance` None: athlete_create, with `actor` as the creator) or update of an athlete
-    (core.writes): the profile locked (FOR NO KEY UPDATE), If-Match compared, validated, saved (a new timezone
-    moves the sessions with it, in the model's save), and the coaches set when the write names them."""
+    (core.writes): the profile locked (FOR NO KEY UPDATE), If-Match compared, the coaches judged (only head
+    coaches change them, against the coaches read under the lock), validated, saved (a new timezone moves the
+    sessions with it, in the model's save), and the coaches set when the write names them."""
     changes = dict(changes)
     coaches = changes.pop("coaches", None)
     if instance is None:
+        _coaches_check(actor=actor, coaches=coaches, current=[actor])  # before anything is created
         new_user = changes.pop("new_user", None)
         return athlete_create(profile=AthleteProfile(**changes), new_user=new_user, coaches=coaches, creator=actor)
-    return _athlete_update(instance=instance, changes=changes, coaches=coaches, if_match=if_match)
+    return _athlete_update(instance=instance, changes=changes, coaches=coaches, if_match=if_match, actor=actor)
 
 
 @transaction.atomic
-def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_match: str | None) -> AthleteProfile:
+def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_match: str | None, actor) -> AthleteProfile:
     profile = lock_row(AthleteProfile, instance.pk)
     if_match_check(if_match, profile)
+    # The coaches as they are now: a writer that changes them holds this row's lock (this function; the admin,
+    # whose change view updates the profile row before its coaches, in one transaction).
+    _coaches_check(actor=actor, coaches=coaches, current=profile.coaches.all())  # read only when judged
     moves = "timezone" in changes and changes["timezone"] != profile.timezone
     # coachIds counts as a change whenever it is given (as it always has: the version moves with it).
     if not apply_changes(profile, changes) and coaches is None:

@@ -51,6 +51,27 @@ def lock_rows(model: type[models.Model], ids: Iterable) -> dict:
     return {row.pk: row for row in rows}
 
 
+def lock_parents_and_row(parent_model: type[models.Model], parent_ids: Iterable, read_row):
+    """Lock the parents a write depends on, then the row being written, in the lock order; returns (the locked
+    parents by id: lock_rows, what `read_row` returned).
+
+    The parents `parent_ids` (the one the write names and the one the row is stored under, as known before the
+    locks) are locked first, ids ascending; then `read_row()` locks and reads the row under them and returns
+    `(row, the id of the parent it is stored under)` (a row is whatever the caller needs of it; the id is None
+    for a new or a vanished row). A row moved meanwhile under a parent not yet locked (by a writer that held its
+    old parent's lock) has that parent locked too and is read again, until the stored parent is stable.
+
+    The one implementation of this step: the API's writes (`training.services.program_write`, `_child_write`)
+    and the admin's and cloning's saves (`training.services.program_locks`, `plan_row_locks`) all take it."""
+    wanted = {pk for pk in parent_ids if pk is not None}
+    while True:
+        parents = lock_rows(parent_model, wanted)
+        row, stored = read_row()
+        if stored is None or stored in wanted:
+            return parents, row
+        wanted.add(stored)
+
+
 def if_match_check(header: str | None, locked: models.Model) -> None:
     """412 unless `If-Match` (absent, `*`, or a list of ETags) names the locked row's current version."""
     if not if_match_satisfied(header, locked):

@@ -22,6 +22,12 @@ name. A plain FOR UPDATE on the athlete deadlocked program_save (athlete, then p
 
 A lock only protects what is read after it: the row being written and the parents it is judged against are
 read under the locks, never taken from copies loaded before (e.g. by a serializer resolving `phaseId`).
+
+A write of a row under a parent (a program under its athlete; a phase, micro-cycle or session under its program)
+takes its locks through one function, `core.writes.lock_parents_and_row`: the parents (the one the write names
+and the one the row is stored under, ids ascending), then the row, and again with the row's new parent if it
+moved meanwhile. The API's writes here take it, and so do `program_locks` and `plan_row_locks`, which the
+`*_save` functions (the admin, cloning) take, as do the admin's forms before they judge.
 """
 
 from __future__ import annotations
@@ -34,35 +40,31 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile
-from core.writes import apply_changes, full_clean_known, if_match_check, lock_row, lock_rows, save_checked
+from core.writes import (
+    apply_changes,
+    full_clean_known,
+    if_match_check,
+    lock_parents_and_row,
+    lock_row,
+    lock_rows,
+    save_checked,
+)
 
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 
 
-def _save_checked(instance, *, lock=None) -> None:
-    """full_clean + save in a savepoint; a constraint that fires anyway (a race) becomes a ValidationError."""
-    if lock is not None:
-        lock()
-    instance.full_clean()
-    version = instance.version
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        instance.version = version  # save() bumped it in memory; the row kept the old one (ETags read it)
-        raise type(instance).integrity_error_as_validation_error(exc) from exc
-
-
 def athlete_lock(athlete_id) -> AthleteProfile | None:
-    """Lock an athlete's row (FOR NO KEY UPDATE) until the transaction ends; the admin and the API take it too."""
+    """Lock an athlete's row (FOR NO KEY UPDATE, core.writes.lock_rows) until the transaction ends and return it
+    as read under the lock (None: no such athlete)."""
     # Serializes every writer that could make a second program of this athlete current.
-    return AthleteProfile.objects.select_for_update(no_key=True).filter(pk=athlete_id).first()
+    return lock_rows(AthleteProfile, {athlete_id}).get(athlete_id)
 
 
 def program_lock(program_id) -> TrainingProgram | None:
-    """Lock a program's row (FOR NO KEY UPDATE) and return it as read under the lock, athlete attached."""
+    """Lock a program's row (FOR NO KEY UPDATE, core.writes.lock_rows) and return it as read under the lock,
+    athlete attached (None: no such program)."""
     # Serializes writers of one program's phases (current flag, order, dates), micro-cycles and sessions.
-    program = TrainingProgram.objects.select_for_update(no_key=True).filter(pk=program_id).first()
+    program = lock_rows(TrainingProgram, {program_id}).get(program_id)
     if program is not None:
         # The athlete (its timezone) is read in a statement of its own, after the lock: a row joined into the
         # locking query would be the version that query's snapshot saw, even when the query had to wait for
@@ -71,30 +73,57 @@ def program_lock(program_id) -> TrainingProgram | None:
     return program
 
 
-def _stored_program_id(child):
-    return type(child)._default_manager.filter(pk=child.pk).values_list("program_id", flat=True).first()
+def _stored(model, pk, field: str, *, lock: bool = False):
+    """The `field` of row `pk` as stored (None: no such row); with `lock`, the row locked FOR NO KEY UPDATE
+    first and read under its lock."""
+    queryset = model._default_manager.all()
+    if lock:
+        queryset = queryset.select_for_update(no_key=True)
+    return queryset.filter(pk=pk).values_list(field, flat=True).first()
+
+
+def _parents_and_row_locks(row, parent_model, field: str, parent_id) -> dict:
+    """core.writes.lock_parents_and_row for a row not read through the API's path: the parents (`parent_id`,
+    the one the write names, and the one the row is stored under) then the row itself, an existing one locked
+    and its stored parent read under the lock. Returns the parents by id, as read under their locks."""
+    if row._state.adding:
+        return lock_rows(parent_model, {parent_id})
+    model, pk = type(row), row.pk
+    guess = _stored(model, pk, field)  # the stored parent as known before the locks (`row` may name a new one)
+    parents, _ = lock_parents_and_row(
+        parent_model, {parent_id, guess}, lambda: (None, _stored(model, pk, field, lock=True))
+    )
+    return parents
+
+
+def program_locks(program: TrainingProgram, *, athlete_id) -> dict[object, AthleteProfile]:
+    """Take the locks a write of `program` is judged under, in the module's lock order: its athletes (the one
+    `athlete_id` names and the one the program is stored under, ids ascending), then the program's row (an
+    existing one). Returns the athletes by id, as read under their locks.
+
+    program_save takes them, and so does the admin's program form before it judges (the admin's change view is
+    one transaction: they are held until the save commits)."""
+    return _parents_and_row_locks(program, AthleteProfile, "athlete_id", athlete_id)
+
+
+def plan_row_locks(row: ProgramPhase | MicroCycle | TrainingSession, *, program_id) -> dict[object, TrainingProgram]:
+    """Take the locks a write of a phase, micro-cycle or session is judged under, in the module's lock order: the
+    programs (the one `program_id` names and the one the row is stored under, ids ascending), then the row (an
+    existing one). Returns the programs by id, as read under their locks.
+
+    phase_save, micro_cycle_save and session_save take them, and so do the admin's forms before they judge."""
+    return _parents_and_row_locks(row, TrainingProgram, "program_id", program_id)
 
 
 def _lock_parent_program(child) -> None:
-    """Lock the child's program, and the program it is stored under when it moves, then re-attach the rows
-    it names (program, phase, micro-cycle) as read under those locks.
+    """Take the child's locks (plan_row_locks), then re-attach the rows it names (program, phase, micro-cycle)
+    as read under those locks.
 
     A lock only protects what is read after it: clean() must judge against rows as they are now, not copies
     loaded before the lock (e.g. by a serializer resolving `phaseId`) that another writer has since changed.
     Moving a phase or micro-cycle to another program needs its current program's lock too, so it is serialized
-    with every writer that names it there; the stored program is re-read under the lock until stable."""
-    stored = None if child._state.adding else _stored_program_id(child)
-    while True:
-        ids = sorted({pk for pk in (child.program_id, stored) if pk is not None})
-        locked = {
-            program.pk: program
-            for program in TrainingProgram.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
-        }
-        now_stored = None if child._state.adding else _stored_program_id(child)
-        if now_stored == stored or now_stored in locked:
-            break
-        stored = now_stored  # moved by a writer that held the old program's lock meanwhile: lock the new one too
-    program = locked.get(child.program_id)
+    with every writer that names it there."""
+    program = plan_row_locks(child, program_id=child.program_id).get(child.program_id)
     if program is None:
         return  # a program that does not exist: clean_fields reports it
     program.athlete = AthleteProfile.objects.get(pk=program.athlete_id)
@@ -116,20 +145,22 @@ def _reattach(child, name: str, model) -> None:
         setattr(child, name, fresh)
 
 
-def _lock_athlete_and_program(program: TrainingProgram) -> None:
-    # Athlete, then program (the module's lock order): the athlete lock serializes "one current program";
-    # the program lock keeps concurrent phase/cycle/session writes from slipping outside dates being changed.
-    athlete = athlete_lock(program.athlete_id)
-    if athlete is not None:
-        program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
-    if not program._state.adding:
-        program_lock(program.pk)
+def _judged_and_saved(instance) -> None:
+    """full_clean (under the locks the caller took) and core.writes.save_checked: a constraint that fires anyway
+    becomes a ValidationError, and leaving the caller's transaction.atomic rolls the refused statement back."""
+    instance.full_clean()
+    save_checked(instance)
 
 
 @transaction.atomic
 def program_save(*, program: TrainingProgram) -> TrainingProgram:
     """Create or update a program, race-safe for the one-current-program-per-athlete rule."""
-    _save_checked(program, lock=lambda: _lock_athlete_and_program(program))
+    # The athlete lock serializes "one current program"; the program lock keeps concurrent phase, cycle and
+    # session writes from slipping outside dates being changed.
+    athlete = program_locks(program, athlete_id=program.athlete_id).get(program.athlete_id)
+    if athlete is not None:
+        program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
+    _judged_and_saved(program)
     return program
 
 
@@ -143,20 +174,23 @@ def program_activate(*, program: TrainingProgram) -> TrainingProgram:
 @transaction.atomic
 def phase_save(*, phase: ProgramPhase) -> ProgramPhase:
     """Create or update a phase; the program lock makes overlap, order and current-phase checks race-safe."""
-    _save_checked(phase, lock=lambda: _lock_parent_program(phase))
+    _lock_parent_program(phase)
+    _judged_and_saved(phase)
     return phase
 
 
 @transaction.atomic
 def micro_cycle_save(*, micro_cycle: MicroCycle) -> MicroCycle:
-    _save_checked(micro_cycle, lock=lambda: _lock_parent_program(micro_cycle))
+    _lock_parent_program(micro_cycle)
+    _judged_and_saved(micro_cycle)
     return micro_cycle
 
 
 @transaction.atomic
 def session_save(*, session: TrainingSession) -> TrainingSession:
     """Create or update a session; clean() fills the athlete from the program and handles completedAt."""
-    _save_checked(session, lock=lambda: _lock_parent_program(session))
+    _lock_parent_program(session)
+    _judged_and_saved(session)
     return session
 
 
@@ -242,17 +276,23 @@ def _program_id_named(changes: dict):
     return program.pk if program is not None else None
 
 
+def _read_locked(model, pk, parent_field: str):
+    """The `read_row` of core.writes.lock_parents_and_row for the API's writes: the row locked and read fresh
+    (lock_row, a 404 when it is gone), with the id of the parent it is stored under."""
+
+    def read_row():
+        row = lock_row(model, pk)
+        return row, getattr(row, parent_field)
+
+    return read_row
+
+
 def _lock_programs_and_row(model, instance, program_ids: set):
     """Lock the programs (ids ascending: the row's stored program and the one the write moves it to), then the
-    row itself, read fresh; a row moved meanwhile to a program not yet locked has that program locked too.
-    Returns (the locked programs by id, the locked row)."""
-    wanted = {*program_ids, instance.program_id} - {None}
-    while True:
-        programs = lock_rows(TrainingProgram, wanted)
-        row = lock_row(model, instance.pk)
-        if row.program_id in wanted:
-            return programs, row
-        wanted.add(row.program_id)  # moved by a writer that held the old program's lock meanwhile
+    row itself, read fresh (core.writes.lock_parents_and_row). Returns (the locked programs by id, the row)."""
+    return lock_parents_and_row(
+        TrainingProgram, {*program_ids, instance.program_id}, _read_locked(model, instance.pk, "program_id")
+    )
 
 
 def _attach_locked(child, programs: dict, stored: dict, parents=()) -> list[str]:
@@ -361,13 +401,9 @@ def program_write(
         athletes = lock_rows(AthleteProfile, {target})
         program = TrainingProgram()
     else:
-        wanted = {target, instance.athlete_id} - {None}
-        while True:
-            athletes = lock_rows(AthleteProfile, wanted)
-            program = lock_row(TrainingProgram, instance.pk)
-            if program.athlete_id in wanted:
-                break
-            wanted.add(program.athlete_id)  # moved meanwhile by a writer that held the old athlete's lock
+        athletes, program = lock_parents_and_row(
+            AthleteProfile, {target, instance.athlete_id}, _read_locked(TrainingProgram, instance.pk, "athlete_id")
+        )
         if_match_check(if_match, program)
     if not apply_changes(program, changes) and instance is not None:
         return program

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from athletes import services
 from athletes.models import AthleteProfile
 from athletes.services import invite_token_generator
 from tests.support.clients import bearer_client
@@ -23,6 +24,7 @@ from tests.support.factories.athletes import (
     StaffFactory,
     UserFactory,
 )
+from tests.support.utils import grant_while, postgres_only
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/athletes/"
@@ -104,6 +106,29 @@ def test_a_coach_may_repeat_the_current_coach_ids_as_a_put_of_what_they_read_doe
     response = client.put(f"{URL}{athlete.pk}/", {**body, "displayName": "Renamed"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["coachIds"] == [coach.pk] and response.json()["displayName"] == "Renamed"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_coach_repeating_coach_ids_is_judged_against_a_reassignment_committed_while_they_waited():
+    """The rule is judged under the athlete's lock, against the coaches as they are then: a coach's PUT of what
+    they read, sent while a head coach's reassignment holds the lock, does not undo it."""
+    head, coach, other = HeadCoachFactory(), CoachFactory(), CoachFactory()
+    athlete = AthleteProfileFactory()
+    athlete.coaches.set([coach])
+    client = bearer_client(coach)
+    body = client.get(f"{URL}{athlete.pk}/").json()
+
+    def reassign(profile):
+        services.athlete_write(instance=profile, changes={"coaches": [other]}, actor=head)
+
+    response = grant_while(
+        reassign, athlete, lambda: client.put(f"{URL}{athlete.pk}/", {**body, "displayName": "X"}, format="json")
+    )
+    assert response.status_code == 403, response.content
+    assert response.json() == {"detail": "Only head coaches may change coachIds."}
+    athlete.refresh_from_db()
+    assert list(athlete.coaches.all()) == [other] and athlete.display_name != "X"
 
 
 def test_a_coach_creating_may_name_only_themselves():

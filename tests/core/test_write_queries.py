@@ -56,7 +56,7 @@ PINNED = {
     ("api/v1/programs/", "post"): Write(sqlite=14, postgresql=13),
     ("api/v1/programs/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=17, postgresql=16),
     ("api/v1/programs/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
-    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): Write(sqlite=32, postgresql=31),
+    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): Write(sqlite=30, postgresql=29),
     ("api/v1/phases/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/phases/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=18, postgresql=17),
     ("api/v1/phases/(?P<pk>[^/.]+)/", "put"): Write(sqlite=19, postgresql=18),

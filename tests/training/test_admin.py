@@ -680,6 +680,37 @@ def test_admin_saves_go_through_the_services(admin_client, monkeypatch, service,
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("entry", "url_name", "make_data"),
+    [
+        ("program_locks", "trainingprogram_add", lambda: program_form(AthleteProfileFactory())),
+        (
+            "plan_row_locks",
+            "trainingsession_add",
+            lambda: session_form(
+                TrainingProgramFactory(start_date=date(2026, 1, 5), end_date=date(2026, 1, 18)),
+                scheduled_at=datetime(2026, 1, 6, 7, 0),
+            ),
+        ),
+    ],
+)
+def test_admin_forms_judge_under_the_locks_the_service_takes(admin_client, monkeypatch, entry, url_name, make_data):
+    """The form's clean() takes its locks through the service's own entry, the one its save takes again: the
+    admin has no lock order of its own."""
+    from training import services
+
+    calls = []
+    original = getattr(services, entry)
+
+    def spy(row, **kwargs):
+        calls.append(type(row).__name__)
+        return original(row, **kwargs)
+
+    monkeypatch.setattr(services, entry, spy)
+    assert admin_client.post(reverse(f"admin:training_{url_name}"), make_data()).status_code == 302
+    assert len(calls) == 2, calls  # the form's clean(), then the service's save
+
+
 def test_inline_phases_are_saved_through_phase_save(admin_client, monkeypatch):
     from training import services
 

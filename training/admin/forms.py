@@ -1,6 +1,7 @@
-"""The training admin's forms. They validate under the same row locks the services take (the admin's change
-view is one transaction, so a lock taken in `clean()` is held until the save commits): two coaches saving at once
-cannot both pass the one-current-program or phase-overlap checks."""
+"""The training admin's forms. They validate under the same row locks the services take, through the services'
+own entries (`services.program_locks`, `services.plan_row_locks`, which program_save and the other `*_save`
+functions take too): the admin's change view is one transaction, so a lock taken in `clean()` is held until the
+save commits, and two coaches saving at once cannot both pass the one-current-program or phase-overlap checks."""
 
 from __future__ import annotations
 
@@ -25,12 +26,9 @@ class TrainingProgramAdminForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         athlete = cleaned.get("athlete")
-        # Serializes with training.services.program_save: whoever holds the athlete checks "one current" alone.
-        # Athlete first, then program: the services' lock order, so admin and API writers cannot deadlock.
-        if athlete is not None:
-            services.athlete_lock(athlete.pk)
-        if not self.instance._state.adding:
-            services.program_lock(self.instance.pk)
+        # program_save's locks: whoever holds the athlete checks "one current" alone.
+        if athlete is not None or not self.instance._state.adding:
+            services.program_locks(self.instance, athlete_id=athlete.pk if athlete is not None else None)
         return cleaned
 
 
@@ -46,8 +44,8 @@ class ProgramPhaseForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         program = cleaned.get("program")
-        if program is not None and not program._state.adding:
-            services.program_lock(program.pk)
+        if program is not None and not program._state.adding:  # an inline's new program has nothing to lock
+            services.plan_row_locks(self.instance, program_id=program.pk)  # phase_save's locks
         return cleaned
 
 
@@ -57,7 +55,7 @@ class ProgramPhaseInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         if not self.instance._state.adding:
-            services.program_lock(self.instance.pk)
+            services.program_locks(self.instance, athlete_id=self.instance.athlete_id)  # program_save's locks
         rows = [
             form for form in self.forms if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
         ]
@@ -130,7 +128,7 @@ class MicroCycleForm(ConstraintErrorsOnFieldsMixin, forms.ModelForm):
         cleaned = super().clean()
         program = cleaned.get("program")
         if program is not None:
-            services.program_lock(program.pk)
+            services.plan_row_locks(self.instance, program_id=program.pk)  # micro_cycle_save's locks
         return cleaned
 
 
@@ -195,7 +193,7 @@ class TrainingSessionForm(forms.ModelForm):
             for name in self.TIME_FIELDS:  # no athlete, no timezone to read them in: the program error says why
                 cleaned.pop(name, None)
             return cleaned
-        services.program_lock(program.pk)  # as training.services.session_save does
+        services.plan_row_locks(self.instance, program_id=program.pk)  # session_save's locks
         # The athlete is the program's athlete, always (it is denormalized onto the session).
         self.instance.athlete = program.athlete
         for name in self.TIME_FIELDS:
