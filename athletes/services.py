@@ -183,10 +183,13 @@ def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_matc
     if_match_check(if_match, profile)
     # The coaches as they are now: a writer that changes them holds this row's lock (this function; the admin,
     # whose change view updates the profile row before its coaches, in one transaction).
-    _coaches_check(actor=actor, coaches=coaches, current=profile.coaches.all())  # read only when judged
+    current = list(profile.coaches.all()) if coaches is not None else []
+    _coaches_check(actor=actor, coaches=coaches, current=current)
+    # coachIds is part of the representation: a new set moves the version (ETag) like any field; the same set
+    # again (a PUT of what was read) changes nothing, so the version and updatedAt stay.
+    coaches_change = coaches is not None and {user.pk for user in coaches} != {user.pk for user in current}
     moves = "timezone" in changes and changes["timezone"] != profile.timezone
-    # coachIds counts as a change whenever it is given (as it always has: the version moves with it).
-    if not apply_changes(profile, changes) and coaches is None:
+    if not apply_changes(profile, changes) and not coaches_change:
         return profile
     # The login never changes (the serializer refuses another userId): its row and uniqueness stand as stored.
     full_clean_known(profile, known={"user"})
@@ -196,7 +199,7 @@ def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_matc
         profile.save(
             update_fields=[f.name for f in AthleteProfile._meta.concrete_fields if f.name not in ("id", "timezone")]
         )
-    if coaches is not None:
+    if coaches_change:
         profile.coaches.set(coaches)
     return profile
 

@@ -305,9 +305,15 @@ def _attach_locked(child, programs: dict, stored: dict, parents=()) -> list[str]
         child.program = program
         known.append("program")
     for name, model in parents:
-        pk = getattr(child, type(child)._meta.get_field(name).attname)
+        field = type(child)._meta.get_field(name)
+        pk = getattr(child, field.attname)
         if pk is None or (name in stored and stored[name] == pk):
             known.append(name)  # none, or the stored row, which the database's foreign key guarantees
+            # The stored row, but maybe as the body's parser read it, before the locks: forget that copy, so a
+            # rule that judges against it (a session inside its phase's dates) reads it now, under the program's
+            # lock, and a write that judges nothing against it (logging a session) reads nothing.
+            if pk is not None and field.is_cached(child):
+                field.delete_cached_value(child)
             continue
         fresh = model._default_manager.filter(pk=pk).first()
         if fresh is not None:  # a missing one is left to clean_fields, which reports it

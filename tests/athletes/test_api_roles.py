@@ -108,6 +108,37 @@ def test_a_coach_may_repeat_the_current_coach_ids_as_a_put_of_what_they_read_doe
     assert response.json()["coachIds"] == [coach.pk] and response.json()["displayName"] == "Renamed"
 
 
+@pytest.mark.parametrize("writer", ["coach", "head coach"])
+def test_the_same_coach_ids_again_change_nothing_and_keep_the_etag(writer):
+    """A write that gives coachIds as they are, and nothing else new, leaves the version (ETag) and updatedAt
+    as they were, so another client's pending If-Match still holds."""
+    coach = CoachFactory()
+    athlete = AthleteProfileFactory()
+    athlete.coaches.set([coach])
+    client = bearer_client(coach if writer == "coach" else HeadCoachFactory())
+    read = client.get(f"{URL}{athlete.pk}/")
+    response = client.patch(f"{URL}{athlete.pk}/", {"coachIds": [coach.pk]}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == read["ETag"] and response.json()["updatedAt"] == read.json()["updatedAt"]
+    put = client.put(f"{URL}{athlete.pk}/", read.json(), format="json", HTTP_IF_MATCH=read["ETag"])
+    assert put.status_code == 200 and put["ETag"] == read["ETag"]
+
+
+def test_a_new_set_of_coaches_moves_the_etag():
+    """coachIds is part of the representation: a head coach's reassignment is a new version."""
+    coach, other = CoachFactory(), CoachFactory()
+    athlete = AthleteProfileFactory()
+    athlete.coaches.set([coach])
+    client = bearer_client(HeadCoachFactory())
+    read = client.get(f"{URL}{athlete.pk}/")
+    response = client.patch(f"{URL}{athlete.pk}/", {"coachIds": [other.pk]}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 200, response.content
+    assert response.json()["coachIds"] == [other.pk] and response["ETag"] != read["ETag"]
+    assert client.get(f"{URL}{athlete.pk}/")["ETag"] == response["ETag"]
+    stale = client.patch(f"{URL}{athlete.pk}/", {"displayName": "X"}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert stale.status_code == 412
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_coach_repeating_coach_ids_is_judged_against_a_reassignment_committed_while_they_waited():

@@ -62,7 +62,7 @@ PINNED = {
     ("api/v1/phases/(?P<pk>[^/.]+)/", "put"): Write(sqlite=19, postgresql=18),
     ("api/v1/micro-cycles/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=20, postgresql=19),
-    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=21, postgresql=20),
+    ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=22, postgresql=21),
     ("api/v1/sessions/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
