@@ -37,6 +37,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from athletes.models import AthleteProfile
@@ -223,16 +224,24 @@ def sessions_set_status(
     ids = [session.pk for session in sessions]
     if not ids:
         return []
-    programs = {
-        program.pk: program
-        for program in TrainingProgram.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("athlete")
-        .filter(pk__in=TrainingSession.objects.filter(pk__in=ids).values("program_id"))
-        .order_by("pk")
-    }
-    changed = list(
-        TrainingSession.objects.filter(pk__in=ids).select_related("phase", "micro_cycle").order_by("scheduled_at", "pk")
-    )
+
+    def lock_programs(where):
+        locked = TrainingProgram.objects.select_for_update(of=("self",), no_key=True).select_related("athlete")
+        return {program.pk: program for program in locked.filter(where).order_by("pk")}
+
+    programs = lock_programs(Q(pk__in=TrainingSession.objects.filter(pk__in=ids).values("program_id")))
+    while True:
+        changed = list(
+            TrainingSession.objects.filter(pk__in=ids)
+            .select_related("phase", "micro_cycle")
+            .order_by("scheduled_at", "pk")
+        )
+        moved = {session.program_id for session in changed} - programs.keys()
+        if not moved:
+            break
+        # Moved meanwhile to a program not yet locked, by a writer that held the old program's lock while we
+        # waited for it: lock that one too and read again (as core.writes.lock_parents_and_row does for one row).
+        programs.update(lock_programs(Q(pk__in=moved)))
     stamp = timezone.now()
     errors = []
     for session in changed:

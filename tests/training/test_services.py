@@ -432,3 +432,46 @@ def test_sessions_set_status_judges_against_the_stored_rows_not_the_callers_copi
 def test_sessions_set_status_of_nothing_is_nothing(django_assert_num_queries):
     with django_assert_num_queries(2):  # the function's own savepoint pair only
         assert services.sessions_set_status(sessions=[], status=SessionStatus.COMPLETED) == []
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_status_change_follows_a_session_moved_to_another_program_while_it_waited():
+    """The bulk status change locks the programs its sessions are under, then reads the sessions. A writer that
+    held the old program's lock may have moved a session to another program by then: that program is locked
+    too and the session read again (not a KeyError, a 500 in the admin)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    athlete = AthleteProfileFactory(timezone="UTC")
+    home, away = program_of(athlete=athlete), program_of(athlete=athlete)
+    session = TrainingSessionFactory(
+        program=home, phase=None, micro_cycle=None, scheduled_at=datetime(2026, 3, 10, 9, tzinfo=UTC)
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def move():
+        try:
+            with transaction.atomic():
+                # The writer's locks, in the documented order (programs ascending), then the move.
+                list(TrainingProgram.objects.select_for_update(no_key=True).filter(pk__in=[home.pk, away.pk]))
+                TrainingSession.objects.filter(pk=session.pk).update(program=away)
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    assert holding.wait(10)
+    timer = threading.Timer(0.5, release.set)  # commit the move while the status change waits for `home`
+    timer.start()
+    try:
+        changed = services.sessions_set_status(sessions=[session], status=SessionStatus.SKIPPED)
+    finally:
+        release.set()
+        mover.join(10)
+    assert [s.program_id for s in changed] == [away.pk]
+    session.refresh_from_db()
+    assert (session.program_id, session.status) == (away.pk, SessionStatus.SKIPPED)
