@@ -88,6 +88,21 @@ def apply_changes(instance: models.Model, changes: dict) -> bool:
     return True
 
 
+def field_and_clean_errors(instance: models.Model, *, exclude: Iterable[str] = ()) -> dict:
+    """The errors of the model's field validators (but those in `exclude`) and of its clean(), collected as
+    full_clean collects them (an error dict, empty when both pass)."""
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude=set(exclude))
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    return errors
+
+
 def full_clean_known(instance: models.Model, *, known: Iterable[str] = ()) -> None:
     """Django's full_clean (fields, clean(), unique and constraint checks, every error collected), except:
 
@@ -96,15 +111,7 @@ def full_clean_known(instance: models.Model, *, known: Iterable[str] = ()) -> No
       database's foreign keys guarantee);
     - a new row's generated primary key is not checked for uniqueness (a fresh UUIDv7)."""
     known = set(known)
-    errors: dict = {}
-    try:
-        instance.clean_fields(exclude=known)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    try:
-        instance.clean()
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
+    errors = field_and_clean_errors(instance, exclude=known)
     # Like full_clean: a field that already failed is not judged again by the unique and constraint checks.
     exclude = {name for name in errors if name != NON_FIELD_ERRORS}
     unique_exclude = exclude | known | ({instance._meta.pk.name} if instance._state.adding else set())

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 
 from athletes.models import AthleteProfile
 from core.api import LATEST_DATE
+from core.writes import field_and_clean_errors
 
 from . import services
 from .models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
@@ -46,15 +47,7 @@ def _checked(instance, *, exclude: list[str]) -> None:
     """The model's field validators and clean(), with the foreign keys held in memory (no query per row).
 
     Foreign-key existence is the database's to check (they point at rows this transaction just wrote)."""
-    errors: dict = {}
-    try:
-        instance.clean_fields(exclude=exclude)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    try:
-        instance.clean()
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
+    errors = field_and_clean_errors(instance, exclude=exclude)
     if errors:
         raise ValidationError(errors)
 
