@@ -346,6 +346,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Django REST framework --------------------------------------------------------------------------
+# djangorestframework-camel-case: request keys become snake_case, except inside a session's `structure`, whose
+# keys are the API's own camelCase names (exerciseId, restSeconds), validated and stored as written
+# (training.workouts.structure).
+JSON_CAMEL_CASE = {
+    "JSON_UNDERSCOREIZE": {"no_underscore_before_number": False, "ignore_fields": ("structure",), "ignore_keys": None}
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.auth.TokenAuthentication",  # knox: malformed token bytes are a 401; no cleanup query per request

@@ -9,8 +9,8 @@ from djangorestframework_camel_case.parser import CamelCaseJSONParser as BaseCam
 from djangorestframework_camel_case.util import underscoreize
 from rest_framework.exceptions import ParseError
 
-# No Cadence body is deeper than 3 levels; anything near Python's recursion limit would crash the recursive
-# key conversion (a 1.2 KB body of 500 nested lists did).
+# No Cadence body is deeper than 8 levels (a session's structure: its steps, a repeat's steps, a target); anything
+# near Python's recursion limit would crash the recursive key conversion (a 1.2 KB body of 500 nested lists did).
 MAX_JSON_DEPTH = 32
 
 

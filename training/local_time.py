@@ -99,3 +99,31 @@ class LocalDate(models.Func):
 def local_today(now: datetime, zone) -> LocalDate:
     """Today's date at the instant `now` in the zone `zone` names (a field name such as "athlete__timezone")."""
     return LocalDate(Value(now, output_field=models.DateTimeField()), zone)
+
+
+class DaysBetween(models.Func):
+    """Whole days from the date `start` to the date `end` (`end − start`: negative when `end` comes first)."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def __init__(self, start, end, **extra):
+        super().__init__(_expression(start), _expression(end), **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotImplementedError(f"DaysBetween has no SQL for {connection.display_name}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self._compile(compiler, "(({end})::date - ({start})::date)")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self._compile(compiler, "CAST(julianday({end}) - julianday({start}) AS INTEGER)")
+
+    def _compile(self, compiler, template: str):
+        start, end = self.get_source_expressions()
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        # Parameters in the order their placeholders appear in the template.
+        first_end = template.index("{end}") < template.index("{start}")
+        params = (*end_params, *start_params) if first_end else (*start_params, *end_params)
+        return template.format(start=start_sql, end=end_sql), params

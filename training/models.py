@@ -24,6 +24,8 @@ from core.placement import cycle_week, local_day, name_children, overlaps, sessi
 from core.text import trim
 
 from .metrics import MicroCycleQuerySet, ProgramMetricsMixin, ProgramQuerySet
+from .workouts import structure as workout_structure
+from .workouts.models import Exercise, PerformedSet  # noqa: F401  (registered with the training app)
 
 
 class PlanStatus(models.TextChoices):
@@ -462,6 +464,9 @@ class TrainingSession(TimeStampedModel):
         help_text="Load the coach planned (0–14400).",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # What the session contains (training.workouts.structure): null, or {"steps": [...]} as the API writes it.
+    # A column of the session's own row, so it is read and written with the session in the same query.
+    structure = models.JSONField(null=True, blank=True, default=None)
 
     constraint_error_fields = {"rpe_without_completed": "rpe"}
 
@@ -469,7 +474,7 @@ class TrainingSession(TimeStampedModel):
     # when one of them changes; a write that only logs the session (status, completedAt, rpe, load) is
     # never refused for a placement that was valid when it was made (parents' changes keep it valid).
     PLACEMENT_FIELDS = ("program_id", "phase_id", "micro_cycle_id", "athlete_id", "scheduled_at")
-    TRACKED_FIELDS = (*PLACEMENT_FIELDS, "completed_at")
+    TRACKED_FIELDS = (*PLACEMENT_FIELDS, "completed_at", "structure")
 
     class Meta:
         ordering = ["scheduled_at", "id"]
@@ -543,12 +548,25 @@ class TrainingSession(TimeStampedModel):
 
     def clean_fields(self, exclude=None) -> None:
         _strip_fields(self, "title")
+        structure_error = None
+        if exclude is None or "structure" not in exclude:
+            try:
+                self.structure = workout_structure.validate_structure(self.structure)
+            except workout_structure.StructureError as exc:
+                structure_error = ValidationError({"structure": exc.messages})
         # The athlete is optional on input: it comes from the program, before "this field is required" can fire.
         if self.athlete_id is None and self.program_id is not None:
             # A missing program is reported by the program field itself.
             with contextlib.suppress(TrainingProgram.DoesNotExist):
                 self.athlete_id = self.program.athlete_id
-        super().clean_fields(exclude=exclude)
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            if structure_error is not None:
+                exc.error_dict.update(structure_error.error_dict)
+            raise
+        if structure_error is not None:
+            raise structure_error
 
     def clean(self) -> None:
         super().clean()
@@ -568,8 +586,33 @@ class TrainingSession(TimeStampedModel):
                 self.load = self.rpe * self.duration_minutes  # Foster's session RPE load
         if self.program_id and self.changed(*self.PLACEMENT_FIELDS):
             errors.update(self._placement_errors())
+        if self.structure and self.changed("structure"):
+            messages = self._structure_exercise_errors()
+            if messages:
+                errors["structure"] = messages
         if errors:
             raise ValidationError(errors)
+
+    def _structure_exercise_errors(self) -> list[str]:
+        """The exercises the structure names exist, and none is archived unless the stored structure already
+        named it (an old session stays valid, and editable, after its exercise is archived)."""
+        named = workout_structure.exercise_ids(self.structure)
+        if not named:
+            return []
+        stored = getattr(self, "_stored", {}).get("structure")
+        kept = workout_structure.exercise_ids(stored) if not self._state.adding else set()
+        found = dict(Exercise.objects.filter(pk__in=named).values_list("pk", "archived"))
+        found = {str(pk): archived for pk, archived in found.items()}
+        messages = []
+        for index, step in enumerate(self.structure["steps"]):
+            if step["kind"] != "exercise":
+                continue
+            exercise_id = step["exerciseId"]
+            if exercise_id not in found:
+                messages.append(f"steps[{index}].exerciseId: no exercise with this id.")
+            elif found[exercise_id] and exercise_id not in kept:
+                messages.append(f"steps[{index}].exerciseId: this exercise is archived.")
+        return messages
 
     def _placement_errors(self) -> dict[str, str]:
         """The session's athlete, phase and micro-cycle agree with its program, and its day (in the athlete's

@@ -15,6 +15,7 @@ from core.api import BoundedDateField, ServiceModelSerializer, UUIDRelatedField
 
 from . import selectors
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from .workouts.fields import StructureField, StructureSummaryField
 
 SMALLINT_MAX = 32767  # PositiveSmallIntegerField's range; SQLite would not enforce it
 
@@ -122,6 +123,8 @@ class TrainingSessionSerializer(ServiceModelSerializer):
         required=False,
         help_text="Optional: taken from the program; if given it must be the program's athlete.",
     )
+    structure = StructureField()
+    structure_summary = StructureSummaryField()
 
     class Meta:
         model = TrainingSession
@@ -140,6 +143,8 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "load",
             "planned_load",
             "completed_at",
+            "structure",
+            "structure_summary",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]

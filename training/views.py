@@ -27,6 +27,7 @@ from .serializers import (
     TrainingProgramSerializer,
     TrainingSessionSerializer,
 )
+from .workouts.fields import attach_one_rep_max
 
 
 class _TrainingViewSet(CadenceViewSet):
@@ -129,8 +130,9 @@ class TrainingSessionViewSet(_TrainingViewSet):
     reread_after_write = False  # no derived columns
     athlete_writable_fields = ("status", "completed_at", "load", "rpe")
     # No derived columns; on PostgreSQL a numbered page and its count are still one statement
-    # (core.lists.page_statement).
-    list_reads = ListReads(derived_columns=None, page_in_one_statement=True)
+    # (core.lists.page_statement). A page whose structures prescribe %1RM sets reads its athletes' estimates in
+    # one more query.
+    list_reads = ListReads(derived_columns=None, page_in_one_statement=True, complete_rows=attach_one_rep_max)
 
     def base_queryset(self):
         return TrainingSession.objects.all()

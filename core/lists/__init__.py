@@ -24,9 +24,11 @@ The flow of a list request, in order:
 8. Derived columns for the page's rows: `ListReads.rows_with_derived_columns` (the viewset's
    `derived_columns`, e.g. the program metrics), on PostgreSQL from SQL compiled once
    (`core.lists.compiled_sql`); a list without derived columns takes its plain slice.
-9. Compiled representation: `core.lists.representation.represent_rows` turns the rows into camelCase dicts of
+9. Completed rows: a list whose `ListReads` names `complete_rows` gets what its rows' representation reads from
+   other tables, for the whole page in one query (a session's %1RM sets: the athletes' estimated one-rep max).
+10. Compiled representation: `core.lists.representation.represent_rows` turns the rows into camelCase dicts of
    JSON types with a function compiled once per serializer class, not the serializer's per-field work.
-10. Renderer: `core.lists.renderers.JSONRenderer` writes those rows (and the page's envelope) with orjson; every
+11. Renderer: `core.lists.renderers.JSONRenderer` writes those rows (and the page's envelope) with orjson; every
     other response takes the camel-case renderer's own path.
 
 Per-process caches, and why none of them may depend on the request (tests/core/test_list_caches.py makes

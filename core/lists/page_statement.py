@@ -78,22 +78,29 @@ class ListReads:
     and the rows are separate queries. Also for a list without derived columns: its count and page in one round
     trip.
 
-    Both are named in every declaration, so a list says whether it has derived columns."""
+    Both are named in every declaration, so a list says whether it has derived columns.
+
+    `complete_rows` (optional): `(rows) -> None`, run on the rows a list shows before they are represented, for
+    what their representation reads from other tables for the whole page at once (a session's %1RM sets read
+    the athletes' estimated one-rep max); it must cost a number of queries that does not grow with the rows."""
 
     def __init__(
         self,
         *,
         derived_columns: Callable[[models.QuerySet, datetime], models.QuerySet] | None,
         page_in_one_statement: bool,
+        complete_rows: Callable[[list], None] | None = None,
     ):
         self.derived_columns = derived_columns
         self.page_in_one_statement = page_in_one_statement
+        self.complete_rows = complete_rows
         self._queries: dict[type[models.Model], CompiledQuery] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
-            f"ListReads(derived_columns={self.derived_columns!r}, page_in_one_statement={self.page_in_one_statement})"
+            f"ListReads(derived_columns={self.derived_columns!r}, page_in_one_statement={self.page_in_one_statement}"
+            f", complete_rows={self.complete_rows!r})"
         )
 
     @property

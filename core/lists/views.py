@@ -24,5 +24,9 @@ class FastListMixin(mixins.ListModelMixin):
         reads = list_reads_of(self)
         if page is None and reads is not None:  # an unpaginated list: every row, with its derived columns
             queryset = reads.with_derived_columns(queryset)
-        rows = represent_rows(self.get_serializer_class(), page if page is not None else queryset)
+        rows = page if page is not None else queryset
+        if reads is not None and reads.complete_rows is not None:
+            rows = list(rows)
+            reads.complete_rows(rows)
+        rows = represent_rows(self.get_serializer_class(), rows)
         return self.get_paginated_response(rows) if page is not None else Response(rows)

@@ -62,6 +62,7 @@ def test_operations_may_manage_profiles_and_view_events_only():
 
 
 def test_the_migration_is_idempotent_and_reversible():
+    roles.remove_role_groups(apps, _SchemaEditor())  # what later role migrations granted is not 0001's
     ensure_groups()
     before = (perms("Coaches"), perms("Operations"))
     ensure_groups()
@@ -143,3 +144,27 @@ def test_0002_runs_after_the_models_it_grants_on():
     deps = set(roles2.Migration.dependencies)
     assert ("core", "0001_role_groups") in deps and ("athletes", "0002_coaches") in deps
     assert roles2.Migration.operations[0].reversible
+
+
+# --- 0004: the workouts --------------------------------------------------------------------------------
+
+roles4 = importlib.import_module("core.migrations.0004_role_groups_workouts")
+
+
+def test_coaches_write_exercises_and_performed_sets_but_never_delete_an_exercise():
+    roles4.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches"):
+        granted = perms(group)
+        assert {"training.add_exercise", "training.change_exercise", "training.view_exercise"} <= granted
+        assert "training.delete_exercise" not in granted
+        assert {f"training.{a}_performedset" for a in ("add", "change", "delete", "view")} <= granted
+    assert not any("exercise" in p or "performedset" in p for p in perms("Operations"))
+
+
+def test_reversing_the_workouts_roles_restores_the_previous_lists():
+    roles4.sync_role_groups(apps, _SchemaEditor())
+    roles4.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    sync_groups()  # 0002's lists
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any("exercise" in p for p in after["Coaches"])

@@ -25,6 +25,8 @@ FIELDS = {
     "title",
     "scheduledAt",
     "durationMinutes",
+    "structure",
+    "structureSummary",
     "modality",
     "status",
     "rpe",

@@ -50,7 +50,7 @@ def ensure_role_groups() -> None:
     from django.apps import apps
     from django.db import connection
 
-    migration = importlib.import_module("core.migrations.0002_role_groups_head_coaches")
+    migration = importlib.import_module("core.migrations.0004_role_groups_workouts")
 
     class _SchemaEditor:
         pass

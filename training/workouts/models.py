@@ -1,0 +1,142 @@
+"""The exercise catalogue and the sets an athlete performed.
+
+A session's prescription (its `structure`) names exercises by id inside its JSON; the sets the athlete logged
+are rows, one per set, so records are computed by the database."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from athletes.validators import validate_not_blank
+from core.models import TimeStampedModel
+
+
+class ExerciseCategory(models.TextChoices):
+    SQUAT = "squat", "Squat"
+    HINGE = "hinge", "Hinge"
+    LUNGE = "lunge", "Lunge"
+    PUSH = "push", "Push"
+    PULL = "pull", "Pull"
+    CARRY = "carry", "Carry"
+    CORE = "core", "Core"
+    OLYMPIC = "olympic", "Olympic"
+    PLYOMETRIC = "plyometric", "Plyometric"
+    CONDITIONING = "conditioning", "Conditioning"
+    MOBILITY = "mobility", "Mobility"
+    OTHER = "other", "Other"
+
+
+class Equipment(models.TextChoices):
+    BARBELL = "barbell", "Barbell"
+    DUMBBELL = "dumbbell", "Dumbbell"
+    KETTLEBELL = "kettlebell", "Kettlebell"
+    MACHINE = "machine", "Machine"
+    CABLE = "cable", "Cable"
+    BAND = "band", "Band"
+    BODYWEIGHT = "bodyweight", "Bodyweight"
+    OTHER = "other", "Other"
+
+
+class Exercise(TimeStampedModel):
+    """One exercise of the catalogue. Never deleted once used: archiving hides it from new prescriptions while
+    the sessions and sets that name it stay valid."""
+
+    name = models.CharField(max_length=80, validators=[validate_not_blank])
+    category = models.CharField(max_length=16, choices=ExerciseCategory.choices)
+    # A list of Equipment values (a JSON array: the same column on SQLite and PostgreSQL).
+    equipment = models.JSONField(default=list, blank=True)
+    unilateral = models.BooleanField(default=False)
+    instructions = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="exercise_name_id_idx"),
+            models.Index(fields=["updated_at", "id"], name="exercise_updated_id_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="exercise_name_unique_ci",
+                violation_error_message="An exercise with this name exists.",
+            ),
+            models.CheckConstraint(condition=Q(category__in=ExerciseCategory.values), name="exercise_category_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (archived)" if self.archived else self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        if isinstance(self.name, str):
+            self.name = self.name.strip()
+        super().clean_fields(exclude=exclude)
+        if exclude and "equipment" in exclude:
+            return
+        equipment = self.equipment
+        if not isinstance(equipment, list) or not all(isinstance(item, str) for item in equipment):
+            raise ValidationError({"equipment": "A list of equipment names."})
+        unknown = sorted(set(equipment) - set(Equipment.values))
+        if unknown:
+            raise ValidationError({"equipment": f"Unknown equipment: {', '.join(unknown)}."})
+        # One entry per kind of equipment, in the catalogue's order.
+        self.equipment = [value for value in Equipment.values if value in equipment]
+
+
+class PerformedSet(models.Model):
+    """One set the athlete did in a session: reps or seconds, the load, the reps left in reserve."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Both foreign keys' own indexes are covered: the session's by the unique (session, exercise, set_index),
+    # the athlete's by (athlete, exercise).
+    session = models.ForeignKey(
+        "training.TrainingSession", on_delete=models.CASCADE, related_name="performed_sets", db_index=False
+    )
+    # Denormalized from the session (as the session's own athlete is from its program) so that records read
+    # one athlete's sets by index, without joining the sessions first.
+    athlete = models.ForeignKey(
+        "athletes.AthleteProfile", on_delete=models.CASCADE, related_name="performed_sets", db_index=False
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="performed_sets")
+    set_index = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
+    reps = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
+    seconds = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(3600)])
+    load_kg = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+    )
+    rir = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
+
+    class Meta:
+        ordering = ["session", "exercise", "set_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "exercise", "set_index"], name="performed_set_unique_index"),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=True, seconds__isnull=False) | Q(reps__isnull=False, seconds__isnull=True),
+                name="performed_set_reps_xor_seconds",
+            ),
+            models.CheckConstraint(condition=Q(set_index__gte=1, set_index__lte=100), name="performed_set_index_1_100"),
+            models.CheckConstraint(condition=Q(reps__isnull=True) | Q(reps__lte=100), name="performed_set_reps_0_100"),
+            models.CheckConstraint(
+                condition=Q(seconds__isnull=True) | Q(seconds__lte=3600), name="performed_set_seconds_0_3600"
+            ),
+            models.CheckConstraint(
+                condition=Q(load_kg__isnull=True) | Q(load_kg__gte=0, load_kg__lte=1000),
+                name="performed_set_load_0_1000",
+            ),
+            models.CheckConstraint(condition=Q(rir__isnull=True) | Q(rir__lte=10), name="performed_set_rir_0_10"),
+        ]
+        indexes = [
+            # Records: one athlete's sets, by exercise.
+            models.Index(fields=["athlete", "exercise"], name="performed_set_athlete_ex_idx"),
+        ]
+
+    def __str__(self) -> str:
+        amount = f"{self.reps} reps" if self.reps is not None else f"{self.seconds} s"
+        load = f" @ {self.load_kg} kg" if self.load_kg is not None else ""
+        return f"Set {self.set_index}: {amount}{load}"
