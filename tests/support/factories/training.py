@@ -12,6 +12,7 @@ from training.models import (
     TrainingProgram,
     TrainingSession,
 )
+from training.workouts.models import Exercise, ExerciseCategory, PerformedSet
 
 
 class TrainingProgramFactory(factory.django.DjangoModelFactory):
@@ -93,3 +94,53 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     completed_at = factory.LazyAttribute(
         lambda s: s.scheduled_at + timedelta(hours=1) if s.status == SessionStatus.COMPLETED else None
     )
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exercise
+
+    name = factory.Sequence(lambda n: f"Test exercise {n}")
+    category = ExerciseCategory.SQUAT
+    equipment = factory.LazyFunction(lambda: ["barbell"])
+    unilateral = False
+    instructions = ""
+    archived = False
+
+
+class PerformedSetFactory(factory.django.DjangoModelFactory):
+    """A set of a completed session (its athlete is the session's)."""
+
+    class Meta:
+        model = PerformedSet
+
+    session = factory.SubFactory(TrainingSessionFactory, status=SessionStatus.COMPLETED)
+    athlete = factory.LazyAttribute(lambda s: s.session.athlete)
+    exercise = factory.SubFactory(ExerciseFactory)
+    set_index = factory.Sequence(lambda n: n % 20 + 1)
+    reps = 5
+    seconds = None
+    load_kg = 100
+    rir = None
+
+
+def structure_with(exercise: Exercise | None = None, **set_fields) -> dict:
+    """A valid structure as the API writes it: a warmup, 5 × (1 km work, 2:00 recovery) and, with `exercise`, an
+    exercise step of 3 sets (`set_fields` override the sets' fields, e.g. percent1rm=80)."""
+    steps = [
+        {"kind": "warmup", "duration": {"seconds": 600}, "target": {"type": "heartRateZone", "low": 1, "high": 2}},
+        {
+            "kind": "repeat",
+            "times": 5,
+            "steps": [
+                {"kind": "work", "duration": {"meters": 1000}, "target": {"type": "pace", "low": 225, "high": 235}},
+                {"kind": "recovery", "duration": {"seconds": 120}},
+            ],
+        },
+    ]
+    if exercise is not None:
+        one_set = {"reps": 5, "loadKg": 100, "rir": 2, "restSeconds": 120, **set_fields}
+        if "percent1rm" in set_fields:
+            one_set.pop("loadKg")
+        steps.append({"kind": "exercise", "exerciseId": str(exercise.pk), "sets": [dict(one_set) for _ in range(3)]})
+    return {"steps": steps}
