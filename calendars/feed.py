@@ -15,6 +15,9 @@ from icalendar import Calendar, Event
 
 from athletes.models import AthleteProfile, local_day_bounds
 from training.models import SessionStatus, TrainingSession
+from training.workouts.exports import structure_text
+from training.workouts.models import Exercise
+from training.workouts.structure import exercise_ids
 
 DAYS_BEFORE, DAYS_AFTER = 90, 365
 PRODID = "-//Cadence//Training sessions//EN"
@@ -44,6 +47,7 @@ def feed_sessions(athlete: AthleteProfile, now: datetime) -> QuerySet[TrainingSe
             "status",
             "version",
             "updated_at",
+            "structure",
             "program__id",
             "program__title",
         )
@@ -55,19 +59,31 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(microsecond=0)  # iCalendar times have whole seconds
 
 
-def session_event(session: TrainingSession) -> Event:
+def exercise_names(sessions) -> dict[str, str]:
+    """{exercise id: name} for every exercise the sessions' structures name, in one query (none without any)."""
+    ids = set().union(*(exercise_ids(session.structure) for session in sessions))
+    if not ids:
+        return {}
+    return {str(pk): name for pk, name in Exercise.objects.filter(pk__in=ids).values_list("pk", "name")}
+
+
+def session_event(session: TrainingSession, names: dict[str, str] | None = None) -> Event:
     event = Event()
     event.add("uid", f"{session.pk}@cadence")
     event.add("dtstamp", _utc(session.updated_at))
     event.add("dtstart", _utc(session.scheduled_at))
     event.add("duration", timedelta(minutes=session.duration_minutes))
     event.add("summary", session.title)
-    event.add(
-        "description",
+    description = (
         f"Modality: {session.get_modality_display()}\n"
         f"Status: {session.get_status_display()}\n"
-        f"Program: {session.program.title}",
+        f"Program: {session.program.title}"
     )
+    if session.structure:
+        # The prescription as written (a %1RM set as its percentage: the feed is read by calendar apps, long
+        # after the estimate it would resolve with).
+        description += "\n\n" + structure_text(structure=session.structure, exercise_names=names or {})
+    event.add("description", description)
     event.add("status", "CANCELLED" if session.status == SessionStatus.SKIPPED else "CONFIRMED")
     event.add("sequence", session.version)
     event.add("last-modified", _utc(session.updated_at))
@@ -83,8 +99,10 @@ def render_calendar(athlete: AthleteProfile, sessions) -> bytes:
     calendar.add("x-wr-calname", f"Cadence: {athlete.display_name}")  # the name older clients read
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
     calendar.add("x-published-ttl", "PT1H")
+    sessions = list(sessions)
+    names = exercise_names(sessions)
     for session in sessions:
-        calendar.add_component(session_event(session))
+        calendar.add_component(session_event(session, names))
     return calendar.to_ical()
 
 

@@ -27,6 +27,7 @@ from .serializers import (
     TrainingProgramSerializer,
     TrainingSessionSerializer,
 )
+from .workouts.export_views import WorkoutExportsMixin
 from .workouts.fields import attach_one_rep_max
 
 
@@ -119,7 +120,7 @@ class MicroCycleViewSet(_TrainingViewSet):
         return MicroCycle.objects.all()
 
 
-class TrainingSessionViewSet(_TrainingViewSet):
+class TrainingSessionViewSet(WorkoutExportsMixin, _TrainingViewSet):
     queryset = TrainingSession.objects.none()
     serializer_class = TrainingSessionSerializer
     filterset_class = TrainingSessionFilter

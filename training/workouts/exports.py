@@ -77,7 +77,7 @@ from fit_tool.profile.profile_type import (
     WorkoutStepTarget,
 )
 
-__all__ = ["ZwoNotAvailable", "structure_text", "workout_fit", "workout_zwo"]
+__all__ = ["ZWO_MODALITIES", "ZwoNotAvailable", "structure_text", "workout_fit", "workout_zwo"]
 
 UNKNOWN_EXERCISE = "Exercise"
 
@@ -490,6 +490,7 @@ class ZwoNotAvailable(Exception):
 
 
 _ZWO_SPORTS = {"bike": "bike", "run": "run"}
+ZWO_MODALITIES = frozenset(_ZWO_SPORTS)  # the modalities a Zwift workout exists for
 # Characters XML 1.0 does not allow at all (ElementTree would write them as they are, making the file unreadable).
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
