@@ -3,7 +3,8 @@ rows and on another coach's, asserting the status, that lists hold exactly the r
 that a refused write changes nothing. docs/api.md's roles table is this matrix (checked below).
 
 "A" is the athlete assigned to the coach (and the athlete role's own profile); "B" is another coach's
-athlete. A coach without athletes has neither."""
+athlete. A coach without athletes has neither. The catalogue (exercises) is nobody's own: every role that reads
+training data reads all of it, and only the training writers write it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.support.clients import bearer_client
-from tests.support.resources import BY_PREFIX, OPERATIONS, prefixes
+from tests.support.resources import BY_PREFIX, CATALOGUE, OPERATIONS, prefixes
 from tests.support.resources import TRAINING as TRAINING_ACCESS
 from training.models import TrainingSession
 
@@ -32,8 +33,9 @@ ROLES = [
 ]
 # Every routed resource (tests.support.resources), in the roles table's order.
 TRAINING = prefixes(TRAINING_ACCESS)
+CATALOGUES = prefixes(CATALOGUE)
 OPS = prefixes(OPERATIONS)
-RESOURCES = TRAINING + OPS
+RESOURCES = TRAINING + CATALOGUES + OPS
 MODELS = {prefix: BY_PREFIX[prefix].model for prefix in RESOURCES}
 
 # The actions, in the docs table's order. "A"/"B" as in the module docstring.
@@ -54,6 +56,12 @@ TRAINING_ACTIONS = [
     "DELETE A",
 ]
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
+CATALOGUE_ACTIONS = ["GET list", "GET one", "POST", "PUT one", "PATCH one", "DELETE one"]
+ACTIONS = {
+    **dict.fromkeys(TRAINING, TRAINING_ACTIONS),
+    **dict.fromkeys(CATALOGUES, CATALOGUE_ACTIONS),
+    **dict.fromkeys(OPS, OPS_ACTIONS),
+}
 
 # What each action does not apply to (no cell in the table), from the registry's facts about each resource.
 NOT_APPLICABLE = {
@@ -82,6 +90,13 @@ def expected(role: str, resource: str, action: str) -> int:
     if role in ("operations", "staff without groups"):
         return 403
     writer = role in ("superuser", "head coach", "coach", "coach without athletes")
+    if resource in CATALOGUES:
+        # Every training reader reads every row (nothing to hide: no 404s); athletes write nothing.
+        if action.startswith("GET"):
+            return 200
+        if not writer:
+            return 403
+        return 201 if action == "POST" else 200
     sees_a = role in ("superuser", "head coach", "coach", "athlete")
     sees_b = role in ("superuser", "head coach")
     if action == "GET list":
@@ -127,6 +142,7 @@ def _versions(world):
         for resource, obj in world[which].items():
             versions[which, resource] = _version(obj)
     versions["profile"] = _version(world["profile"])
+    versions["exercise"] = _version(world["exercise"])
     return versions
 
 
@@ -136,7 +152,7 @@ def _version(obj):
 
 def _perform(world, client, resource, action):
     """Run `action`; return (response, the object it names or None)."""
-    if resource in OPS:
+    if resource in OPS or resource in CATALOGUES:
         obj = world[BY_PREFIX[resource].world_row]
         url = f"/api/v1/{resource}/{obj.pk}/"
         calls = {
@@ -145,6 +161,7 @@ def _perform(world, client, resource, action):
             "POST": lambda: client.post(
                 f"/api/v1/{resource}/", _create_payload(resource, world["A"], "x"), format="json"
             ),
+            "PUT one": lambda: client.put(url, _full_body(world, url), format="json"),
             "PATCH one": lambda: client.patch(url, COACH_PATCH[resource], format="json"),
             "DELETE one": lambda: client.delete(url),
         }
@@ -160,9 +177,7 @@ def _perform(world, client, resource, action):
         role = action.replace(" ", "-")
         return client.post(f"/api/v1/{resource}/", _create_payload(resource, world[which], role), format="json"), None
     if action.startswith("PUT"):
-        body = bearer_client(world["users"]["superuser"]).get(url).json()
-        payload = {k: v for k, v in body.items() if v is not None}
-        return client.put(url, payload, format="json"), obj
+        return client.put(url, _full_body(world, url), format="json"), obj
     if action == "PATCH A (athlete fields)":
         return client.patch(url, ATHLETE_PATCH[resource], format="json"), obj
     if action.startswith("PATCH"):
@@ -172,6 +187,12 @@ def _perform(world, client, resource, action):
     if action.startswith("DELETE"):
         return client.delete(url), obj
     raise AssertionError(action)
+
+
+def _full_body(world, url):
+    """The row as a superuser reads it, for a PUT (nulls left out)."""
+    body = bearer_client(world["users"]["superuser"]).get(url).json()
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def _cases():
@@ -184,7 +205,7 @@ def _cases():
 def test_access_matrix(world, role, resource):
     client = world.client(role)
     model = MODELS[resource]
-    actions = OPS_ACTIONS if resource in OPS else TRAINING_ACTIONS
+    actions = ACTIONS[resource]
     failures = []
     for action in actions:
         if (resource, action) in NOT_APPLICABLE:
@@ -223,6 +244,15 @@ def test_lists_hold_exactly_the_visible_rows(world, role, resource):
     client = world.client(role)
     ids = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
     assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
+
+
+@pytest.mark.parametrize("role", list(VISIBLE))
+@pytest.mark.parametrize("resource", CATALOGUES)
+def test_catalogue_lists_hold_every_row_for_every_reader(world, role, resource):
+    model = BY_PREFIX[resource].model
+    body = world.client(role).get(f"/api/v1/{resource}/", {"pageSize": 200}).json()
+    assert body["count"] == model.objects.count() >= 1
+    assert str(world[BY_PREFIX[resource].world_row].pk) in {row["id"] for row in body["results"]}
 
 
 @pytest.mark.parametrize("role", ["coach", "coach without athletes", "athlete"])
@@ -301,7 +331,7 @@ def roles_table() -> str:
         "| resource | request | " + " | ".join(ROLE_HEADERS[r] for r in ROLES) + " |",
         "| --- | --- | " + " | ".join("---" for _ in ROLES) + " |",
     ]
-    for group, actions in ((TRAINING, TRAINING_ACTIONS), (OPS, OPS_ACTIONS)):
+    for group, actions in ((TRAINING, TRAINING_ACTIONS), (CATALOGUES, CATALOGUE_ACTIONS), (OPS, OPS_ACTIONS)):
         for action in actions:
             by_statuses: dict[tuple, list[str]] = {}
             for resource in group:

@@ -9,6 +9,7 @@ from athletes.views import AthleteProfileViewSet
 from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
+from training.workouts.exercise_api import ExerciseViewSet
 
 VIEWSETS = [
     AthleteProfileViewSet,
@@ -16,6 +17,7 @@ VIEWSETS = [
     ProgramPhaseViewSet,
     MicroCycleViewSet,
     TrainingSessionViewSet,
+    ExerciseViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -77,6 +79,7 @@ GROWING = [
         "training.ProgramPhase",
         "training.MicroCycle",
         "training.TrainingSession",
+        "training.Exercise",
         "health.ConnectionHealthEvent",
     )
 ]

@@ -22,6 +22,7 @@ from core import dialect
 from tests.support.factories.athletes import InvitableAthleteFactory, UserFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.training import (
+    ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
@@ -66,6 +67,10 @@ PINNED = {
     ("api/v1/sessions/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
+    ("api/v1/sessions/<uuid:pk>/sets/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/exercises/", "post"): Write(sqlite=9, postgresql=8),
+    ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
+    ("api/v1/exercises/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
     ("api/v1/connection-profiles/", "post"): Write(sqlite=11, postgresql=10),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=13, postgresql=12),
@@ -257,6 +262,32 @@ def _session_put(coach_client):
     return coach_client, "put", url, _put_body(coach_client, url, title="Tempo"), 200
 
 
+def _exercise_post(coach_client):
+    body = {
+        "name": "Zercher squat",
+        "category": "squat",
+        "equipment": ["barbell"],
+        "instructions": "Bar in the elbows.",
+    }
+    return coach_client, "post", "/api/v1/exercises/", body, 201
+
+
+def _exercise_patch(coach_client):
+    exercise = ExerciseFactory()
+    return coach_client, "patch", f"/api/v1/exercises/{exercise.pk}/", {"name": "Zercher squat"}, 200
+
+
+def _exercise_put(coach_client):
+    url = f"/api/v1/exercises/{ExerciseFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, name="Zercher squat"), 200
+
+
+def _sets_put(coach_client):
+    exercise = ExerciseFactory()
+    body = [{"exerciseId": str(exercise.pk), "setIndex": i, "reps": 5, "loadKg": 100} for i in (1, 2, 3)]
+    return coach_client, "put", f"/api/v1/sessions/{_session().pk}/sets/", body, 200
+
+
 def _profile_body(**overrides):
     return {
         "environment": "staging",
@@ -306,6 +337,10 @@ CASES = {
     ("api/v1/sessions/", "post"): _session_post,
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): _session_patch,
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): _session_put,
+    ("api/v1/sessions/<uuid:pk>/sets/", "put"): _sets_put,
+    ("api/v1/exercises/", "post"): _exercise_post,
+    ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): _exercise_patch,
+    ("api/v1/exercises/(?P<pk>[^/.]+)/", "put"): _exercise_put,
     ("api/v1/connection-profiles/", "post"): _profile_post,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): _profile_patch,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): _profile_put,

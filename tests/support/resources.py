@@ -22,6 +22,7 @@ from tests.support.factories.athletes import AthleteProfileFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
+    ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
@@ -34,9 +35,12 @@ from training.serializers import (
     TrainingProgramSerializer,
     TrainingSessionSerializer,
 )
+from training.workouts.exercise_api import ExerciseSerializer
+from training.workouts.models import Exercise
 
 TRAINING = "training"  # an athlete's plan: coaches write their athletes' rows, athletes read their own
 OPERATIONS = "operations"  # operators (and superusers) only
+CATALOGUE = "catalogue"  # shared reference data: every training reader reads all of it, coaches write
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,15 @@ class Resource:
     listed: Callable  # () -> the queryset the list shows (the view's ordering is applied on top)
     make_rows: Callable  # (n, athlete) -> None: n rows, visible to `athlete` where rows belong to athletes
     # Access matrix (tests/core/test_access_matrix.py, docs/api.md's roles table).
-    access: str  # TRAINING or OPERATIONS
+    access: str  # TRAINING, CATALOGUE or OPERATIONS
     create: Callable  # (plan, role) -> a valid POST body; plan is a world's "A"/"B" (tests.support.world)
     coach_patch: dict  # a PATCH only a writer may make
     parent: str | None = None  # the resource a created row hangs under (its POST names it), if any
     athlete_patch: dict | None = None  # a PATCH the owning athlete may make, if any
     invites: bool = False  # has the detail action `invite`
     read_only: bool = False  # POST/PUT/PATCH answer 405 for everyone signed in
-    world_row: str | None = None  # an operations resource's row in a world: its attribute ("profile", "event")
+    # A catalogue or operations resource's row in a world: its attribute ("exercise", "profile", "event").
+    world_row: str | None = None
     # Queries a list of any length costs for a coach (core.lists: no per-row queries), and the roles whose lists
     # are counted (an athlete's list adds one: is the caller an athlete?).
     list_queries: int = 4
@@ -103,6 +108,10 @@ def _sessions(n, athlete):
     phase = ProgramPhaseFactory(program=program)
     cycle = MicroCycleFactory(program=program, phase=phase)
     TrainingSessionFactory.create_batch(n, program=program, phase=phase, micro_cycle=cycle)
+
+
+def _exercises(n, athlete):
+    ExerciseFactory.create_batch(n)
 
 
 def _connection_profiles(n, athlete):
@@ -214,6 +223,19 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"title": "Renamed"},
             athlete_patch={"status": "completed", "rpe": 6, "load": 300},
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="exercise",
+            prefix="exercises",
+            model=Exercise,
+            serializer=ExerciseSerializer,
+            listed=lambda: Exercise.objects.order_by("name", "id"),
+            make_rows=_exercises,
+            access=CATALOGUE,
+            create=lambda plan, role: {"name": "Matrix press", "category": "push", "equipment": ["barbell"]},
+            coach_patch={"instructions": "Slow on the way down."},
+            world_row="exercise",
             counted_roles=("coach", "athlete"),
         ),
         Resource(

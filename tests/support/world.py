@@ -3,7 +3,7 @@
 Two athletes, each with a plan (program, phase, micro-cycle, session): "A", assigned to the coach (and the athlete
 role's own profile), and "B", another coach's. Users for every role are made when first asked for
 (`world.users[role]`, `world.client(role)`). Operations rows (a production connection profile, a health event)
-come with it unless a module says otherwise.
+come with it unless a module says otherwise, and an exercise of the catalogue ("World exercise").
 
 A module shapes its world by overriding the `world_options` fixture with keyword arguments of `build_world`:
 
@@ -32,6 +32,7 @@ from tests.support.factories.athletes import (
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
+    ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
@@ -91,6 +92,7 @@ class World:
     start: date
     profile: object = None
     event: object = None
+    exercise: object = None  # a row of the catalogue, which every training reader reads
     users: _Users = field(init=False)
 
     def __post_init__(self):
@@ -127,6 +129,7 @@ def build_world(
     b.coaches.set([other_coach])
     start = start or date.today() - timedelta(days=7)
     world = World(coach=coach, other_coach=other_coach, A=plan(a, start), B=plan(b, start), start=start)
+    world.exercise = ExerciseFactory(name="World exercise")
     if operations_rows:
         world.profile = DatabaseConnectionProfileFactory(environment="production")
         world.event = ConnectionHealthEventFactory()

@@ -4,6 +4,7 @@ Changelists load derived values in the query that loads the rows (`with_metrics(
 subqueries), never per row. One module per part of the plan, registered here, all of them:
 
 - `programs`: programs with their phases inline; `plan`: phases and micro-cycles; `sessions`: sessions.
+- `exercises`: the exercise catalogue (archived, never deleted).
 - `forms`, `filters`, `actions`: what those admins share (validation under the services' locks, the session
   list's filters by athlete-local day, the bulk actions).
 - `labels`, `local_times`, `history`: labels that tell rows apart, times in the athlete's timezone, the status
@@ -15,6 +16,8 @@ from django.contrib import admin
 
 from ..load.admin import AthleteLoadAdmin
 from ..models import AthleteLoad, MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from ..workouts.models import Exercise
+from .exercises import ExerciseAdmin
 from .plan import MicroCycleAdmin, ProgramPhaseAdmin
 from .programs import TrainingProgramAdmin
 from .sessions import TrainingSessionAdmin
@@ -24,3 +27,4 @@ admin.site.register(ProgramPhase, ProgramPhaseAdmin)
 admin.site.register(MicroCycle, MicroCycleAdmin)
 admin.site.register(TrainingSession, TrainingSessionAdmin)
 admin.site.register(AthleteLoad, AthleteLoadAdmin)
+admin.site.register(Exercise, ExerciseAdmin)

@@ -51,17 +51,24 @@ class Exercise(TimeStampedModel):
     instructions = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
 
+    # The unique name is an expression (Lower), which Django reports under __all__: shown on `name`.
+    constraint_error_fields = {"exercise_name_taken": "name"}
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["name", "id"], name="exercise_name_id_idx"),
             models.Index(fields=["updated_at", "id"], name="exercise_updated_id_idx"),
+            # ?category= and ?archived=, each read in the default order (name, id) from its own index.
+            models.Index(fields=["category", "name", "id"], name="exercise_category_name_idx"),
+            models.Index(fields=["archived", "name", "id"], name="exercise_archived_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),
                 name="exercise_name_unique_ci",
-                violation_error_message="An exercise with this name exists.",
+                violation_error_code="exercise_name_taken",
+                violation_error_message="An exercise with this name exists (names are unique ignoring case).",
             ),
             models.CheckConstraint(condition=Q(category__in=ExerciseCategory.values), name="exercise_category_valid"),
         ]

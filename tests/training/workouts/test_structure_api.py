@@ -397,3 +397,18 @@ def test_the_calendar_feed_describes_the_structure(coach_client, athlete, squat)
     description = str(event["DESCRIPTION"])
     assert "5 × (1.00 km @ 3:45–3:55 /km, 2:00 recovery)" in description
     assert "Test back squat" in description
+
+
+def test_writing_the_same_structure_again_changes_nothing(coach_client, program, squat):
+    session = TrainingSessionFactory(
+        program=program, scheduled_at="2030-01-08T07:00:00Z", structure=structure_with(squat)
+    )
+    url = f"{URL}{session.pk}/"
+    etag = coach_client.get(url)["ETag"]
+    response = coach_client.patch(url, {"structure": structure_with(squat)}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] == etag
+    response = coach_client.patch(url, {"structure": structure_with(squat, reps=3)}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+    stale = coach_client.patch(url, {"structure": None}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert TrainingSession.objects.get(pk=session.pk).structure["steps"][2]["sets"][0]["reps"] == 3
