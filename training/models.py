@@ -549,11 +549,13 @@ class TrainingSession(TimeStampedModel):
     def clean_fields(self, exclude=None) -> None:
         _strip_fields(self, "title")
         structure_error = None
+        self._structure_invalid = False
         if exclude is None or "structure" not in exclude:
             try:
                 self.structure = workout_structure.validate_structure(self.structure)
             except workout_structure.StructureError as exc:
                 structure_error = ValidationError({"structure": exc.messages})
+                self._structure_invalid = True  # full_clean() still runs clean(), which must not read it
         # The athlete is optional on input: it comes from the program, before "this field is required" can fire.
         if self.athlete_id is None and self.program_id is not None:
             # A missing program is reported by the program field itself.
@@ -586,7 +588,7 @@ class TrainingSession(TimeStampedModel):
                 self.load = self.rpe * self.duration_minutes  # Foster's session RPE load
         if self.program_id and self.changed(*self.PLACEMENT_FIELDS):
             errors.update(self._placement_errors())
-        if self.structure and self.changed("structure"):
+        if self.structure and self.changed("structure") and not getattr(self, "_structure_invalid", False):
             messages = self._structure_exercise_errors()
             if messages:
                 errors["structure"] = messages

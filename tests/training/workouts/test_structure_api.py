@@ -412,3 +412,20 @@ def test_writing_the_same_structure_again_changes_nothing(coach_client, program,
     stale = coach_client.patch(url, {"structure": None}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
     assert TrainingSession.objects.get(pk=session.pk).structure["steps"][2]["sets"][0]["reps"] == 3
+
+
+def test_full_clean_reports_a_bad_structure_without_reading_it_in_clean(program):
+    from django.core.exceptions import ValidationError
+
+    session = TrainingSession(
+        program=program,
+        athlete=program.athlete,
+        title="Raw",
+        scheduled_at="2030-01-08T07:00:00Z",
+        duration_minutes=30,
+        modality="run",
+        structure={"steps": [{"kind": "exercise", "sets": [{"reps": 5}]}]},  # no exerciseId
+    )
+    with pytest.raises(ValidationError) as caught:
+        session.full_clean()
+    assert caught.value.message_dict["structure"] == ["steps[0].exerciseId: Field required"]
