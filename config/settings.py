@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_jsonform",  # the admin's workout editor; its scripts are served from here like the admin's own
     "simple_history",
     "core",
     "athletes",

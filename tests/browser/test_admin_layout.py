@@ -266,7 +266,7 @@ def test_bulk_mark_completed_leaves_a_log_entry_per_session(page, superuser, scr
     assert history.count() == 1
     assert superuser.username in history.inner_text() and "Planned → Completed" in history.inner_text()
     assert "JST" in history.inner_text()
-    screenshot(page, "18-session-status-history", locator="fieldset.module")
+    screenshot(page, "18-session-status-history", locator="fieldset.module >> nth=0")
 
 
 def test_admin_index_shows_pass_after_seed_demo_on_a_fresh_database(page, role_groups, monkeypatch, screenshot):

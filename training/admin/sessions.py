@@ -18,11 +18,35 @@ from .forms import TrainingSessionForm
 from .history import plain_change_message, status_change_message, status_log_entries
 from .labels import WidePickersMixin, status_badge, truncated
 from .local_times import local_time_html, upcoming_first_ordering
+from .structure_editor import StructureFormMixin, logged_sets_html, summary_text
+
+
+class TrainingSessionStructureForm(StructureFormMixin, TrainingSessionForm):
+    """The session form with its workout edited in the structure editor."""
+
+    class Meta(TrainingSessionForm.Meta):
+        fields = [*TrainingSessionForm.Meta.fields, "structure"]
 
 
 class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
     selector = staticmethod(selectors.session_list)
-    form = TrainingSessionForm
+    form = TrainingSessionStructureForm
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    *TrainingSessionForm.Meta.fields,
+                    "athlete",
+                    "status_history",
+                    "created_display",
+                    "updated_display",
+                ]
+            },
+        ),
+        # The prescription, its summary (kept live by cadence/workout-editor.js) and what the athlete logged.
+        ("Workout", {"fields": ["structure_summary", "structure", "logged_sets"], "classes": ["workout"]}),
+    ]
     list_display = [
         "title_display",
         "scheduled_display",
@@ -46,7 +70,14 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
     # No `date_hierarchy`: Django's cuts days at UTC midnight. ScheduledDayFilter serves the same date bar
     # (same query parameters) by the athletes' local days; changelist_view hands it to the template.
     autocomplete_fields = ["program", "phase", "micro_cycle"]
-    readonly_fields = ["athlete", "status_history", "created_display", "updated_display"]
+    readonly_fields = [
+        "athlete",
+        "status_history",
+        "created_display",
+        "updated_display",
+        "structure_summary",
+        "logged_sets",
+    ]
     actions = [mark_completed, mark_skipped]
     list_per_page = 100
 
@@ -138,6 +169,20 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
             ),
         )
         return format_html('<ul class="status-history">{}</ul>', rows)
+
+    @admin.display(description="Summary")
+    def structure_summary(self, obj):
+        """The stored structure's summary; the script beside the editor replaces it as the coach edits."""
+        return format_html(
+            '<output class="workout-summary" data-workout-summary="id_structure" aria-live="polite">{}</output>',
+            summary_text(obj.structure),
+        )
+
+    @admin.display(description="Logged by the athlete")
+    def logged_sets(self, obj):
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        return logged_sets_html(obj)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
