@@ -18,9 +18,11 @@ from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
     ExerciseFactory,
     MicroCycleFactory,
+    PerformedSetFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
+    structure_with,
 )
 from tests.support.resources import RESOURCES as REGISTRY
 from training.models import TrainingSession
@@ -63,7 +65,30 @@ def _rows():
     )
     TrainingSessionFactory(program=program, scheduled_at=start + timedelta(days=2), status="skipped")
     TrainingSessionFactory(program=program, scheduled_at=now + timedelta(days=1), planned_load=Decimal("14400"))
-    ExerciseFactory(name=AWKWARD, equipment=["barbell", "band"], unilateral=True, instructions=AWKWARD, archived=True)
+    exercise = ExerciseFactory(
+        name=AWKWARD, equipment=["barbell", "band"], unilateral=True, instructions=AWKWARD, archived=True
+    )
+    # Structures: notes with awkward text, loads with and without decimals, %1RM sets resolved (the athlete has
+    # an estimate from the completed session's sets) and unresolved (another exercise, none).
+    unlogged = ExerciseFactory(name="Unlogged")
+    PerformedSetFactory(
+        session=TrainingSession.objects.filter(program=program, status="completed").first(),
+        exercise=exercise,
+        reps=3,
+        load_kg=Decimal("97.25"),
+    )
+    structure = structure_with(exercise, percent1rm=72.5)
+    structure["steps"][0]["notes"] = AWKWARD
+    structure["steps"].append(
+        {"kind": "exercise", "exerciseId": str(unlogged.pk), "sets": [{"seconds": 45, "percent1rm": 50}]}
+    )
+    # Both ahead, beside the planned one, so the program's adherence stays two of three.
+    TrainingSessionFactory(program=program, scheduled_at=now + timedelta(days=1, hours=1), structure=structure)
+    TrainingSessionFactory(
+        program=program,
+        scheduled_at=now + timedelta(days=1, hours=2),
+        structure=structure_with(unlogged, loadKg=62.5),
+    )
     DatabaseConnectionProfileFactory()
     ConnectionHealthEventFactory(message=AWKWARD, latency_ms=1.25, checked_at=now.replace(microsecond=0))
     ConnectionHealthEventFactory(status="fail", error_code="DB_TIMEOUT", latency_ms=None)
