@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import signals  # noqa: F401 (connects the receivers)
+        from .fields import read_json_as_text
+
+        connection_created.connect(read_json_as_text, dispatch_uid="cadence-read-json-as-text")

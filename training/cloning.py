@@ -145,6 +145,11 @@ def program_clone(
             _checked(session, exclude=["program", "athlete", "phase", "micro_cycle"])
         except ValidationError as exc:
             raise _with_context(exc, f"Session “{old.title}” ({old.scheduled_at.isoformat()})") from exc
+        # The workout comes along as the source stores it (the sets the athlete logged do not). Not checked
+        # again: it was valid when written, and exercises are archived, never deleted; a plan that already
+        # names an archived exercise keeps it, in its copies too.
+        session.structure = old.structure
+        session.with_structure_totals()
         sessions.append(session)
 
     try:

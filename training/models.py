@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from athletes.models import AthleteProfile
 from athletes.validators import validate_not_blank
+from core.fields import StoredJSONField
 from core.models import TimeStampedModel
 from core.placement import cycle_week, local_day, name_children, overlaps, session_misfits, session_places
 from core.text import trim
@@ -466,7 +467,12 @@ class TrainingSession(TimeStampedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     # What the session contains (training.workouts.structure): null, or {"steps": [...]} as the API writes it.
     # A column of the session's own row, so it is read and written with the session in the same query.
-    structure = models.JSONField(null=True, blank=True, default=None)
+    structure = StoredJSONField(null=True, blank=True, default=None)
+    # structureSummary of the structure as stored (a %1RM set counts no volume: its load depends on the athlete's
+    # estimate at read time). Written with the structure by save() and by every bulk writer
+    # (`with_structure_totals`), so a list sends it as it is for a structure without %1RM sets instead of
+    # decoding the structure to add it up; null with a structure only makes the read add it up itself.
+    structure_totals = StoredJSONField(null=True, blank=True, default=None, editable=False)
 
     constraint_error_fields = {"rpe_without_completed": "rpe"}
 
@@ -531,8 +537,18 @@ class TrainingSession(TimeStampedModel):
         self._stored = {name: self.__dict__[name] for name in self.TRACKED_FIELDS if name in self.__dict__}
 
     def save(self, *args, **kwargs):
+        self.structure_totals = workout_structure.stored_summary(self.structure)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "structure" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "structure_totals"}
         super().save(*args, **kwargs)
         self._remember_stored()
+
+    def with_structure_totals(self) -> "TrainingSession":
+        """This session with `structure_totals` for its structure: for writers that bypass save() (bulk_create,
+        COPY)."""
+        self.structure_totals = workout_structure.stored_summary(self.structure)
+        return self
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)

@@ -27,9 +27,13 @@ The flow of a list request, in order:
 9. Completed rows: a list whose `ListReads` names `complete_rows` gets what its rows' representation reads from
    other tables, for the whole page in one query (a session's %1RM sets: the athletes' estimated one-rep max).
 10. Compiled representation: `core.lists.representation.represent_rows` turns the rows into camelCase dicts of
-   JSON types with a function compiled once per serializer class, not the serializer's per-field work.
-11. Renderer: `core.lists.renderers.JSONRenderer` writes those rows (and the page's envelope) with orjson; every
-    other response takes the camel-case renderer's own path.
+   JSON types with a function compiled once per serializer class, not the serializer's per-field work. A stored
+   JSON document (`core.fields.StoredJSONField`, a session's structure) arrives on the PostgreSQL path as the
+   compact text it was written as (the page's compiled query leaves it undecoded, `CompiledQuery(keep_text=True)`)
+   and its field may hand that text on as `core.lists.renderers.JSONText` instead of decoding it.
+11. Renderer: `core.lists.renderers.JSONRenderer` writes those rows (and the page's envelope) with orjson, a
+    `JSONText` as its text; every other response takes the camel-case renderer's own path (whose encoder decodes
+    a `JSONText`).
 
 Per-process caches, and why none of them may depend on the request (tests/core/test_list_caches.py makes
 requests that differ in caller, timezone and filters with the caches warm, in both orders, and compares each

@@ -48,17 +48,21 @@ class CompiledQuery:
     """`build(**markers)` returns a `values_list()` queryset; `markers` are stand-ins for the values a request
     supplies, each distinct from any constant of the query (a list marker is found as the one list
     parameter). `optional` names markers the compiled query may not need (e.g. an instant that one
-    annotation uses and another does not)."""
+    annotation uses and another does not). With `keep_text`, the columns of fields that declare
+    `text_in_lists` (core.fields.StoredJSONField) come back as the database's text, not decoded: for a list
+    that sends them on as they are."""
 
     def __init__(
         self,
         build: Callable[..., QuerySet],
         markers: Mapping[str, object],
         optional: frozenset[str] = frozenset(),
+        keep_text: bool = False,
     ):
         self.build = build
         self.markers = dict(markers)
         self.optional = optional
+        self.keep_text = keep_text
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -154,6 +158,12 @@ class CompiledQuery:
             raise RuntimeError(f"parameters {sorted(changed - found)} depend on the markers but are not markers")
         selected = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = compiler.get_converters(selected)
+        if self.keep_text:
+            converters = {
+                index: converter
+                for index, converter in converters.items()
+                if not getattr(getattr(converter[1], "output_field", None), "text_in_lists", False)
+            }
         binary = all(_binary_safe(expression) for expression in selected)
         return _Compiled(
             sql=sql,

@@ -142,7 +142,10 @@ class ListReads:
             queryset = queryset.filter(_PkAnyOf(ids, model._meta.pk)).order_by()
             return queryset.values_list(*field_names, *queryset.query.annotations)
 
-        return CompiledQuery(build, {"now": _NOW_MARKER, "ids": _IDS_MARKER}, optional=frozenset({"now"}))
+        # keep_text: a stored JSON document (core.fields.StoredJSONField) reaches the representation as its text.
+        return CompiledQuery(
+            build, {"now": _NOW_MARKER, "ids": _IDS_MARKER}, optional=frozenset({"now"}), keep_text=True
+        )
 
     def _fetch(self, model, ids, now, using) -> list[models.Model]:
         query = self.compiled(model)

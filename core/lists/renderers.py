@@ -13,6 +13,7 @@ from __future__ import annotations
 import orjson
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from djangorestframework_camel_case.util import camelize
+from rest_framework.utils import encoders
 
 from .representation import CamelCased, camel_key
 
@@ -29,12 +30,42 @@ def _fast(data) -> dict | CamelCased | None:
     return None
 
 
+class JSONText:
+    """JSON already written, e.g. a stored document's text (core.fields.StoredJSONField) that a list sends on
+    without decoding it: orjson writes the text as it is; DRF's encoder, on the other paths (the browsable API),
+    decodes it and writes the value."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"JSONText({self.text!r})"
+
+
+def _orjson_default(value):
+    if isinstance(value, JSONText):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+class JSONEncoder(encoders.JSONEncoder):
+    def default(self, obj):
+        if isinstance(obj, JSONText):
+            return orjson.loads(obj.text)
+        return super().default(obj)
+
+
 class JSONRenderer(CamelCaseJSONRenderer):
+    encoder_class = JSONEncoder
+
     def render(self, data, accepted_media_type=None, renderer_context=None):
         fast = _fast(data)
         if fast is None or self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
-        body = orjson.dumps(fast, option=orjson.OPT_UTC_Z)  # UTC datetimes end in Z, as DRF writes them
+        # UTC datetimes end in Z, as DRF writes them; JSONText goes in as its text.
+        body = orjson.dumps(fast, default=_orjson_default, option=orjson.OPT_UTC_Z)
         if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:  # DRF escapes these (JavaScript line breaks)
             body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return body

@@ -11,10 +11,13 @@ from django.urls import reverse
 
 from tests.support.factories.athletes import AthleteProfileFactory
 from tests.support.factories.training import (
+    ExerciseFactory,
     MicroCycleFactory,
+    PerformedSetFactory,
     ProgramPhaseFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
+    structure_with,
 )
 from training.cloning import local_wall_clock_moved
 from training.models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
@@ -178,6 +181,33 @@ def test_clone_takes_a_title_and_copies_to_the_same_athlete(coach_client, athlet
     assert {s.scheduled_at.astimezone(OSLO).time() for s in copy.sessions.all()} == {time(7, 0)}
     # The source stays its athlete's current program; the copy is planned, so no second current program.
     assert TrainingProgram.objects.filter(athlete=athlete, status=PlanStatus.CURRENT).count() == 1
+
+
+def test_clone_copies_each_sessions_workout_but_not_the_logged_sets(coach_client, athlete, target):
+    source = build_source(athlete)
+    squat, old = ExerciseFactory(name="Squat"), ExerciseFactory(name="Old lift")
+    sessions = list(source.sessions.order_by("scheduled_at"))
+    sessions[0].structure = structure_with(squat, percent1rm=80)
+    sessions[0].save()
+    sessions[1].structure = structure_with(old)
+    sessions[1].save()
+    old.archived = True  # a plan that already names an archived exercise keeps it in its copies
+    old.save()
+    PerformedSetFactory(session=sessions[0], exercise=squat)
+    response = coach_client.post(url(source), {"athleteId": str(target.pk), "startDate": "2030-10-21"}, format="json")
+    assert response.status_code == 201, response.content
+    copies = list(TrainingSession.objects.filter(program_id=response.json()["id"]).order_by("scheduled_at"))
+    assert [c.structure for c in copies] == [s.structure for s in source.sessions.order_by("scheduled_at")]
+    assert copies[1].structure_totals == {
+        "seconds": 600 + 5 * 120 + 3 * 120,
+        "meters": 5000,
+        "sets": 3,
+        "volumeKg": 1500.0,
+    }
+    assert copies[0].structure_totals["volumeKg"] == 0.0  # %1RM sets: their load is the athlete's, at read time
+    assert not copies[0].performed_sets.exists()
+    shown = coach_client.get(f"/api/v1/sessions/{copies[1].pk}/").json()
+    assert shown["structureSummary"] == copies[1].structure_totals
 
 
 def test_clone_query_count_does_not_grow_with_sessions(coach_client, athlete, target):

@@ -7,7 +7,7 @@ timezone) is today or one of the 364 days before."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Case, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -20,6 +20,10 @@ from training.local_time import DaysBetween, LocalDate, local_today
 from .models import PerformedSet
 
 WINDOW_DAYS = 365
+# Wider than the window in any timezone: its first local day starts 364 days before the start of the local today,
+# which began less than a day before now.
+WINDOW_SLACK = timedelta(days=WINDOW_DAYS + 1)
+SURELY_IN_WINDOW = timedelta(days=WINDOW_DAYS - 2)
 E1RM_REPS = (1, 12)  # Epley's estimate is read from sets of this many reps only
 RECORD_REPS = (1, 3, 5, 8, 10)  # bestLoadKg's keys: the heaviest load for at least this many reps
 
@@ -39,8 +43,16 @@ def sets_with_age(queryset: QuerySet[PerformedSet], now: datetime) -> QuerySet[P
     )
 
 
-def _in_window(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}age__gte": 0, f"{prefix}age__lt": WINDOW_DAYS})
+def _in_window(prefix: str = "", now: datetime | None = None) -> Q:
+    """The set's local date is in the window. With `now`, a set whose session lies between 363 days ago and now
+    is in it whatever the timezone (a day's margin for DST and the offsets), which the database checks first:
+    the exact local dates (two timezone conversions a row, most of such a query's time) are worked out only for
+    the sessions near the window's edges."""
+    exact = Q(**{f"{prefix}age__gte": 0, f"{prefix}age__lt": WINDOW_DAYS})
+    if now is None:
+        return exact
+    surely_in = Q(session__scheduled_at__gte=now - SURELY_IN_WINDOW, session__scheduled_at__lte=now)
+    return surely_in | exact
 
 
 def _counts_for_e1rm() -> Q:
@@ -57,12 +69,22 @@ def one_rep_max_estimates(
         return {}
     athletes = {athlete for athlete, _ in pairs}
     exercises = {exercise for _, exercise in pairs}
+    now = now or timezone.now()
     rows = (
         sets_with_age(
-            PerformedSet.objects.filter(_counts_for_e1rm(), athlete_id__in=athletes, exercise_id__in=exercises),
-            now or timezone.now(),
+            PerformedSet.objects.filter(
+                _counts_for_e1rm(),
+                athlete_id__in=athletes,
+                exercise_id__in=exercises,
+                # The window again, loosely, on columns the planner can use: the sessions of these athletes
+                # (a set's athlete is its session's) since a little more than the window, read through the
+                # sessions' (athlete, scheduled_at) index, instead of hashing every session to join a few sets.
+                session__athlete_id__in=athletes,
+                session__scheduled_at__gte=now - WINDOW_SLACK,
+            ),
+            now,
         )
-        .filter(_in_window())
+        .filter(_in_window(now=now))
         .values("athlete_id", "exercise_id")
         .annotate(best=Max(EPLEY))
         .order_by()

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
@@ -257,18 +258,44 @@ def resolved_load(one_rep_max: Decimal | float | None, percent: Number) -> float
     return float(halves / 2)
 
 
-def with_resolved_loads(structure: Mapping | None, one_rep_max: Mapping[str, Decimal | float]) -> Mapping | None:
+def with_resolved_loads(
+    structure: Mapping | None, one_rep_max: Mapping[str, Decimal | float], *, in_place: bool = False
+) -> Mapping | None:
     """The structure as the API shows it: each %1RM set with `resolvedLoadKg` from `one_rep_max` (exercise id ->
-    estimated 1RM in kg). The stored structure itself when it has no %1RM set (no copy)."""
+    estimated 1RM in kg). The stored structure itself when it has no %1RM set (no copy); otherwise a copy, or
+    the structure itself changed with `in_place` (for a caller that owns it, e.g. one just decoded for a list)."""
     if not structure or not percent_exercise_ids(structure):
         return structure
-    shown = copy.deepcopy(structure)
+    shown = structure if in_place else _copy(structure)
+    loads: dict[tuple, float | None] = {}  # a workout repeats its percentages: each load is worked out once
     for step in exercise_steps(shown):
-        estimate = one_rep_max.get(step["exerciseId"])
+        exercise_id = step["exerciseId"]
+        estimate = one_rep_max.get(exercise_id)
         for one_set in step["sets"]:
-            if "percent1rm" in one_set:
-                one_set["resolvedLoadKg"] = resolved_load(estimate, one_set["percent1rm"])
+            percent = one_set.get("percent1rm")
+            if percent is not None:
+                key = (exercise_id, percent)
+                if key not in loads:
+                    loads[key] = resolved_load(estimate, percent)
+                one_set["resolvedLoadKg"] = loads[key]
     return shown
+
+
+def _copy(structure: Mapping) -> Mapping:
+    """A deep copy of a structure of JSON values, through orjson (in C; copy.deepcopy walks it in Python)."""
+    try:
+        return orjson.loads(orjson.dumps(structure))
+    except TypeError:  # a value orjson does not write (a Decimal put in by hand): the slow way
+        return copy.deepcopy(structure)
+
+
+def stored_summary(structure) -> dict | None:
+    """`summary()` of a structure as stored (its %1RM sets without loads), kept beside it in the session's row;
+    None for no structure and for a value that is not a valid structure (never stored through the API)."""
+    try:
+        return summary(structure)
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def summary(structure: Mapping | None) -> dict | None:

@@ -263,3 +263,26 @@ def test_a_list_with_percent_sets_costs_one_more_query_whatever_the_rows(coach_c
     TrainingSessionFactory.create_batch(30, program=program, structure=structure_with(press, percent1rm=70))
     many = _list_count(coach_client, lifter)
     assert few == many == plain + 1
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London", "Pacific/Auckland"])
+def test_the_estimates_window_agrees_with_the_local_dates_at_its_edges(zone):
+    """The estimates query settles most sets on their session's instant and works out local dates only near the
+    window's edges: a set on each side of each edge, at both ends of the local day, in the widest offsets."""
+    athlete = AthleteProfileFactory(timezone=zone)
+    today = local_today(athlete)
+    cases = {  # (local days ago, local time) -> in the window
+        (365, time(23, 59)): False,
+        (364, time(0, 1)): True,
+        (364, time(23, 59)): True,
+        (363, time(0, 1)): True,
+        (0, time(0, 1)): True,
+        (0, time(23, 59)): True,  # later today: still today's local date
+        (-1, time(0, 1)): False,  # tomorrow, locally
+    }
+    exercises = {}
+    for (ago, at), _ in cases.items():
+        exercise = exercises[(ago, at)] = ExerciseFactory(name=f"Edge {ago} {at}")
+        logged(session_on(athlete, today - timedelta(days=ago), at), exercise, (1, 100))
+    found = one_rep_max_estimates(pairs={(athlete.pk, str(e.pk)) for e in exercises.values()})
+    assert {key: (athlete.pk, str(exercises[key].pk)) in found for key in cases} == cases

@@ -1,0 +1,66 @@
+"""Model fields shared by the apps."""
+
+from __future__ import annotations
+
+import orjson
+from django.db import models
+from django.db.models.fields.json import KeyTransform
+
+from core import dialect
+
+
+def compact_json(value) -> str:
+    """`value` as the API writes JSON: compact separators, UTF-8, keys in their order."""
+    return orjson.dumps(value).decode()
+
+
+class StoredJSONField(models.JSONField):
+    """A JSON document the API stores and returns as a whole and never queries into (a session's workout).
+
+    Kept as the compact text it was written as: on PostgreSQL a `json` column (not `jsonb`, which would re-order
+    its keys and re-space it on the way out), elsewhere text as with any JSONField. So the text a list reads back
+    is, byte for byte, what the API writes for the value, and a list can send it on without decoding it
+    (`text_in_lists`: core.lists leaves such columns undecoded on its PostgreSQL path; the API's field hands the
+    text on as `core.lists.renderers.JSONText`). What `json` gives up (an equality operator, GIN indexes,
+    jsonb's operators) such a document does not use; `isnull` works as usual.
+
+    Values are decoded with orjson, which is faster than the standard library's json; what orjson refuses
+    and json accepts (NaN, Infinity, integers beyond 64 bits) never reaches such a column: orjson writes it."""
+
+    text_in_lists = True
+
+    def db_type(self, connection):
+        if dialect.is_postgresql(connection):
+            return "json"
+        return super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        if value is None:
+            return None
+        if dialect.is_postgresql(connection):
+            from psycopg.types.json import Json
+
+            return Json(value, dumps=compact_json)  # typed json: goes into the column as this exact text
+        return compact_json(value)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        # As Django's own: some backends (SQLite) give a key transform's non-string values as they are.
+        if isinstance(expression, KeyTransform) and not isinstance(value, str):
+            return value
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value  # as Django's: a value that is not JSON text is returned as it is
+
+
+def read_json_as_text(sender, connection, **kwargs) -> None:
+    """On a new PostgreSQL connection, read `json` columns as text, as Django reads `jsonb` (connected in
+    core.apps): psycopg would otherwise decode them itself, with the standard library, before the field could."""
+    if dialect.is_postgresql(connection):
+        from psycopg.types.string import TextLoader
+
+        connection.connection.adapters.register_loader("json", TextLoader)
