@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import os
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qs, urlencode
 
 import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadence_bench")
 MAX_PAGE_SIZE = 200
@@ -43,7 +45,7 @@ ORDER BY page.start_date, page.id
 
 SESSIONS_SQL = """
 SELECT id, program_id, phase_id, micro_cycle_id, athlete_id, title, scheduled_at, duration_minutes, modality,
-    status, rpe, load::float8, planned_load::float8, completed_at, updated_at
+    status, rpe, load::float8, planned_load::float8, completed_at, structure, updated_at
 FROM training_trainingsession
 WHERE athlete_id = %(athlete)s AND scheduled_at >= %(after)s AND scheduled_at < %(before)s
 ORDER BY scheduled_at, id LIMIT %(limit)s OFFSET %(offset)s
@@ -51,6 +53,21 @@ ORDER BY scheduled_at, id LIMIT %(limit)s OFFSET %(offset)s
 SESSIONS_COUNT_SQL = """
 SELECT count(*) FROM training_trainingsession
 WHERE athlete_id = %(athlete)s AND scheduled_at >= %(after)s AND scheduled_at < %(before)s
+"""
+
+# The athlete's estimated 1RM per exercise: the best Epley estimate over their sets of 1–12 reps whose session's
+# local date is today or one of the 364 days before.
+ONE_REP_MAX_SQL = """
+SELECT ps.exercise_id::text, max(CASE WHEN ps.reps = 1 THEN ps.load_kg::float8
+    ELSE (ps.load_kg * (30 + ps.reps))::float8 / 30.0 END)
+FROM training_performedset ps
+JOIN training_trainingsession s ON s.id = ps.session_id
+JOIN athletes_athleteprofile a ON a.id = ps.athlete_id
+WHERE ps.athlete_id = %(athlete)s AND ps.exercise_id = ANY(%(exercises)s::uuid[])
+    AND ps.reps BETWEEN 1 AND 12 AND ps.load_kg IS NOT NULL
+    AND (timezone(a.timezone, %(now)s::timestamptz))::date - (timezone(a.timezone, s.scheduled_at))::date
+        BETWEEN 0 AND 364
+GROUP BY ps.exercise_id
 """
 
 CYCLES_SQL = """
@@ -71,11 +88,54 @@ def _db() -> psycopg.Connection:
     global _connection  # one connection per worker process, like Cadence's persistent connections
     if _connection is None or _connection.closed:
         _connection = psycopg.connect(DATABASE_URL, autocommit=True, options="-c timezone=UTC")
+        set_json_loads(orjson.loads, _connection)  # the fastest decoder for the structures' JSON
     return _connection
 
 
 def _str(value) -> str | None:
     return None if value is None else str(value)
+
+
+def _resolved(one_rep_max: float | None, percent) -> float | None:
+    """one_rep_max × percent / 100 to the nearest 0.5 kg, halves up."""
+    if one_rep_max is None:
+        return None
+    halves = (Decimal(str(one_rep_max)) * Decimal(str(percent)) / Decimal(50)).quantize(Decimal(1), ROUND_HALF_UP)
+    return float(halves / 2)
+
+
+def _shown(structure: dict, estimates: dict) -> dict:
+    """The structure with each %1RM set's resolvedLoadKg (written in place: each row's JSON is its own)."""
+    for step in structure["steps"]:
+        if step["kind"] == "exercise":
+            for one in step["sets"]:
+                if "percent1rm" in one:
+                    one["resolvedLoadKg"] = _resolved(estimates.get(step["exerciseId"]), one["percent1rm"])
+    return structure
+
+
+def _summary(structure: dict | None) -> dict | None:
+    if not structure:
+        return None
+    seconds = meters = sets = 0
+    volume = 0.0
+    for step in structure["steps"]:
+        kind = step["kind"]
+        if kind == "exercise":
+            for one in step["sets"]:
+                sets += 1
+                seconds += one.get("seconds", 0) + one.get("restSeconds", 0)
+                load = one.get("loadKg")
+                if load is None:
+                    load = one.get("resolvedLoadKg")
+                if load is not None and one.get("reps") is not None:
+                    volume += one["reps"] * load
+        else:
+            times, inner = (step["times"], step["steps"]) if kind == "repeat" else (1, (step,))
+            for timed in inner:
+                seconds += times * timed["duration"].get("seconds", 0)
+                meters += times * timed["duration"].get("meters", 0)
+    return {"seconds": seconds, "meters": meters, "sets": sets, "volumeKg": round(volume, 1)}
 
 
 def _programs(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
@@ -133,6 +193,7 @@ def _sessions(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
         "load",
         "plannedLoad",
         "completedAt",
+        "structure",
         "updatedAt",
     ]
     results = []
@@ -141,6 +202,26 @@ def _sessions(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
         for key in ("id", "programId", "phaseId", "microCycleId", "athleteId"):
             item[key] = _str(item[key])
         results.append(item)
+    # The %1RM sets resolve at the athlete's estimates: one query for the page, only when a set needs one.
+    percent = {
+        step["exerciseId"]
+        for item in results
+        if item["structure"]
+        for step in item["structure"]["steps"]
+        if step["kind"] == "exercise" and any("percent1rm" in one for one in step["sets"])
+    }
+    estimates = {}
+    if percent:
+        estimates = dict(
+            db.execute(
+                ONE_REP_MAX_SQL, {"athlete": args["athlete"], "exercises": sorted(percent), "now": datetime.now(UTC)}
+            ).fetchall()
+        )
+    for item in results:
+        if item["structure"]:
+            item["structure"] = _shown(item["structure"], estimates)
+        item["structureSummary"] = _summary(item["structure"])
+        item["updatedAt"] = item.pop("updatedAt")  # after structureSummary, as the API orders them
     return count, results
 
 

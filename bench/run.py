@@ -10,6 +10,12 @@
    round with any non-2xx response is void (a fast 401 is not a fast page).
 5. Measures Cadence's programs page 30 against page 1 with one connection (the latency ratio).
 
+With `--structures`: instead of the floor, Cadence against itself on two copies of the benchmark database that
+differ only in the sessions' `structure` column (every session with a 20-step structure, bench/workout_structures.py,
+in one; none in the other): the sessions lists, alternating wrk rounds, and the median slowdown (structures over
+none). With `--exports`: the CPU time of one FIT and one Zwift export of a 20-step structure
+(bench/workout_exports.py, no server).
+
 Timings are noisy on a shared machine; the alternation and the ratios are what to read.
 """
 
@@ -26,13 +32,17 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import psycopg
 import psycopg.conninfo
 import psycopg.sql
+import workout_structures
+from floor import _summary as stored_summary  # the floor's own summary: a %1RM set without its load counts none
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -49,10 +59,10 @@ def log(*args) -> None:
     print(*args, flush=True)
 
 
-def django_env(args) -> dict:
+def django_env(args, database_url: str | None = None) -> dict:
     return {
         **os.environ,
-        "DATABASE_URL": args.database_url,
+        "DATABASE_URL": database_url or args.database_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",
@@ -105,7 +115,7 @@ def vacuum(args) -> None:
     log(f"vacuumed and analyzed in {time.monotonic() - started:.1f} s")
 
 
-def serve(args, name: str, app: str, cwd: Path) -> tuple[subprocess.Popen, str]:
+def serve(args, name: str, app: str, cwd: Path, database_url: str | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [
         args.gunicorn,
@@ -125,9 +135,9 @@ def serve(args, name: str, app: str, cwd: Path) -> tuple[subprocess.Popen, str]:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, cwd=cwd, env=django_env(args))
+    process = subprocess.Popen(command, cwd=cwd, env=django_env(args, database_url))
     base = f"http://127.0.0.1:{port}"
-    probe = "/health/live" if name == "cadence" else "/ping"
+    probe = "/health/live" if name.startswith("cadence") else "/ping"
     deadline = time.monotonic() + 120  # a loaded machine boots workers slowly
     while time.monotonic() < deadline:
         try:
@@ -275,6 +285,178 @@ def depth_latency(args, cadence: str, token: str, first: str, deep: str) -> dict
     return {"name": "page 30 / page 1 latency", "ratio": median, "valid_rounds": len(ratios)}
 
 
+# --- Structures: the sessions list with 20-step structures against the same list without -----------------------
+
+STRUCTURE_EXERCISES = ["Back squat", "Bench press", "Deadlift", "Overhead press", "Barbell row"]
+
+
+def bench_structure(args) -> dict:
+    """The 20-step structure every session gets in the structured copy (`--structure`)."""
+    if args.structure == "intervals":
+        return workout_structures.INTERVALS
+    if args.structure == "ride":
+        return workout_structures.RIDE
+    with psycopg.connect(args.database_url) as db:
+        ids = dict(
+            db.execute(
+                "SELECT name, id::text FROM training_exercise WHERE name = ANY(%s)", [STRUCTURE_EXERCISES]
+            ).fetchall()
+        )
+    return workout_structures.strength([ids[name] for name in STRUCTURE_EXERCISES])
+
+
+def database_copy_url(url: str, suffix: str) -> str:
+    """`url` (postgres://…/name) naming the database `name_suffix` instead."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{suffix}"))
+
+
+def structure_copy(args, suffix: str, structure: dict | None) -> str:
+    """A copy of the benchmark database whose sessions all have `structure` (None: none), vacuumed (FULL: both
+    copies' tables rewritten the same way). Reused when it exists and every session already has it."""
+    url = database_copy_url(args.database_url, suffix)
+    info = psycopg.conninfo.conninfo_to_dict(args.database_url)
+    source, name = info.pop("dbname"), psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    # As Cadence writes them: the compact JSON text (a json column keeps it as it is) and the structure's totals.
+    value = None if structure is None else orjson.dumps(structure).decode()
+    totals = None if structure is None else orjson.dumps(stored_summary(structure)).decode()
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+    if exists:
+        with psycopg.connect(url) as db:
+            athletes = db.execute("SELECT count(*) FROM athletes_athleteprofile").fetchone()[0]
+            other = db.execute(
+                "SELECT count(*) FROM training_trainingsession WHERE structure::text IS DISTINCT FROM %s", [value]
+            ).fetchone()[0]
+        if athletes >= args.athletes and other == 0:
+            log(f"{name}: reused")
+            return url
+        with psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True) as admin:
+            admin.execute(psycopg.sql.SQL("DROP DATABASE {}").format(psycopg.sql.Identifier(name)))
+    started = time.monotonic()
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True) as admin:
+        admin.execute(
+            psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                psycopg.sql.Identifier(name), psycopg.sql.Identifier(source)
+            )
+        )
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(
+            "UPDATE training_trainingsession SET structure = %s::json, structure_totals = %s::json", [value, totals]
+        )
+        db.execute("VACUUM (FULL, ANALYZE) training_trainingsession")
+        db.execute("VACUUM (ANALYZE)")
+    log(f"{name}: copied, every session's structure set and vacuumed in {time.monotonic() - started:.1f} s")
+    return url
+
+
+def login(base: str, args) -> str:
+    try:
+        return http_json(base + "/api/v1/auth/token/", body={"username": "coach", "password": args.password})["token"]
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(
+            f"login as coach failed ({exc.code}): the database was seeded with another password; "
+            "set BENCH_PASSWORD to it"
+        ) from exc
+
+
+def structure_endpoints(args) -> list[tuple[str, str]]:
+    one_athlete = [(name, path) for name, path in endpoints(args) if name.startswith("sessions")]
+    return [
+        *one_athlete,
+        ("sessions page 1, 50 rows", "/sessions/?pageSize=50&page=1"),
+        ("sessions page 1, 200 rows", "/sessions/?pageSize=200&page=1"),
+    ]
+
+
+def check_same_but_structure(a: str, a_token: str, b: str, b_token: str, items: list[tuple[str, str]]) -> None:
+    """Both copies return the same rows; A's every row has its structure (20 steps), B's none."""
+    for name, path in items:
+        x = http_json(a + "/api/v1" + path, a_token)
+        y = http_json(b + "/api/v1" + path, b_token)
+        if not x["results"]:
+            raise SystemExit(f"{name}: empty results; nothing to compare")
+        if any(len((row["structure"] or {}).get("steps", ())) != 20 for row in x["results"]):
+            raise SystemExit(f"{name}: a row of the structured copy lacks its 20-step structure")
+        if any(row["structure"] is not None or row["structureSummary"] is not None for row in y["results"]):
+            raise SystemExit(f"{name}: a row of the copy without structures has one")
+        strip = ("structure", "structureSummary", "updatedAt")
+        rows_x = [{k: v for k, v in row.items() if k not in strip} for row in x["results"]]
+        rows_y = [{k: v for k, v in row.items() if k not in strip} for row in y["results"]]
+        if rows_x != rows_y or x["count"] != y["count"]:
+            raise SystemExit(f"{name}: the two copies disagree beyond the structures")
+        size = len(json.dumps(x["results"])) / len(json.dumps(y["results"]))
+        log(f"same rows: {name} ({len(rows_x)} rows, count {x['count']}; body {size:.1f}× as long with structures)")
+
+
+def structure_rounds(args, a: str, a_token: str, b: str, b_token: str, name: str, path: str) -> dict:
+    """Alternating wrk rounds, structures (A) then none (B); the slowdown is B's req/s over A's."""
+    log(f"\n## {name}  ({path}): 20-step structures (A) vs none (B)")
+    slowdowns, a_rps, b_rps, a_lat, b_lat = [], [], [], [], []
+    for n in range(1, args.rounds + 1):
+        ra = wrk(a + "/api/v1" + path, token=a_token, connections=args.connections, duration=args.duration)
+        rb = wrk(b + "/api/v1" + path, token=b_token, connections=args.connections, duration=args.duration)
+        void = ra["non2xx"] or rb["non2xx"]
+        slowdown = rb["rps"] / ra["rps"] if ra["rps"] else 0.0
+        log(
+            f"round {n}: A structures {ra['rps']:8.1f} req/s {ra['latency_ms']:7.1f} ms | "
+            f"B none {rb['rps']:8.1f} req/s {rb['latency_ms']:7.1f} ms | B/A {slowdown:.2f}"
+            + (f"  VOID: non-2xx A={ra['non2xx']} B={rb['non2xx']}" if void else "")
+        )
+        if not void:
+            slowdowns.append(slowdown)
+            a_rps.append(ra["rps"])
+            b_rps.append(rb["rps"])
+            a_lat.append(ra["latency_ms"])
+            b_lat.append(rb["latency_ms"])
+    if not slowdowns:
+        log("every round was void")
+        return {"name": name, "valid_rounds": 0}
+    result = {
+        "name": name,
+        "valid_rounds": len(slowdowns),
+        "structures_rps": statistics.median(a_rps),
+        "none_rps": statistics.median(b_rps),
+        "structures_latency_ms": statistics.median(a_lat),
+        "none_latency_ms": statistics.median(b_lat),
+        "slowdown": statistics.median(slowdowns),
+    }
+    log(
+        f"median of {len(slowdowns)} valid rounds: structures {result['structures_rps']:.1f} req/s, "
+        f"none {result['none_rps']:.1f} req/s, slowdown {result['slowdown']:.2f}×"
+    )
+    return result
+
+
+def run_structures(args) -> list[dict]:
+    structured = structure_copy(args, f"steps20_{args.structure}", bench_structure(args))
+    plain = structure_copy(args, "nostructure", None)
+    processes = []
+    try:
+        a_process, a = serve(args, "cadence (structures)", "config.wsgi", args.cadence_dir, structured)
+        processes.append(a_process)
+        b_process, b = serve(args, "cadence (none)", "config.wsgi", args.cadence_dir, plain)
+        processes.append(b_process)
+        log(f"Cadence on {structured} ({a}) and on {plain} ({b}); {args.workers} sync workers each")
+        a_token, b_token = login(a, args), login(b, args)
+        items = structure_endpoints(args)
+        if args.only:
+            items = [(n, p) for n, p in items if any(o in n for o in args.only)]
+        check_same_but_structure(a, a_token, b, b_token, items)
+        results = [structure_rounds(args, a, a_token, b, b_token, name, path) for name, path in items]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    log(f"\n| sessions list ({args.structure}, 20 steps) | structures req/s | none req/s | slowdown |")
+    log("| --- | --- | --- | --- |")
+    for r in results:
+        if "slowdown" in r:
+            log(f"| {r['name']} | {r['structures_rps']:.0f} | {r['none_rps']:.0f} | {r['slowdown']:.2f}× |")
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
@@ -288,14 +470,36 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="A/B rounds per endpoint")
     parser.add_argument("--only", action="append", help="run only endpoints whose name contains this")
     parser.add_argument("--json", type=Path, help="write the medians here")
+    parser.add_argument(
+        "--structures",
+        action="store_true",
+        help="the sessions list with 20-step structures against the same data without (instead of the floor)",
+    )
+    parser.add_argument(
+        "--structure",
+        choices=["intervals", "ride", "strength"],
+        default="intervals",
+        help="with --structures: the 20 steps (timed run steps, a ride with repeats, or %%1RM exercise steps)",
+    )
+    parser.add_argument(
+        "--exports", action="store_true", help="only the CPU time of FIT and Zwift exports (bench/workout_exports.py)"
+    )
     args = parser.parse_args()
     args.cadence_dir = args.cadence_dir.resolve()
     bin_dir = Path(sys.executable).parent
     args.python = sys.executable
     args.gunicorn = str(bin_dir / "gunicorn")
 
+    if args.exports:
+        command = [args.python, str(BENCH_DIR / "workout_exports.py")]
+        return subprocess.run(command, cwd=args.cadence_dir, env=django_env(args), check=False).returncode
     seed(args)
     vacuum(args)
+    if args.structures:
+        results = run_structures(args)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     processes = []
     try:
         cadence_process, cadence = serve(args, "cadence", "config.wsgi", args.cadence_dir)

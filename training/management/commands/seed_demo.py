@@ -20,6 +20,8 @@ from django.utils import timezone
 from athletes.models import AthleteProfile, PrimaryGoal
 from core import dialect
 from core.db import maintenance_timeouts
+from core.fields import compact_json
+from training.management import demo_workouts
 from training.models import (
     MicroCycle,
     Modality,
@@ -29,6 +31,7 @@ from training.models import (
     TrainingProgram,
     TrainingSession,
 )
+from training.workouts.models import Exercise, PerformedSet
 
 COACH_USERNAME = "coach"
 # The demo coach sees everyone and the operations pages; created by core's role migrations.
@@ -60,6 +63,18 @@ PHASES = [("Base", "Aerobic base"), ("Build", "Threshold and strength"), ("Peak"
 WEEK_PATTERNS = [(0, 2, 4), (1, 3, 5), (0, 3, 5), (1, 2, 4)]
 LOCAL_TIMES = [time(6, 30), time(7, 0), time(12, 0), time(17, 30), time(18, 0)]  # never in a DST gap
 DURATIONS = [30, 45, 60, 75, 90]
+# How often each modality comes up: an endurance athlete's week with two strength days in ten sessions or so.
+MODALITY_WEIGHTS = {
+    Modality.RUN: 30,
+    Modality.BIKE: 20,
+    Modality.STRENGTH: 20,
+    Modality.SWIM: 10,
+    Modality.CONDITIONING: 8,
+    Modality.MOBILITY: 6,
+    Modality.SPORT: 4,
+    Modality.OTHER: 2,
+}
+_MODALITIES, _MODALITY_WEIGHTS = list(MODALITY_WEIGHTS), list(MODALITY_WEIGHTS.values())
 # The share of past sessions that were done, skipped, or missed (left planned).
 PAST_OUTCOMES = [(SessionStatus.COMPLETED, 0.75), (SessionStatus.SKIPPED, 0.10), (SessionStatus.PLANNED, 0.15)]
 _OUTCOMES, _OUTCOME_WEIGHTS = [s for s, _ in PAST_OUTCOMES], [w for _, w in PAST_OUTCOMES]
@@ -79,6 +94,7 @@ class AthletePlan:
     phases: list[ProgramPhase] = field(default_factory=list)
     micro_cycles: list[MicroCycle] = field(default_factory=list)
     sessions: list[TrainingSession] = field(default_factory=list)
+    performed_sets: list[PerformedSet] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +110,8 @@ class SeedResult:
     phases: int = 0
     micro_cycles: int = 0
     sessions: int = 0
+    structured_sessions: int = 0
+    performed_sets: int = 0
 
 
 def _split_weeks(total_weeks: int) -> list[tuple[int, int]]:
@@ -154,7 +172,7 @@ def _plan_program(
             for day in rng.choice(WEEK_PATTERNS)[:SESSIONS_PER_WEEK]:
                 local = datetime.combine(week_start + timedelta(days=day), rng.choice(LOCAL_TIMES), tzinfo=tz)
                 scheduled_at = local.astimezone(UTC)
-                modality = rng.choice(Modality.values)
+                modality = rng.choices(_MODALITIES, weights=_MODALITY_WEIGHTS)[0]
                 duration = rng.choice(DURATIONS)
                 status, completed_at, load = SessionStatus.PLANNED, None, None
                 if scheduled_at < now:
@@ -198,12 +216,30 @@ def add_training_load(plan: AthletePlan, rng: random.Random) -> None:
             session.rpe, session.load = None, None
 
 
-def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_hash: str) -> AthletePlan:
-    """The demo data of athlete number `index`: the same for the same (index, weeks, seed, day).
+def add_workouts(plan: AthletePlan, rng: random.Random, exercises: dict[str, str]) -> None:
+    """Give some of the plan's sessions a structure (training.management.demo_workouts) and its completed ones
+    with exercise steps the sets the athlete did. `exercises` maps the catalogue's names to ids (as strings); a
+    workout that needs an exercise it lacks is left out. Its own random stream: the rest of the plan does not
+    change."""
+    tz = plan.profile.tzinfo
+    athlete = demo_workouts.athlete_workouts(rng, season_start=plan.programs[0].start_date)
+    names = {exercise_id: name for name, exercise_id in exercises.items()}
+    for session in plan.sessions:
+        local_day = session.scheduled_at.astimezone(tz).date()
+        session.structure = demo_workouts.session_structure(session, rng, exercises, athlete, local_day)
+        session.with_structure_totals()
+        plan.performed_sets.extend(demo_workouts.performed_sets(session, rng, names, athlete, local_day))
+
+
+def plan_athlete(
+    *, index: int, weeks: int, seed: int, now: datetime, password_hash: str, exercises: dict[str, str] | None = None
+) -> AthletePlan:
+    """The demo data of athlete number `index`: the same for the same (index, weeks, seed, day, exercises).
 
     Two programs fill `weeks` weeks: a completed one (the first quarter) and a current one that today's
     date, in the athlete's timezone, falls in the middle of. Three sessions a week; past ones are completed,
-    skipped or missed (still planned), future ones planned."""
+    skipped or missed (still planned), future ones planned. With `exercises` (the catalogue's names to ids), some
+    sessions get a workout and completed strength sessions their sets (`add_workouts`)."""
     rng = random.Random(f"{seed}:{index}")
     user_model = get_user_model()
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -242,6 +278,8 @@ def plan_athlete(*, index: int, weeks: int, seed: int, now: datetime, password_h
     )
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
     add_training_load(plan, random.Random(f"{seed}:{index}:load"))
+    if exercises is not None:
+        add_workouts(plan, random.Random(f"{seed}:{index}:workouts"), exercises)
     return plan
 
 
@@ -256,21 +294,32 @@ def _resolve_password(explicit: str | None) -> str:
 
 def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: int, stamp: datetime) -> None:
     """Insert `rows` as they are: COPY on PostgreSQL (one stream instead of a statement per batch),
-    bulk_create elsewhere. Neither calls save(), so the timestamps save() would keep are set here."""
-    for row in rows:
-        row.created_at = row.updated_at = stamp
+    bulk_create elsewhere. Neither calls save(), so the timestamps save() would keep are set here (for a model
+    that has them). A model whose id the database numbers (an AutoField) leaves it to the database."""
+    if not rows:
+        return
+    if hasattr(rows[0], "created_at"):
+        for row in rows:
+            row.created_at = row.updated_at = stamp
     if not dialect.is_postgresql(connection):
         model.objects.bulk_create(rows, batch_size=batch_size)
         return
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     attnames = [f.attname for f in fields]
+    # COPY's text format takes JSON as its text (psycopg does not adapt a dict by itself): the compact text the
+    # fields themselves write (core.fields.compact_json), which a `json` column keeps as it is.
+    json_positions = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([getattr(row, name) for name in attnames])
+            values = [getattr(row, name) for name in attnames]
+            for i in json_positions:
+                if values[i] is not None:
+                    values[i] = compact_json(values[i])
+            copy.write_row(values)
 
 
 @transaction.atomic
@@ -315,7 +364,18 @@ def seed_demo(
         return result
 
     password_hash = make_password(resolved_password)  # hashed once: PBKDF2 per athlete would dominate the run
-    plans = [plan_athlete(index=i, weeks=weeks, seed=seed, now=now, password_hash=password_hash) for i in missing]
+    # The catalogue's exercises the demo workouts name (shipped by a migration; an installation may have
+    # archived or renamed some: the workouts that need them are left out).
+    exercises = {
+        name: str(pk)
+        for name, pk in Exercise.objects.filter(name__in=demo_workouts.EXERCISE_NAMES, archived=False).values_list(
+            "name", "pk"
+        )
+    }
+    plans = [
+        plan_athlete(index=i, weeks=weeks, seed=seed, now=now, password_hash=password_hash, exercises=exercises)
+        for i in missing
+    ]
     users = user_model.objects.bulk_create([p.user for p in plans], batch_size=batch_size)
     for plan, user in zip(plans, users, strict=True):
         plan.profile.user = user  # re-assign so the profile picks up the id the database gave the user
@@ -330,6 +390,10 @@ def seed_demo(
         rows = [row for plan in plans for row in getattr(plan, attr)]
         _insert(model, rows, batch_size=batch_size, stamp=stamp)
         setattr(result, attr, len(rows))
+    result.structured_sessions = sum(1 for plan in plans for s in plan.sessions if s.structure is not None)
+    sets = [row for plan in plans for row in plan.performed_sets]
+    _insert(PerformedSet, sets, batch_size=batch_size, stamp=stamp)
+    result.performed_sets = len(sets)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.athletes_created = len(plans)
     return result
@@ -409,7 +473,9 @@ class Command(BaseCommand):
         "Load demo data: a head coach login 'coach' (staff, in the Head coaches and Operations groups), two "
         f"coaches ({', '.join(DEMO_COACHES)}, group Coaches) who share the athletes between them, and athletes with a "
         "completed and a current program, phases, weekly "
-        "micro-cycles and sessions (completed, skipped, missed and upcoming); then a connection profile for this "
+        "micro-cycles and sessions (completed, skipped, missed and upcoming), many with a workout (run intervals at a "
+        "pace or heart rate, rides at a power, swims, strength days of the exercise catalogue) and the sets done in "
+        "the completed strength sessions, at loads that grow week by week; then a connection profile for this "
         "database (if APP_ENVIRONMENT has none) and a first check of it through checkdb. Idempotent: the coach "
         "and athletes that already exist (by username: coach, athlete0001, ...) are left untouched, so a second "
         "run changes no demo row. Deterministic for a given --seed and day. "
@@ -450,14 +516,16 @@ class Command(BaseCommand):
             # Fresh statistics after a bulk load: with the planner's stale estimates (empty tables) the first
             # metric queries choose nested loops over tens of thousands of rows.
             tables = [
-                m._meta.db_table for m in (AthleteProfile, TrainingProgram, ProgramPhase, MicroCycle, TrainingSession)
+                m._meta.db_table
+                for m in (AthleteProfile, TrainingProgram, ProgramPhase, MicroCycle, TrainingSession, PerformedSet)
             ]
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
         self.stdout.write(
             f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
-            f"{result.sessions} sessions."
+            f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
+            f"{result.performed_sets} performed sets."
         )
         profile = "created" if check.profile_created else "already there"
         verdict = check.status.upper() + (
