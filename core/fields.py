@@ -22,7 +22,9 @@ class StoredJSONField(models.JSONField):
     is, byte for byte, what the API writes for the value, and a list can send it on without decoding it
     (`text_in_lists`: core.lists leaves such columns undecoded on its PostgreSQL path; the API's field hands the
     text on as `core.lists.renderers.JSONText`). What `json` gives up (an equality operator, GIN indexes,
-    jsonb's operators) such a document does not use; `isnull` works as usual.
+    jsonb's operators) such a document does not use; `isnull` works as usual. Without an equality operator, a
+    query that compares whole rows (`.distinct()` over the model's columns, `UNION`) fails on PostgreSQL: narrow
+    such a queryset with `pk__in=<subquery>` instead of joining to a many-valued relation and de-duplicating.
 
     Values are decoded with orjson, which is faster than the standard library's json; what orjson refuses
     and json accepts (NaN, Infinity, integers beyond 64 bits) never reaches such a column: orjson writes it."""
