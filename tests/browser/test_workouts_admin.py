@@ -59,6 +59,10 @@ def test_a_coach_builds_a_workout_by_clicking_and_the_summary_follows(open_page,
     page.goto(f"/admin/training/trainingsession/{session.pk}/change/")
     page.wait_for_selector(f"{EDITOR} .rjf-add-button")
     assert summary(page) == "No structure: the session is unstructured."
+    editor, logged = page.locator(EDITOR).bounding_box(), page.locator(".logged-sets-empty").bounding_box()
+    assert logged["x"] >= editor["x"] + editor["width"]  # the logged sets beside the editor at this size
+    # The editor keeps its width beside them: a set's six inputs on one line.
+    assert page.locator(EDITOR).bounding_box()["width"] >= 700
 
     # A 10-minute warm-up.
     page.locator(f"{EDITOR} .rjf-add-button").last.click()
@@ -132,6 +136,9 @@ def test_an_invalid_value_comes_back_with_its_error_at_the_input(open_page, live
     page.goto(f"/admin/training/trainingsession/{session.pk}/change/")
     page.wait_for_selector("table.logged-sets")
     assert "Zercher squat (test) (3 sets)" in page.locator("table.logged-sets").inner_text()
+    editor, logged = page.locator(EDITOR).bounding_box(), page.locator("table.logged-sets").bounding_box()
+    assert logged["x"] >= editor["x"] + editor["width"]  # beside the prescription, not under it
+    assert logged["y"] < editor["y"] + editor["height"] / 2
     screenshot(page, "admin-session-logged-sets", locator="fieldset.workout")
 
     field(page, "steps§1§sets§0§reps").fill("150")

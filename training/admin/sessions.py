@@ -44,8 +44,9 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
                 ]
             },
         ),
-        # The prescription, its summary (kept live by cadence/workout-editor.js) and what the athlete logged.
-        ("Workout", {"fields": ["structure_summary", "structure", "logged_sets"], "classes": ["workout"]}),
+        # The prescription, its summary (kept live by cadence/workout-editor.js) and, beside the prescription (one
+        # line of the fieldset; under it when the window is too narrow), what the athlete logged.
+        ("Workout", {"fields": ["structure_summary", ("structure", "logged_sets")], "classes": ["workout"]}),
     ]
     list_display = [
         "title_display",
