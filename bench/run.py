@@ -302,7 +302,9 @@ def bench_structure(args) -> dict:
                 "SELECT name, id::text FROM training_exercise WHERE name = ANY(%s)", [STRUCTURE_EXERCISES]
             ).fetchall()
         )
-    return workout_structures.strength([ids[name] for name in STRUCTURE_EXERCISES])
+    return workout_structures.strength(
+        [ids[name] for name in STRUCTURE_EXERCISES], in_kg=args.structure == "strength-kg"
+    )
 
 
 def database_copy_url(url: str, suffix: str) -> str:
@@ -429,7 +431,7 @@ def structure_rounds(args, a: str, a_token: str, b: str, b_token: str, name: str
 
 
 def run_structures(args) -> list[dict]:
-    structured = structure_copy(args, f"steps20_{args.structure}", bench_structure(args))
+    structured = structure_copy(args, "steps20_" + args.structure.replace("-", "_"), bench_structure(args))
     plain = structure_copy(args, "nostructure", None)
     processes = []
     try:
@@ -477,9 +479,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--structure",
-        choices=["intervals", "ride", "strength"],
+        choices=["intervals", "ride", "strength", "strength-kg"],
         default="intervals",
-        help="with --structures: the 20 steps (timed run steps, a ride with repeats, or %%1RM exercise steps)",
+        help="with --structures: the 20 steps (timed run steps, a ride with repeats, %%1RM exercise steps, or "
+        "the same exercise steps with their loads in kg)",
     )
     parser.add_argument(
         "--exports", action="store_true", help="only the CPU time of FIT and Zwift exports (bench/workout_exports.py)"

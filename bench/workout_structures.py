@@ -3,7 +3,8 @@
 - `INTERVALS`: a run of 20 timed steps: a warm-up, nine pairs of work (distance at a pace, or time at a heart-rate
   zone) and recovery steps, a cool-down; a few steps carry notes.
 - `RIDE`: a ride of 20 timed steps with power targets, and repeats of two steps (Zwift intervals).
-- `strength(exercise_ids)`: 20 exercise steps of 3 sets each, %1RM with RIR and rest (every set resolves a load).
+- `strength(exercise_ids)`: 20 exercise steps of 3 sets each, %1RM with RIR and rest (every set resolves a load);
+  `strength(exercise_ids, in_kg=True)` the same with its loads written in kg (nothing to resolve).
 
 Each is in the form validate_structure() stores (the tests of the workout exports validate them too)."""
 
@@ -62,14 +63,19 @@ INTERVALS = {"steps": _intervals()}
 RIDE = {"steps": _ride()}
 
 
-def strength(exercise_ids: list[str]) -> dict:
-    """20 exercise steps over `exercise_ids` in turn, each 3 × 5 at 70–80 % 1RM, RIR 2, 2 minutes' rest."""
+def strength(exercise_ids: list[str], *, in_kg: bool = False) -> dict:
+    """20 exercise steps over `exercise_ids` in turn, each 3 × 5 at 70–80 % 1RM (with `in_kg`: at 70–80 kg, the
+    same workout with its loads written in), RIR 2, 2 minutes' rest."""
+
+    def load(k: int) -> dict:
+        return {"loadKg": 70 + 5 * k} if in_kg else {"percent1rm": 70 + 5 * k}
+
     return {
         "steps": [
             {
                 "kind": "exercise",
                 "exerciseId": exercise_ids[n % len(exercise_ids)],
-                "sets": [{"reps": 5, "percent1rm": 70 + 5 * k, "rir": 2, "restSeconds": 120} for k in range(3)],
+                "sets": [{"reps": 5, **load(k), "rir": 2, "restSeconds": 120} for k in range(3)],
             }
             for n in range(20)
         ]
