@@ -6,7 +6,7 @@
 - `strength(exercise_ids)`: 20 exercise steps of 3 sets each, %1RM with RIR and rest (every set resolves a load);
   `strength(exercise_ids, in_kg=True)` the same with its loads written in kg (nothing to resolve).
 
-Each is in the form validate_structure() stores (the tests of the workout exports validate them too)."""
+Each is in the form validate_structure() stores (tests/training/workouts/test_bench_structures.py checks it)."""
 
 from __future__ import annotations
 
