@@ -1,7 +1,8 @@
 """The floor: the benchmark's lists served by raw psycopg 3 + orjson, no Django, same JSON body as Cadence.
 
 What a hand-written endpoint over the same tables costs: one connection per worker (prepared statements),
-the metrics computed in SQL for the page's rows only, rows turned into dicts by hand. It does no
+the metrics computed in SQL for the page's rows only, rows turned into dicts by hand (a workout's summary and
+%1RM loads by Cadence's own functions of the structure, training.workouts.structure). It does no
 authentication and no permission checks, so it is a floor Cadence cannot quite reach, not a competitor.
 
     gunicorn --chdir bench floor:app   (DATABASE_URL=postgres://…)
@@ -11,13 +12,19 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import orjson
 import psycopg
 from psycopg.types.json import set_json_loads
+
+# Cadence's workout rules (a structure's summary, its %1RM loads) are plain functions of the structure, with no
+# Django in them: the floor uses them rather than a second copy of the rules.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from training.workouts.structure import summary, with_resolved_loads
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cadence_bench")
 MAX_PAGE_SIZE = 200
@@ -94,48 +101,6 @@ def _db() -> psycopg.Connection:
 
 def _str(value) -> str | None:
     return None if value is None else str(value)
-
-
-def _resolved(one_rep_max: float | None, percent) -> float | None:
-    """one_rep_max × percent / 100 to the nearest 0.5 kg, halves up."""
-    if one_rep_max is None:
-        return None
-    halves = (Decimal(str(one_rep_max)) * Decimal(str(percent)) / Decimal(50)).quantize(Decimal(1), ROUND_HALF_UP)
-    return float(halves / 2)
-
-
-def _shown(structure: dict, estimates: dict) -> dict:
-    """The structure with each %1RM set's resolvedLoadKg (written in place: each row's JSON is its own)."""
-    for step in structure["steps"]:
-        if step["kind"] == "exercise":
-            for one in step["sets"]:
-                if "percent1rm" in one:
-                    one["resolvedLoadKg"] = _resolved(estimates.get(step["exerciseId"]), one["percent1rm"])
-    return structure
-
-
-def _summary(structure: dict | None) -> dict | None:
-    if not structure:
-        return None
-    seconds = meters = sets = 0
-    volume = 0.0
-    for step in structure["steps"]:
-        kind = step["kind"]
-        if kind == "exercise":
-            for one in step["sets"]:
-                sets += 1
-                seconds += one.get("seconds", 0) + one.get("restSeconds", 0)
-                load = one.get("loadKg")
-                if load is None:
-                    load = one.get("resolvedLoadKg")
-                if load is not None and one.get("reps") is not None:
-                    volume += one["reps"] * load
-        else:
-            times, inner = (step["times"], step["steps"]) if kind == "repeat" else (1, (step,))
-            for timed in inner:
-                seconds += times * timed["duration"].get("seconds", 0)
-                meters += times * timed["duration"].get("meters", 0)
-    return {"seconds": seconds, "meters": meters, "sets": sets, "volumeKg": round(volume, 1)}
 
 
 def _programs(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
@@ -219,8 +184,8 @@ def _sessions(params: dict, limit: int, offset: int) -> tuple[int, list[dict]]:
         )
     for item in results:
         if item["structure"]:
-            item["structure"] = _shown(item["structure"], estimates)
-        item["structureSummary"] = _summary(item["structure"])
+            item["structure"] = with_resolved_loads(item["structure"], estimates, in_place=True)  # the row's own
+        item["structureSummary"] = summary(item["structure"])
         item["updatedAt"] = item.pop("updatedAt")  # after structureSummary, as the API orders them
     return count, results
 

@@ -42,9 +42,11 @@ import psycopg
 import psycopg.conninfo
 import psycopg.sql
 import workout_structures
-from floor import _summary as stored_summary  # the floor's own summary: a %1RM set without its load counts none
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from training.workouts.structure import stored_summary  # noqa: E402 (a plain function of the structure: no Django)
+
 BENCH_DIR = ROOT / "bench"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cadence_bench"
 
@@ -226,40 +228,51 @@ def wrk(url: str, *, token: str | None, connections: int, duration: int) -> dict
     }
 
 
-def ab_rounds(args, cadence: str, floor: str, token: str, name: str, path: str) -> dict:
-    log(f"\n## {name}  ({path})")
-    ratios, a_rps, b_rps, a_lat = [], [], [], []
+def paired_rounds(args, a: tuple[str, str, str | None], b: tuple[str, str, str | None]) -> list[tuple[dict, dict]]:
+    """`args.rounds` alternating wrk rounds, A then B, each (label, url, token); every round logged with A's req/s
+    over B's. Returns the valid rounds' (A, B) results: a round where either side had a non-2xx response is void
+    (a fast 401 is not a fast page)."""
+    valid = []
     for n in range(1, args.rounds + 1):
-        a = wrk(cadence + "/api/v1" + path, token=token, connections=args.connections, duration=args.duration)
-        b = wrk(floor + path, token=None, connections=args.connections, duration=args.duration)
-        void = a["non2xx"] or b["non2xx"]
-        note = f"  VOID: non-2xx A={a['non2xx']} B={b['non2xx']}" if void else ""
-        for label, r in (("A", a), ("B", b)):
+        ra, rb = (
+            wrk(url, token=token, connections=args.connections, duration=args.duration) for _, url, token in (a, b)
+        )
+        void = ra["non2xx"] or rb["non2xx"]
+        note = f"  VOID: non-2xx A={ra['non2xx']} B={rb['non2xx']}" if void else ""
+        for side, r in (("A", ra), ("B", rb)):
             if r["socket_errors"]:
-                note += f"  {label} {r['socket_errors']}"
-        ratio = a["rps"] / b["rps"] if b["rps"] else 0.0
+                note += f"  {side} {r['socket_errors']}"
+        ratio = ra["rps"] / rb["rps"] if rb["rps"] else 0.0
         log(
-            f"round {n}: A cadence {a['rps']:8.1f} req/s {a['latency_ms']:7.1f} ms | "
-            f"B floor {b['rps']:8.1f} req/s {b['latency_ms']:7.1f} ms | A/B {ratio:.2f}{note}"
+            f"round {n}: A {a[0]} {ra['rps']:8.1f} req/s {ra['latency_ms']:7.1f} ms | "
+            f"B {b[0]} {rb['rps']:8.1f} req/s {rb['latency_ms']:7.1f} ms | A/B {ratio:.2f}{note}"
         )
         if not void:
-            ratios.append(ratio)
-            a_rps.append(a["rps"])
-            b_rps.append(b["rps"])
-            a_lat.append(a["latency_ms"])
-    if not ratios:
+            valid.append((ra, rb))
+    if not valid:
         log("every round was void")
+    return valid
+
+
+def _median(rounds: list[tuple[dict, dict]], value) -> float:
+    return statistics.median(value(a, b) for a, b in rounds)
+
+
+def ab_rounds(args, cadence: str, floor: str, token: str, name: str, path: str) -> dict:
+    log(f"\n## {name}  ({path})")
+    rounds = paired_rounds(args, ("cadence", cadence + "/api/v1" + path, token), ("floor", floor + path, None))
+    if not rounds:
         return {"name": name, "valid_rounds": 0}
     result = {
         "name": name,
-        "valid_rounds": len(ratios),
-        "cadence_rps": statistics.median(a_rps),
-        "floor_rps": statistics.median(b_rps),
-        "ratio": statistics.median(ratios),
-        "cadence_latency_ms": statistics.median(a_lat),
+        "valid_rounds": len(rounds),
+        "cadence_rps": _median(rounds, lambda a, b: a["rps"]),
+        "floor_rps": _median(rounds, lambda a, b: b["rps"]),
+        "ratio": _median(rounds, lambda a, b: a["rps"] / b["rps"] if b["rps"] else 0.0),
+        "cadence_latency_ms": _median(rounds, lambda a, b: a["latency_ms"]),
     }
     log(
-        f"median of {len(ratios)} valid rounds: Cadence {result['cadence_rps']:.1f} req/s, "
+        f"median of {len(rounds)} valid rounds: Cadence {result['cadence_rps']:.1f} req/s, "
         f"floor {result['floor_rps']:.1f} req/s, ratio {result['ratio']:.2f}"
     )
     return result
@@ -394,37 +407,20 @@ def check_same_but_structure(a: str, a_token: str, b: str, b_token: str, items: 
 def structure_rounds(args, a: str, a_token: str, b: str, b_token: str, name: str, path: str) -> dict:
     """Alternating wrk rounds, structures (A) then none (B); the slowdown is B's req/s over A's."""
     log(f"\n## {name}  ({path}): 20-step structures (A) vs none (B)")
-    slowdowns, a_rps, b_rps, a_lat, b_lat = [], [], [], [], []
-    for n in range(1, args.rounds + 1):
-        ra = wrk(a + "/api/v1" + path, token=a_token, connections=args.connections, duration=args.duration)
-        rb = wrk(b + "/api/v1" + path, token=b_token, connections=args.connections, duration=args.duration)
-        void = ra["non2xx"] or rb["non2xx"]
-        slowdown = rb["rps"] / ra["rps"] if ra["rps"] else 0.0
-        log(
-            f"round {n}: A structures {ra['rps']:8.1f} req/s {ra['latency_ms']:7.1f} ms | "
-            f"B none {rb['rps']:8.1f} req/s {rb['latency_ms']:7.1f} ms | B/A {slowdown:.2f}"
-            + (f"  VOID: non-2xx A={ra['non2xx']} B={rb['non2xx']}" if void else "")
-        )
-        if not void:
-            slowdowns.append(slowdown)
-            a_rps.append(ra["rps"])
-            b_rps.append(rb["rps"])
-            a_lat.append(ra["latency_ms"])
-            b_lat.append(rb["latency_ms"])
-    if not slowdowns:
-        log("every round was void")
+    rounds = paired_rounds(args, ("structures", a + "/api/v1" + path, a_token), ("none", b + "/api/v1" + path, b_token))
+    if not rounds:
         return {"name": name, "valid_rounds": 0}
     result = {
         "name": name,
-        "valid_rounds": len(slowdowns),
-        "structures_rps": statistics.median(a_rps),
-        "none_rps": statistics.median(b_rps),
-        "structures_latency_ms": statistics.median(a_lat),
-        "none_latency_ms": statistics.median(b_lat),
-        "slowdown": statistics.median(slowdowns),
+        "valid_rounds": len(rounds),
+        "structures_rps": _median(rounds, lambda a, b: a["rps"]),
+        "none_rps": _median(rounds, lambda a, b: b["rps"]),
+        "structures_latency_ms": _median(rounds, lambda a, b: a["latency_ms"]),
+        "none_latency_ms": _median(rounds, lambda a, b: b["latency_ms"]),
+        "slowdown": _median(rounds, lambda a, b: b["rps"] / a["rps"] if a["rps"] else 0.0),
     }
     log(
-        f"median of {len(slowdowns)} valid rounds: structures {result['structures_rps']:.1f} req/s, "
+        f"median of {len(rounds)} valid rounds: structures {result['structures_rps']:.1f} req/s, "
         f"none {result['none_rps']:.1f} req/s, slowdown {result['slowdown']:.2f}×"
     )
     return result

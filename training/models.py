@@ -537,7 +537,7 @@ class TrainingSession(TimeStampedModel):
         self._stored = {name: self.__dict__[name] for name in self.TRACKED_FIELDS if name in self.__dict__}
 
     def save(self, *args, **kwargs):
-        self.structure_totals = workout_structure.stored_summary(self.structure)
+        self.with_structure_totals()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "structure" in update_fields:
             kwargs["update_fields"] = {*update_fields, "structure_totals"}

@@ -43,16 +43,13 @@ def sets_with_age(queryset: QuerySet[PerformedSet], now: datetime) -> QuerySet[P
     )
 
 
-def _in_window(prefix: str = "", now: datetime | None = None) -> Q:
-    """The set's local date is in the window. With `now`, a set whose session lies between 363 days ago and now
-    is in it whatever the timezone (a day's margin for DST and the offsets), which the database checks first:
-    the exact local dates (two timezone conversions a row, most of such a query's time) are worked out only for
-    the sessions near the window's edges."""
-    exact = Q(**{f"{prefix}age__gte": 0, f"{prefix}age__lt": WINDOW_DAYS})
-    if now is None:
-        return exact
+def _in_window(now: datetime) -> Q:
+    """The set's local date is in the window. A set whose session lies between 363 days ago and now is in it
+    whatever the timezone (a day's margin for DST and the offsets), which the database checks first: the exact
+    local dates (two timezone conversions a row, most of such a query's time) are worked out only for the sessions
+    near the window's edges."""
     surely_in = Q(session__scheduled_at__gte=now - SURELY_IN_WINDOW, session__scheduled_at__lte=now)
-    return surely_in | exact
+    return surely_in | Q(age__gte=0, age__lt=WINDOW_DAYS)
 
 
 def _counts_for_e1rm() -> Q:
@@ -84,7 +81,7 @@ def one_rep_max_estimates(
             ),
             now,
         )
-        .filter(_in_window(now=now))
+        .filter(_in_window(now))
         .values("athlete_id", "exercise_id")
         .annotate(best=Max(EPLEY))
         .order_by()
@@ -105,20 +102,20 @@ def athlete_records(*, athlete: AthleteProfile, now: datetime | None = None) -> 
     mine = PerformedSet.objects.filter(athlete_id=athlete.pk)
     best_set_day = (
         sets_with_age(mine.filter(_counts_for_e1rm(), exercise_id=OuterRef("exercise_id")), now)
-        .filter(_in_window())
+        .filter(_in_window(now))
         .annotate(e1rm=EPLEY)
         .order_by("-e1rm", "-day")
         .values("day")[:1]
     )
     best_loads = {
-        f"best_{reps}": Max("load_kg", filter=_in_window() & Q(reps__gte=reps, load_kg__isnull=False))
+        f"best_{reps}": Max("load_kg", filter=_in_window(now) & Q(reps__gte=reps, load_kg__isnull=False))
         for reps in RECORD_REPS
     }
     rows = (
         sets_with_age(mine, now)
         .values("exercise_id", "exercise__name")
         .annotate(
-            e1rm=Max(EPLEY, filter=_in_window() & _counts_for_e1rm()),
+            e1rm=Max(EPLEY, filter=_in_window(now) & _counts_for_e1rm()),
             e1rm_day=Subquery(best_set_day),
             **best_loads,
         )
