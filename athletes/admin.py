@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,8 +18,8 @@ from core import roles
 from core.admin import DatalistTextInput, ScopedAdminMixin, ServiceSaveAdminMixin
 
 from . import services
-from .models import AthleteProfile
-from .selectors import athlete_list, coach_users, eligible_athlete_logins, login_list
+from .models import AthleteProfile, Squad, SquadAthlete, SquadCoach
+from .selectors import athlete_list, coach_users, eligible_athlete_logins, login_list, squad_list
 from .validators import iana_timezones
 
 LOGIN_NOT_ELIGIBLE = (
@@ -215,6 +215,96 @@ class CadenceUserAdmin(UserAdmin):
         if source == (AthleteProfile._meta.app_label, AthleteProfile._meta.model_name, "user"):
             return queryset.filter(pk__in=eligible_athlete_logins().values("pk"))
         return queryset
+
+
+class _SquadMembershipInline(admin.TabularInline):
+    """A squad's memberships are part of the squad: whoever may change the squad edits them (the membership
+    tables have no permissions of their own in the roles)."""
+
+    extra = 0
+
+    def _squad_permission(self, request, action: str) -> bool:
+        return request.user.has_perm(f"athletes.{action}_squad")
+
+    def has_view_permission(self, request, obj=None):
+        return self._squad_permission(request, "view")
+
+    def has_add_permission(self, request, obj=None):
+        return self._squad_permission(request, "change" if obj is not None else "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._squad_permission(request, "change" if obj is not None else "add")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._squad_permission(request, "change")
+
+
+class SquadAthleteInline(_SquadMembershipInline):
+    """The squad's athletes that the user may see (picked with the athletes' scoped autocomplete); members they
+    may not see are neither shown nor removed, as in the API."""
+
+    model = SquadAthlete
+    autocomplete_fields = ["athlete"]
+    verbose_name = "athlete"
+    verbose_name_plural = "Athletes"
+
+    def get_queryset(self, request):
+        visible = athlete_list(user=request.user).values("pk")
+        return super().get_queryset(request).filter(athlete__in=visible).select_related("athlete")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "athlete":
+            kwargs["queryset"] = athlete_list(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SquadCoachInline(_SquadMembershipInline):
+    model = SquadCoach
+    verbose_name = "coach"
+    verbose_name_plural = "Coaches"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "coach":
+            kwargs["queryset"] = coach_users().order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Squad)
+class SquadAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
+    """Squads: a coach sees and edits those they coach (and coaches one they add); head coaches every squad.
+    Deleting a squad removes the team, never its athletes or their plans."""
+
+    selector = staticmethod(squad_list)
+    list_display = ["name", "athlete_count", "coach_names", "updated_at"]
+    search_fields = ["name"]
+    ordering = ["name", "id"]
+    fields = ["name", "updated_at"]
+    readonly_fields = ["updated_at"]
+    inlines = [SquadCoachInline, SquadAthleteInline]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        visible = athlete_list(user=request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(athlete_total=Count("squadathlete", filter=Q(squadathlete__athlete__in=visible), distinct=True))
+            .prefetch_related(Prefetch("coaches", queryset=get_user_model().objects.order_by("username")))
+        )
+
+    @admin.display(description="Athletes", ordering="athlete_total")
+    def athlete_count(self, obj):
+        return obj.athlete_total
+
+    @admin.display(description="Coaches")
+    def coach_names(self, obj):
+        return ", ".join(coach.get_username() for coach in obj.coaches.all()) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A coach who adds a squad coaches it (as in the API), so it stays in their list.
+        if not change and not request.user.is_superuser:
+            SquadCoach.objects.get_or_create(squad=form.instance, coach=request.user)
 
 
 admin.site.unregister(get_user_model())

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models, router, transaction
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThanOrEqual
 
 from core.models import TimeStampedModel
@@ -112,3 +112,69 @@ class AthleteProfile(TimeStampedModel):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Squad(TimeStampedModel):
+    """A team: athletes that coaches plan for together (lists filter by it with `squadId`). A coach sees the squads
+    whose coaches include them; head coaches see every squad. Belonging to a squad gives no one access to an
+    athlete: who sees an athlete is still `AthleteProfile.coaches`."""
+
+    name = models.CharField(max_length=80, validators=[validate_not_blank])
+    coaches = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="squads", through="SquadCoach")
+    athletes = models.ManyToManyField(AthleteProfile, blank=True, related_name="squads", through="SquadAthlete")
+
+    # The unique name is an expression (Lower), which Django reports under __all__: shown on `name`.
+    constraint_error_fields = {"squad_name_taken": "name"}
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="squad_name_id_idx"),
+            models.Index(fields=["updated_at", "id"], name="squad_updated_id_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="squad_name_unique_ci",
+                violation_error_code="squad_name_taken",
+                violation_error_message="A squad with this name exists (names are unique ignoring case).",
+            ),
+            models.CheckConstraint(condition=GreaterThanOrEqual(Length(Trim("name")), 1), name="squad_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        if isinstance(self.name, str):
+            self.name = trim(self.name)
+        super().clean_fields(exclude=exclude)
+
+
+# The memberships, declared (not Django's automatic tables) so that each key has exactly the index it needs: the
+# squad's is the unique pair's first column (`?squadId=` reads a squad's athletes from it), the member's its own
+# (a coach's squads; an athlete's deletion).
+
+
+class SquadAthlete(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    squad = models.ForeignKey(Squad, on_delete=models.CASCADE, db_index=False)
+    athlete = models.ForeignKey(AthleteProfile, on_delete=models.CASCADE, related_name="squad_memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["squad", "athlete"], name="squad_athlete_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.athlete} in {self.squad}"
+
+
+class SquadCoach(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    squad = models.ForeignKey(Squad, on_delete=models.CASCADE, db_index=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="squad_coachings")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["squad", "coach"], name="squad_coach_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.coach} coaches {self.squad}"

@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 
 from core import roles
 
-from .models import AthleteProfile
+from .models import AthleteProfile, Squad, SquadAthlete, SquadCoach
 
 
 def athlete_filter(*, user, field: str = "pk") -> Q:
@@ -102,3 +102,40 @@ def login_list(*, user) -> QuerySet:
     athletes = athlete_list(user=user).values("user_id")
     eligible = eligible_athlete_logins().values("pk")
     return user_model.objects.filter(Q(pk=user.pk) | Q(pk__in=athletes) | Q(pk__in=eligible))
+
+
+# --- Squads -------------------------------------------------------------------------------------------------
+# A squad is seen by its coaches and by head coaches; athletes and operations see none. Seeing a squad shows only
+# the members the caller may see as athletes (athlete_filter): a squad never widens who sees an athlete.
+
+
+def squad_list(*, user, queryset: QuerySet[Squad] | None = None) -> QuerySet[Squad]:
+    """The squads `user` may see (`queryset` narrowed, e.g. the admin's): all for a head coach (and a superuser),
+    those whose coaches include a coach, none for anyone else."""
+    queryset = Squad.objects.all() if queryset is None else queryset
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if roles.is_head_coach(user):
+        return queryset
+    if roles.is_coach(user):
+        return queryset.filter(pk__in=SquadCoach.objects.filter(coach_id=user.pk).values("squad_id"))
+    return queryset.none()
+
+
+def squad_list_with_members(*, user, squads: QuerySet[Squad] | None = None) -> QuerySet[Squad]:
+    """`squad_list` (or `squads`) with each squad's coaches and the members `user` may see loaded in two more
+    queries for the whole page (the API's `coachIds` and `athleteIds`)."""
+    squads = squad_list(user=user) if squads is None else squads
+    return squads.prefetch_related(
+        Prefetch("coaches", queryset=get_user_model().objects.only("pk").order_by("pk")),
+        Prefetch("athletes", queryset=athlete_list(user=user).only("pk").order_by("pk")),
+    )
+
+
+def squad_members(*, user, squad_id) -> QuerySet:
+    """The ids of the athletes of squad `squad_id` (a subquery, for `athlete_id__in=`); Squad.DoesNotExist when
+    `user` may not see that squad (one query). The rows it filters are already scoped to the athletes `user` may
+    see, so this adds no visibility of its own."""
+    if not squad_list(user=user).filter(pk=squad_id).exists():
+        raise Squad.DoesNotExist(f"No squad {squad_id} that you may see.")
+    return SquadAthlete.objects.filter(squad_id=squad_id).values("athlete_id")

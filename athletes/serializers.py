@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.api import ServiceModelSerializer
 
-from .models import AthleteProfile
+from .models import AthleteProfile, Squad
 from .selectors import coach_users
 
 # Free text, but bounded: a request body is not size-limited by Django once DRF streams it.
@@ -121,3 +121,44 @@ class AthleteProfileSerializer(ServiceModelSerializer):
     def _field_map(self) -> dict[str, str]:
         # The login's username (a new login's) is reported on `user`, the profile's fields on their API names.
         return {**super()._field_map(), "username": "user"}
+
+
+class RelatedIdsField(serializers.ListField):
+    """A many-to-many relation as a sorted list of ids. On input only the ids' form is checked (each once:
+    duplicates collapse); whether each names a row the writer may use is the service's business, in one query
+    for the whole list."""
+
+    def to_representation(self, manager):
+        return sorted(self.child.to_representation(row.pk) for row in manager.all())
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+class SquadSerializer(ServiceModelSerializer):
+    """`name` is 1–80 characters after trimming and unique ignoring case. `coachIds` are coaches (a coach who
+    creates a squad is added); `athleteIds` are the members the caller may see (athletes.services.squad_write)."""
+
+    coach_ids = RelatedIdsField(
+        source="coaches",
+        child=serializers.IntegerField(min_value=1, max_value=MAX_USER_ID),
+        max_length=100,
+        required=False,
+        help_text="The squad's coaches (ids of users in Coaches or Head coaches); a coach who creates the squad "
+        "is added.",
+    )
+    athlete_ids = RelatedIdsField(
+        source="athletes",
+        child=serializers.UUIDField(),
+        max_length=1000,
+        required=False,
+        help_text="The squad's athletes that you may see; each must be an athlete you may see (else 400), and "
+        "members you may not see stay in the squad.",
+    )
+
+    class Meta:
+        model = Squad
+        fields = ["id", "name", "coach_ids", "athlete_ids", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        # The name's uniqueness ignoring case is the model's constraint, judged by the service under its lock.
+        validators: list = []

@@ -18,10 +18,10 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework import exceptions
 
 from core import roles
-from core.writes import apply_changes, full_clean_known, if_match_check, lock_row
+from core.writes import apply_changes, full_clean_known, if_match_check, lock_row, save_checked
 
-from .models import AthleteProfile
-from .selectors import athlete_logins_checked, privileged_login_filter
+from .models import AthleteProfile, Squad, SquadAthlete, SquadCoach
+from .selectors import athlete_list, athlete_logins_checked, coach_users, privileged_login_filter
 
 
 class InviteTokenGenerator(PasswordResetTokenGenerator):
@@ -234,3 +234,87 @@ def athlete_invite(*, athlete: AthleteProfile, build_absolute_uri, now: datetime
             recipient_list=[emailed_to],
         )
     return Invitation(url=url, expires_at=expires_at, emailed_to=emailed_to)
+
+
+# --- Squads -------------------------------------------------------------------------------------------------
+
+MAX_SQUAD_ATHLETES = 1000
+MAX_SQUAD_COACHES = 100
+
+
+def _missing(ids, found) -> list[str]:
+    return [f'Invalid pk "{pk}" - object does not exist.' for pk in sorted({str(pk) for pk in ids} - found)]
+
+
+def squad_write(*, instance: Squad | None, changes: dict, if_match: str | None = None, actor) -> Squad:
+    """The API's create (`instance` None) or update of a squad: the row locked (FOR NO KEY UPDATE) and read fresh,
+    If-Match compared (412), `coaches` (user ids) and `athletes` (athlete ids) judged, the name validated, saved,
+    and the memberships set, all in one transaction.
+
+    `coaches` must be coaches (users holding the coach role); a coach who creates a squad is added. `athletes`
+    are the members the writer may see (athlete_list): an id the writer may not see is refused like one that
+    does not exist, and the members the writer may not see stay as they are."""
+    with transaction.atomic():
+        changes = dict(changes)
+        coach_ids = changes.pop("coaches", None)
+        athlete_ids = changes.pop("athletes", None)
+        if instance is None:
+            squad = Squad()
+            if not actor.is_superuser:  # a coach who creates a squad coaches it (a superuser holds no coach role)
+                coach_ids = {*(coach_ids or ()), actor.pk}
+        else:
+            squad = lock_row(Squad, instance.pk)
+            if_match_check(if_match, squad)
+        errors: dict[str, list[str]] = {}
+        coaches_now = athletes_now = None
+        if coach_ids is not None:
+            coach_ids = set(coach_ids)
+            known = set(coach_users().filter(pk__in=coach_ids).values_list("pk", flat=True))
+            if missing := sorted(coach_ids - known):
+                errors["coaches"] = [
+                    f'User "{pk}" is not a coach (not in "Coaches" or "Head coaches").' for pk in missing
+                ]
+            coaches_now = (
+                set()
+                if squad._state.adding
+                else set(SquadCoach.objects.filter(squad=squad).values_list("coach_id", flat=True))
+            )
+        if athlete_ids is not None:
+            athlete_ids = {str(pk) for pk in athlete_ids}
+            visible = athlete_list(user=actor)
+            found = {str(pk) for pk in visible.filter(pk__in=athlete_ids).values_list("pk", flat=True)}
+            if missing := _missing(athlete_ids, found):
+                errors["athletes"] = missing
+            athletes_now = (
+                set()
+                if squad._state.adding
+                else {str(pk) for pk in SquadAthlete.objects.filter(squad=squad).values_list("athlete_id", flat=True)}
+            )
+            # The members the writer cannot see are not theirs to remove.
+            hidden = athletes_now - {str(pk) for pk in visible.filter(pk__in=athletes_now).values_list("pk", flat=True)}
+            athlete_ids |= hidden
+        if errors:
+            raise ValidationError(errors)
+        coaches_change = coach_ids is not None and coach_ids != coaches_now
+        athletes_change = athlete_ids is not None and athlete_ids != athletes_now
+        if not apply_changes(squad, changes) and not (coaches_change or athletes_change) and instance is not None:
+            return squad
+        full_clean_known(squad)
+        save_checked(squad)
+        if coaches_change:
+            squad_members_set(squad=squad, model=SquadCoach, field="coach_id", ids=coach_ids, now=coaches_now)
+        if athletes_change:
+            squad_members_set(squad=squad, model=SquadAthlete, field="athlete_id", ids=athlete_ids, now=athletes_now)
+        return squad
+
+
+def squad_members_set(*, squad: Squad, model, field: str, ids: set, now: set | None) -> None:
+    """Make the squad's memberships of `model` exactly `ids`, given those it has (`now`): one DELETE for the
+    leavers, one INSERT for the joiners."""
+    now = now or set()
+    leaving = {pk for pk in now if pk not in ids}
+    joining = [pk for pk in ids if pk not in now]
+    if leaving:
+        model.objects.filter(squad=squad, **{f"{field}__in": leaving}).delete()
+    if joining:
+        model.objects.bulk_create([model(squad=squad, **{field: pk}) for pk in joining])

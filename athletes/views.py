@@ -9,10 +9,10 @@ from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
 from . import services
-from .filters import AthleteProfileFilter
-from .models import AthleteProfile
-from .selectors import athlete_list_with_coaches
-from .serializers import AthleteProfileSerializer, InviteSerializer
+from .filters import AthleteProfileFilter, SquadFilterSet
+from .models import AthleteProfile, Squad
+from .selectors import athlete_list_with_coaches, squad_list, squad_list_with_members
+from .serializers import AthleteProfileSerializer, InviteSerializer, SquadSerializer
 
 
 class AthleteProfileViewSet(CadenceViewSet):
@@ -58,3 +58,28 @@ class AthleteProfileViewSet(CadenceViewSet):
         return Response(
             InviteSerializer(invitation).data, status=status.HTTP_200_OK, headers={"Cache-Control": "no-store"}
         )
+
+
+class SquadViewSet(CadenceViewSet):
+    """Squads: teams of athletes. A coach sees the squads they coach (and is added to those they create), head
+    coaches every squad; athletes and operations get 403. `athleteIds` lists the members the caller may see. No
+    DELETE (405), as for every resource of the API: squads are deleted in the admin."""
+
+    queryset = Squad.objects.none()
+    serializer_class = SquadSerializer
+    permission_classes = [RolePermission]
+    filterset_class = SquadFilterSet
+    pagination_class = KeysetOrPageNumberPagination
+    ordering_fields = ["name", "updated_at"]
+    ordering = ["name", "id"]
+    write_service = staticmethod(services.squad_write)
+
+    def scoped_queryset(self):
+        if self.action in ("update", "partial_update"):  # the row to write: its members are read by the service
+            return squad_list(user=self.request.user)
+        return squad_list_with_members(user=self.request.user)
+
+    def _answer_row(self, written):
+        # The row as its writer reads it, also when the writer has just left its coaches (they may no longer see
+        # the squad, but they wrote this answer).
+        return squad_list_with_members(user=self.request.user, squads=Squad.objects.all()).get(pk=written.pk)

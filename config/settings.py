@@ -347,11 +347,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Django REST framework --------------------------------------------------------------------------
-# djangorestframework-camel-case: request keys become snake_case, except inside a session's `structure`, whose
-# keys are the API's own camelCase names (exerciseId, restSeconds), validated and stored as written
-# (training.workouts.structure).
+# djangorestframework-camel-case: request keys become snake_case, except inside a session's `structure` and a
+# program template's `phases` and `sessions`, whose keys are the API's own camelCase names (exerciseId,
+# restSeconds, startWeek, durationMinutes), validated and stored as written (training.workouts.structure,
+# training.library.api).
 JSON_CAMEL_CASE = {
-    "JSON_UNDERSCOREIZE": {"no_underscore_before_number": False, "ignore_fields": ("structure",), "ignore_keys": None}
+    "JSON_UNDERSCOREIZE": {
+        "no_underscore_before_number": False,
+        "ignore_fields": ("structure", "phases", "sessions"),
+        "ignore_keys": None,
+    }
 }
 
 REST_FRAMEWORK = {

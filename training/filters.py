@@ -3,6 +3,7 @@ date is a 400 (django-filter's backend raises), never an empty list or a databas
 
 import django_filters
 
+from athletes.filters import SquadFilter
 from core.lists.filters import FilterSet, UTCDateTimeFilter, updated_after_filter
 
 from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
@@ -10,12 +11,13 @@ from .models import MicroCycle, Modality, PlanStatus, ProgramPhase, SessionStatu
 
 class TrainingProgramFilter(FilterSet):
     athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
+    squad_id = SquadFilter()
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
     updated_after = updated_after_filter()
 
     class Meta:
         model = TrainingProgram
-        fields = ["athlete_id", "status", "updated_after"]
+        fields = ["athlete_id", "squad_id", "status", "updated_after"]
 
 
 class ProgramPhaseFilter(FilterSet):
@@ -41,6 +43,7 @@ class MicroCycleFilter(FilterSet):
 
 class TrainingSessionFilter(FilterSet):
     athlete_id = django_filters.UUIDFilter(field_name="athlete_id")
+    squad_id = SquadFilter()
     program_id = django_filters.UUIDFilter(field_name="program_id")
     phase_id = django_filters.UUIDFilter(field_name="phase_id")
     micro_cycle_id = django_filters.UUIDFilter(field_name="micro_cycle_id")
@@ -54,6 +57,7 @@ class TrainingSessionFilter(FilterSet):
         model = TrainingSession
         fields = [
             "athlete_id",
+            "squad_id",
             "program_id",
             "phase_id",
             "micro_cycle_id",

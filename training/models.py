@@ -684,3 +684,7 @@ class AthleteLoad(AthleteProfile):
         default_permissions = ()  # the page follows the athlete view permission (training.load.admin)
         verbose_name = "training load"
         verbose_name_plural = "training load"
+
+
+# The plan library's models, registered with the training app. Imported last: they use this module's choices.
+from .library.models import ProgramTemplate, SessionTemplate  # noqa: E402, F401

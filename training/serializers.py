@@ -7,6 +7,7 @@ athlete, one current phase per program) are not turned into DRF unique-together 
 (`Meta.validators = []`): the model's clean() checks them under the row lock, with a message naming the rule,
 and a race that still reaches the database is the same 400 (see core.writes.save_checked)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from athletes.models import AthleteProfile
@@ -125,6 +126,12 @@ class TrainingSessionSerializer(ServiceModelSerializer):
     )
     structure = StructureField()
     structure_summary = StructureSummaryField()
+    template_id = serializers.UUIDField(
+        write_only=True,
+        required=False,
+        help_text="On create: a session template you may see, whose title, modality, durationMinutes, plannedLoad "
+        "and structure the session takes unless the request gives them.",
+    )
 
     class Meta:
         model = TrainingSession
@@ -145,6 +152,7 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "completed_at",
             "structure",
             "structure_summary",
+            "template_id",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
@@ -164,6 +172,39 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             },
         }
         validators: list = []
+
+    def to_internal_value(self, data):
+        # templateId fills what the request leaves out, before the fields (and "this field is required") run.
+        self._template_found = False
+        if hasattr(data, "get") and data.get("template_id") is not None:
+            if self.instance is not None:
+                raise serializers.ValidationError({"template_id": ["Only when a session is created."]})
+            data = {**self._template_fields(data["template_id"]), **data}
+        return super().to_internal_value(data)
+
+    def _template_fields(self, template_id) -> dict:
+        """The fields the session template `template_id` gives, if the caller may see it (one query)."""
+        from .library.api import template_session_fields
+        from .library.selectors import session_template_list
+
+        request = self.context.get("request")
+        try:
+            template = session_template_list(user=request.user if request else None).filter(pk=template_id).first()
+        except (DjangoValidationError, ValueError):
+            return {}  # not a UUID: the field says so
+        self._template_found = template is not None
+        return template_session_fields(template) if template is not None else {}
+
+    def validate_template_id(self, value):
+        # Another coach's unshared template is "does not exist", like an id that names nothing.
+        if not self._template_found:
+            raise serializers.ValidationError(f'Invalid pk "{value}" - object does not exist.')
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs.pop("template_id", None)  # what it named is in the other fields now
+        return attrs
 
 
 class ProgramCloneSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from core.routing import OptionalSlashRouter, api_path
 
 from . import views
+from .library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from .load import api as load_api
 from .workouts.exercise_api import ExerciseViewSet
 from .workouts.sets_api import AthleteRecordsView, SessionSetsView
@@ -11,6 +12,8 @@ router.register("phases", views.ProgramPhaseViewSet, basename="phase")
 router.register("micro-cycles", views.MicroCycleViewSet, basename="micro-cycle")
 router.register("sessions", views.TrainingSessionViewSet, basename="session")
 router.register("exercises", ExerciseViewSet, basename="exercise")
+router.register("program-templates", ProgramTemplateViewSet, basename="program-template")
+router.register("session-templates", SessionTemplateViewSet, basename="session-template")
 
 urlpatterns = [
     *router.urls,

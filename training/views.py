@@ -19,6 +19,8 @@ from core.viewsets import CadenceViewSet
 
 from . import cloning, selectors, services
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
+from .library import api as library_api
+from .library import services as library_services
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .serializers import (
     MicroCycleSerializer,
@@ -55,7 +57,10 @@ class TrainingProgramViewSet(_TrainingViewSet):
     ordering = ["start_date", "id"]
     selector = staticmethod(selectors.program_list)
     write_service = staticmethod(services.program_write)
-    action_permissions = {"clone": ["training.add_trainingprogram"]}
+    action_permissions = {
+        "clone": ["training.add_trainingprogram"],
+        "save_as_template": ["training.add_programtemplate"],
+    }
 
     list_reads = ListReads(derived_columns=lambda queryset, now: queryset.with_metrics(now), page_in_one_statement=True)
 
@@ -86,6 +91,26 @@ class TrainingProgramViewSet(_TrainingViewSet):
         fresh = self.get_queryset().get(pk=program.pk)
         data = TrainingProgramSerializer(fresh, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(fresh)})
+
+    @extend_schema(request=library_api.SaveAsTemplateSerializer, responses={201: library_api.ProgramTemplateSerializer})
+    @action(detail=True, methods=["post"], url_path="save-as-template")
+    def save_as_template(self, request, pk=None):
+        """A program template of this program, owned by the caller (coaches): its weeks, its phases by week and
+        its sessions by week, weekday and local time."""
+        program = self.get_object()  # scoped: a program the caller cannot see is 404
+        body = library_api.SaveAsTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            template = library_services.program_save_as_template(
+                program=program,
+                title=body.validated_data.get("title"),
+                shared=body.validated_data["shared"],
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(django_errors_to_drf(exc)) from exc
+        data = library_api.ProgramTemplateSerializer(template, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(template)})
 
 
 class ProgramPhaseViewSet(_TrainingViewSet):

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.support.clients import bearer_client
-from tests.support.resources import BY_PREFIX, CATALOGUE, OPERATIONS, prefixes
+from tests.support.resources import BY_PREFIX, CATALOGUE, OPERATIONS, TEAM, prefixes
 from tests.support.resources import TRAINING as TRAINING_ACCESS
 from training.models import TrainingSession
 
@@ -33,9 +33,10 @@ ROLES = [
 ]
 # Every routed resource (tests.support.resources), in the roles table's order.
 TRAINING = prefixes(TRAINING_ACCESS)
+TEAMS = prefixes(TEAM)
 CATALOGUES = prefixes(CATALOGUE)
 OPS = prefixes(OPERATIONS)
-RESOURCES = TRAINING + CATALOGUES + OPS
+RESOURCES = TRAINING + TEAMS + CATALOGUES + OPS
 MODELS = {prefix: BY_PREFIX[prefix].model for prefix in RESOURCES}
 
 # The actions, in the docs table's order. "A"/"B" as in the module docstring.
@@ -55,10 +56,12 @@ TRAINING_ACTIONS = [
     "POST B invite",
     "DELETE A",
 ]
+TEAM_ACTIONS = ["GET list", "GET A", "GET B", "POST", "PUT A", "PUT B", "PATCH A", "PATCH B", "DELETE A"]
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
 CATALOGUE_ACTIONS = ["GET list", "GET one", "POST", "PUT one", "PATCH one", "DELETE one"]
 ACTIONS = {
     **dict.fromkeys(TRAINING, TRAINING_ACTIONS),
+    **dict.fromkeys(TEAMS, TEAM_ACTIONS),
     **dict.fromkeys(CATALOGUES, CATALOGUE_ACTIONS),
     **dict.fromkeys(OPS, OPS_ACTIONS),
 }
@@ -90,6 +93,16 @@ def expected(role: str, resource: str, action: str) -> int:
     if role in ("operations", "staff without groups"):
         return 403
     writer = role in ("superuser", "head coach", "coach", "coach without athletes")
+    if resource in TEAMS:
+        # Coaches' own rows: "A" is the coach's squad (with athlete A), "B" another coach's. Athletes get none.
+        if not writer:
+            return 403
+        if action == "GET list":
+            return 200
+        if action == "POST":
+            return 201  # the creating coach is added to its coaches
+        sees = role in ("superuser", "head coach", "coach") if " A" in action else role in ("superuser", "head coach")
+        return 200 if sees else 404
     if resource in CATALOGUES:
         # Every training reader reads every row (nothing to hide: no 404s); athletes write nothing.
         if action.startswith("GET"):
@@ -246,6 +259,14 @@ def test_lists_hold_exactly_the_visible_rows(world, role, resource):
     assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
 
 
+@pytest.mark.parametrize("role", ["superuser", "head coach", "coach", "coach without athletes"])
+@pytest.mark.parametrize("resource", TEAMS)
+def test_team_lists_hold_exactly_the_rows_the_coach_coaches(world, role, resource):
+    client = world.client(role)
+    ids = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
+    assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
+
+
 @pytest.mark.parametrize("role", list(VISIBLE))
 @pytest.mark.parametrize("resource", CATALOGUES)
 def test_catalogue_lists_hold_every_row_for_every_reader(world, role, resource):
@@ -331,7 +352,12 @@ def roles_table() -> str:
         "| resource | request | " + " | ".join(ROLE_HEADERS[r] for r in ROLES) + " |",
         "| --- | --- | " + " | ".join("---" for _ in ROLES) + " |",
     ]
-    for group, actions in ((TRAINING, TRAINING_ACTIONS), (CATALOGUES, CATALOGUE_ACTIONS), (OPS, OPS_ACTIONS)):
+    for group, actions in (
+        (TRAINING, TRAINING_ACTIONS),
+        (TEAMS, TEAM_ACTIONS),
+        (CATALOGUES, CATALOGUE_ACTIONS),
+        (OPS, OPS_ACTIONS),
+    ):
         for action in actions:
             by_statuses: dict[tuple, list[str]] = {}
             for resource in group:

@@ -168,3 +168,47 @@ def test_reversing_the_workouts_roles_restores_the_previous_lists():
     sync_groups()  # 0002's lists
     assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
     assert not any("exercise" in p for p in after["Coaches"])
+
+
+# --- 0005: squads --------------------------------------------------------------------------------------
+
+roles5 = importlib.import_module("core.migrations.0005_role_groups_squads")
+
+
+def test_coaches_and_head_coaches_write_squads_and_operations_do_not():
+    roles5.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches"):
+        assert {f"athletes.{a}_squad" for a in ("add", "change", "delete", "view")} <= perms(group)
+    assert not any("squad" in p for p in perms("Operations"))
+
+
+def test_reversing_the_squads_roles_restores_the_workouts_lists():
+    roles5.sync_role_groups(apps, _SchemaEditor())
+    roles5.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles4.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any("squad" in p for p in after["Coaches"])
+
+
+# --- 0006: the plan library ----------------------------------------------------------------------------
+
+roles6 = importlib.import_module("core.migrations.0006_role_groups_templates")
+
+
+def test_coaches_and_head_coaches_write_templates_and_operations_do_not():
+    roles6.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches"):
+        granted = perms(group)
+        for model in ("programtemplate", "sessiontemplate"):
+            assert {f"training.{a}_{model}" for a in ("add", "change", "delete", "view")} <= granted
+    assert not any("template" in p for p in perms("Operations"))
+
+
+def test_reversing_the_library_roles_restores_the_squads_lists():
+    roles6.sync_role_groups(apps, _SchemaEditor())
+    roles6.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles5.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any("template" in p for p in after["Coaches"])

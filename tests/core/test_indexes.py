@@ -5,19 +5,23 @@ import pytest
 from django.apps import apps
 from django.db import connection, models
 
-from athletes.views import AthleteProfileViewSet
+from athletes.views import AthleteProfileViewSet, SquadViewSet
 from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
+from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 from training.workouts.exercise_api import ExerciseViewSet
 
 VIEWSETS = [
     AthleteProfileViewSet,
+    SquadViewSet,
     TrainingProgramViewSet,
     ProgramPhaseViewSet,
     MicroCycleViewSet,
     TrainingSessionViewSet,
     ExerciseViewSet,
+    ProgramTemplateViewSet,
+    SessionTemplateViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -75,11 +79,16 @@ GROWING = [
     apps.get_model(label)
     for label in (
         "athletes.AthleteProfile",
+        "athletes.Squad",
+        "athletes.SquadAthlete",
+        "athletes.SquadCoach",
         "training.TrainingProgram",
         "training.ProgramPhase",
         "training.MicroCycle",
         "training.TrainingSession",
         "training.Exercise",
+        "training.ProgramTemplate",
+        "training.SessionTemplate",
         "health.ConnectionHealthEvent",
     )
 ]

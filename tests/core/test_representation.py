@@ -12,7 +12,7 @@ from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
 from core.lists.renderers import JSONRenderer
 from core.lists.representation import CamelCased
-from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory, SquadFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
@@ -20,9 +20,12 @@ from tests.support.factories.training import (
     MicroCycleFactory,
     PerformedSetFactory,
     ProgramPhaseFactory,
+    ProgramTemplateFactory,
+    SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
     structure_with,
+    template_session,
 )
 from tests.support.resources import RESOURCES as REGISTRY
 from training.models import TrainingSession
@@ -39,7 +42,23 @@ def _rows():
     """Rows of every resource (a resource with none here fails `the test needs rows` below)."""
     now = datetime.now(UTC)
     athlete = AthleteProfileFactory(display_name=AWKWARD, timezone="Pacific/Kiritimati", coach_notes="")
-    AthleteProfileFactory(display_name="Plain", coach_notes="Notes\nwith a newline")
+    plain = AthleteProfileFactory(display_name="Plain", coach_notes="Notes\nwith a newline")
+    SquadFactory(name=AWKWARD, coaches=[CoachFactory(), CoachFactory()], athletes=[athlete, plain])
+    SquadFactory(name="Empty")
+    exercise = ExerciseFactory(name="Template squat")
+    lifts = {"steps": [{"kind": "exercise", "exerciseId": str(exercise.pk), "sets": [{"reps": 5, "percent1rm": 80}]}]}
+    ProgramTemplateFactory(
+        title=AWKWARD,
+        description=AWKWARD,
+        shared=True,
+        sessions=[
+            template_session(1, 3, "23:59", title=AWKWARD, plannedLoad=12.25, structure=lifts),
+            template_session(2, 7, "00:00", plannedLoad=None),
+        ],
+    )
+    ProgramTemplateFactory(phases=[], sessions=[], weeks=1)
+    SessionTemplateFactory(title=AWKWARD, planned_load=Decimal("0.50"), structure=lifts, shared=True)
+    SessionTemplateFactory(planned_load=None)
     program = TrainingProgramFactory(athlete=athlete, title=AWKWARD, status="current", macro_cycle="")
     TrainingProgramFactory(athlete=athlete, start_date=program.start_date - timedelta(days=200), status="completed")
     TrainingProgramFactory()  # nothing due: adherenceRate null

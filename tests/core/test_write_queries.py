@@ -19,14 +19,17 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core import dialect
-from tests.support.factories.athletes import InvitableAthleteFactory, UserFactory
+from tests.support.factories.athletes import InvitableAthleteFactory, SquadFactory, UserFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.training import (
     ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
+    ProgramTemplateFactory,
+    SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
+    template_session,
 )
 from tests.support.utils import api_patterns
 
@@ -71,6 +74,17 @@ PINNED = {
     ("api/v1/exercises/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/programs/(?P<pk>[^/.]+)/save-as-template/", "post"): Write(sqlite=13, postgresql=12),
+    ("api/v1/program-templates/", "post"): Write(sqlite=9, postgresql=8),
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/apply/", "post"): Write(sqlite=14, postgresql=13),
+    ("api/v1/session-templates/", "post"): Write(sqlite=9, postgresql=8),
+    ("api/v1/session-templates/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
+    ("api/v1/session-templates/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/squads/", "post"): Write(sqlite=16, postgresql=15),
+    ("api/v1/squads/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=19, postgresql=18),
+    ("api/v1/squads/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
     ("api/v1/connection-profiles/", "post"): Write(sqlite=11, postgresql=10),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=13, postgresql=12),
@@ -288,6 +302,79 @@ def _sets_put(coach_client):
     return coach_client, "put", f"/api/v1/sessions/{_session().pk}/sets/", body, 200
 
 
+def _squad_post(coach_client):
+    athletes = [str(InvitableAthleteFactory().pk) for _ in range(3)]
+    return coach_client, "post", "/api/v1/squads/", {"name": "Juniors", "athleteIds": athletes}, 201
+
+
+def _squad_patch(coach_client):
+    squad = SquadFactory(athletes=[InvitableAthleteFactory()])
+    athletes = [str(InvitableAthleteFactory().pk) for _ in range(3)]
+    return coach_client, "patch", f"/api/v1/squads/{squad.pk}/", {"athleteIds": athletes}, 200
+
+
+def _squad_put(coach_client):
+    url = f"/api/v1/squads/{SquadFactory(athletes=[InvitableAthleteFactory()]).pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, name="Seniors"), 200
+
+
+def _template_body():
+    sessions = [template_session(week, day) for week in (1, 2) for day in (1, 4)]
+    phases = [{"name": "Base", "focus": "Aerobic", "startWeek": 1, "endWeek": 2}]
+    return {"title": "Base block", "weeks": 2, "phases": phases, "sessions": sessions}
+
+
+def _program_template_post(coach_client):
+    return coach_client, "post", "/api/v1/program-templates/", _template_body(), 201
+
+
+def _program_template_patch(coach_client):
+    template = ProgramTemplateFactory()
+    return coach_client, "patch", f"/api/v1/program-templates/{template.pk}/", {"title": "Build block"}, 200
+
+
+def _program_template_put(coach_client):
+    url = f"/api/v1/program-templates/{ProgramTemplateFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, title="Build block"), 200
+
+
+def _apply(coach_client):
+    template = ProgramTemplateFactory()
+    body = {"athleteIds": [str(InvitableAthleteFactory().pk) for _ in range(3)], "startDate": "2030-01-07"}
+    return coach_client, "post", f"/api/v1/program-templates/{template.pk}/apply/", body, 201
+
+
+def _save_as_template(coach_client):
+    program, phase, cycle, start = _plan()
+    TrainingSessionFactory(program=program, phase=phase, micro_cycle=cycle, scheduled_at=start)
+    return coach_client, "post", f"/api/v1/programs/{program.pk}/save-as-template/", {"shared": True}, 201
+
+
+def _session_template_post(coach_client):
+    body = {"title": "Tempo", "modality": "run", "durationMinutes": 50, "plannedLoad": 350}
+    return coach_client, "post", "/api/v1/session-templates/", body, 201
+
+
+def _session_template_patch(coach_client):
+    template = SessionTemplateFactory()
+    return coach_client, "patch", f"/api/v1/session-templates/{template.pk}/", {"title": "Hills"}, 200
+
+
+def _session_template_put(coach_client):
+    url = f"/api/v1/session-templates/{SessionTemplateFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, title="Hills"), 200
+
+
+def _session_post_from_template(coach_client):
+    program, _phase, _cycle, start = _plan()
+    body = {
+        "programId": str(program.pk),
+        "scheduledAt": start.isoformat(),
+        "templateId": str(SessionTemplateFactory().pk),
+    }
+    return coach_client, "post", "/api/v1/sessions/", body, 201
+
+
 def _profile_body(**overrides):
     return {
         "environment": "staging",
@@ -341,6 +428,17 @@ CASES = {
     ("api/v1/exercises/", "post"): _exercise_post,
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): _exercise_patch,
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "put"): _exercise_put,
+    ("api/v1/programs/(?P<pk>[^/.]+)/save-as-template/", "post"): _save_as_template,
+    ("api/v1/program-templates/", "post"): _program_template_post,
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/", "patch"): _program_template_patch,
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/", "put"): _program_template_put,
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/apply/", "post"): _apply,
+    ("api/v1/session-templates/", "post"): _session_template_post,
+    ("api/v1/session-templates/(?P<pk>[^/.]+)/", "patch"): _session_template_patch,
+    ("api/v1/session-templates/(?P<pk>[^/.]+)/", "put"): _session_template_put,
+    ("api/v1/squads/", "post"): _squad_post,
+    ("api/v1/squads/(?P<pk>[^/.]+)/", "patch"): _squad_patch,
+    ("api/v1/squads/(?P<pk>[^/.]+)/", "put"): _squad_put,
     ("api/v1/connection-profiles/", "post"): _profile_post,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): _profile_patch,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): _profile_put,
@@ -367,6 +465,23 @@ def test_a_write_costs_its_pinned_number_of_queries(key, coach_client):
         response = getattr(client, method)(path, body, format="json")
     assert response.status_code == status, response.content
     _assert_count(ctx, PINNED[key].expected(), f"{key[1].upper()} {key[0]}")
+
+
+def test_a_session_from_a_template_costs_one_query_more_than_one_written_out(coach_client):
+    client, _method, path, body, status = _session_post_from_template(coach_client)
+    written_out = {k: v for k, v in body.items() if k != "templateId"} | {
+        "title": "Tempo",
+        "modality": "run",
+        "durationMinutes": 50,
+        "plannedLoad": 350,
+    }
+    counts = []
+    for each in (written_out, body):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(path, each, format="json")
+        assert response.status_code == status, response.content
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] == counts[0] + 1, counts
 
 
 @pytest.mark.parametrize("change", list(SESSION_PATCHES.values()), ids=list(SESSION_PATCHES))

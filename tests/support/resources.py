@@ -12,22 +12,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from athletes.models import AthleteProfile
-from athletes.serializers import AthleteProfileSerializer
+from athletes.models import AthleteProfile, Squad
+from athletes.serializers import AthleteProfileSerializer, SquadSerializer
 from connections.models import DatabaseConnectionProfile
 from connections.serializers import DatabaseConnectionProfileSerializer
 from health.models import ConnectionHealthEvent
 from health.serializers import ConnectionHealthEventSerializer
-from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.athletes import AthleteProfileFactory, SquadFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
     ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
+    ProgramTemplateFactory,
+    SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
+from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
+from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from training.serializers import (
     MicroCycleSerializer,
@@ -41,6 +45,9 @@ from training.workouts.models import Exercise
 TRAINING = "training"  # an athlete's plan: coaches write their athletes' rows, athletes read their own
 OPERATIONS = "operations"  # operators (and superusers) only
 CATALOGUE = "catalogue"  # shared reference data: every training reader reads all of it, coaches write
+# Coaches' own rows (squads they coach, templates they own): a coach reads and writes theirs, head coaches all,
+# athletes and operations none. (A shared template is read by every coach: tests/training/library.)
+TEAM = "team"
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Resource:
     listed: Callable  # () -> the queryset the list shows (the view's ordering is applied on top)
     make_rows: Callable  # (n, athlete) -> None: n rows, visible to `athlete` where rows belong to athletes
     # Access matrix (tests/core/test_access_matrix.py, docs/api.md's roles table).
-    access: str  # TRAINING, CATALOGUE or OPERATIONS
+    access: str  # TRAINING, TEAM, CATALOGUE or OPERATIONS
     create: Callable  # (plan, role) -> a valid POST body; plan is a world's "A"/"B" (tests.support.world)
     coach_patch: dict  # a PATCH only a writer may make
     parent: str | None = None  # the resource a created row hangs under (its POST names it), if any
@@ -108,6 +115,19 @@ def _sessions(n, athlete):
     phase = ProgramPhaseFactory(program=program)
     cycle = MicroCycleFactory(program=program, phase=phase)
     TrainingSessionFactory.create_batch(n, program=program, phase=phase, micro_cycle=cycle)
+
+
+def _squads(n, athlete):
+    for _ in range(n):
+        SquadFactory(coaches=list(athlete.coaches.all()), athletes=[athlete])
+
+
+def _program_templates(n, athlete):
+    ProgramTemplateFactory.create_batch(n)
+
+
+def _session_templates(n, athlete):
+    SessionTemplateFactory.create_batch(n)
 
 
 def _exercises(n, athlete):
@@ -224,6 +244,47 @@ RESOURCES: dict[str, Resource] = {
             coach_patch={"title": "Renamed"},
             athlete_patch={"status": "completed", "rpe": 6, "load": 300},
             counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="squad",
+            prefix="squads",
+            model=Squad,
+            serializer=SquadSerializer,
+            listed=lambda: Squad.objects.order_by("name", "id"),
+            make_rows=_squads,
+            access=TEAM,
+            create=lambda plan, role: {"name": f"Squad of {role}"},
+            coach_patch={"athleteIds": []},
+            list_queries=6,  # + the squads' coachIds and athleteIds (a prefetch each for the page)
+        ),
+        Resource(
+            basename="program-template",
+            prefix="program-templates",
+            model=ProgramTemplate,
+            serializer=ProgramTemplateSerializer,
+            listed=lambda: ProgramTemplate.objects.order_by("title", "id"),
+            make_rows=_program_templates,
+            access=TEAM,
+            create=lambda plan, role: {
+                "title": "Base block",
+                "weeks": 2,
+                "phases": [{"name": "Base", "focus": "Aerobic", "startWeek": 1, "endWeek": 2}],
+                "sessions": [
+                    {"week": 1, "day": 2, "time": "18:00", "title": "Easy", "modality": "run", "durationMinutes": 40}
+                ],
+            },
+            coach_patch={"description": "Two easy weeks."},
+        ),
+        Resource(
+            basename="session-template",
+            prefix="session-templates",
+            model=SessionTemplate,
+            serializer=SessionTemplateSerializer,
+            listed=lambda: SessionTemplate.objects.order_by("title", "id"),
+            make_rows=_session_templates,
+            access=TEAM,
+            create=lambda plan, role: {"title": "Tempo", "modality": "run", "durationMinutes": 50},
+            coach_patch={"plannedLoad": 400},
         ),
         Resource(
             basename="exercise",

@@ -1,9 +1,10 @@
 """The one access world the role tests share (a pytest plugin; tests/conftest.py registers it).
 
-Two athletes, each with a plan (program, phase, micro-cycle, session): "A", assigned to the coach (and the athlete
-role's own profile), and "B", another coach's. Users for every role are made when first asked for
-(`world.users[role]`, `world.client(role)`). Operations rows (a production connection profile, a health event)
-come with it unless a module says otherwise, and an exercise of the catalogue ("World exercise").
+Two athletes, each with a plan (program, phase, micro-cycle, session) and a squad of their coach's: "A",
+assigned to the coach (and the athlete role's own profile), and "B", another coach's. Users for every role are
+made when first asked for (`world.users[role]`, `world.client(role)`). Operations rows (a production connection
+profile, a health event) come with it unless a module says otherwise, and an exercise of the catalogue ("World
+exercise").
 
 A module shapes its world by overriding the `world_options` fixture with keyword arguments of `build_world`:
 
@@ -26,6 +27,7 @@ from tests.support.factories.athletes import (
     HeadCoachFactory,
     InvitableAthleteFactory,
     OperationsFactory,
+    SquadFactory,
     StaffFactory,
     UserFactory,
 )
@@ -35,6 +37,8 @@ from tests.support.factories.training import (
     ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
+    ProgramTemplateFactory,
+    SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
@@ -129,6 +133,13 @@ def build_world(
     b.coaches.set([other_coach])
     start = start or date.today() - timedelta(days=7)
     world = World(coach=coach, other_coach=other_coach, A=plan(a, start), B=plan(b, start), start=start)
+    world.A["squads"] = SquadFactory(name="Squad of A", coaches=[coach], athletes=[a])
+    world.B["squads"] = SquadFactory(name="Squad of B", coaches=[other_coach], athletes=[b])
+    # Templates are their owner's (B's not shared: another coach's shared ones are read by every coach).
+    world.A["program-templates"] = ProgramTemplateFactory(owner=coach, title="Template of A")
+    world.B["program-templates"] = ProgramTemplateFactory(owner=other_coach, title="Template of B")
+    world.A["session-templates"] = SessionTemplateFactory(owner=coach, title="Session template of A")
+    world.B["session-templates"] = SessionTemplateFactory(owner=other_coach, title="Session template of B")
     world.exercise = ExerciseFactory(name="World exercise")
     if operations_rows:
         world.profile = DatabaseConnectionProfileFactory(environment="production")

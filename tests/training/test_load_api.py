@@ -162,7 +162,7 @@ def test_the_schema_documents_both_media_types(coach_client):
     assert {"athleteId", "from", "to", "model", "days", "weeks"} <= set(series)
     assert "plannedLoad" in schema["components"]["schemas"]["LoadDay"]["properties"]
     summary = schema["paths"]["/api/v1/load-summary/"]["get"]
-    assert {p["name"] for p in summary["parameters"]} == {"date", "page", "pageSize"}
+    assert {p["name"] for p in summary["parameters"]} == {"date", "page", "pageSize", "squadId"}
 
 
 # --- The summary --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from athletes.models import AthleteProfile, PrimaryGoal
+from athletes.models import AthleteProfile, PrimaryGoal, Squad
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,6 +35,26 @@ class AthleteProfileFactory(factory.django.DjangoModelFactory):
     primary_goal = PrimaryGoal.ENDURANCE
 
 
+class SquadFactory(factory.django.DjangoModelFactory):
+    """A squad; `coaches=[…]` and `athletes=[…]` set its members."""
+
+    class Meta:
+        model = Squad
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Squad {n}")
+
+    @factory.post_generation
+    def coaches(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.coaches.set(extracted)
+
+    @factory.post_generation
+    def athletes(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.athletes.set(extracted)
+
+
 class InvitableAthleteFactory(AthleteProfileFactory):
     """An athlete whose login never had a password (as the API's create with `user` makes it): the only kind an
     invitation is for."""
@@ -50,7 +70,7 @@ def ensure_role_groups() -> None:
     from django.apps import apps
     from django.db import connection
 
-    migration = importlib.import_module("core.migrations.0004_role_groups_workouts")
+    migration = importlib.import_module("core.migrations.0006_role_groups_templates")
 
     class _SchemaEditor:
         pass

@@ -2,7 +2,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import factory
 
-from tests.support.factories.athletes import AthleteProfileFactory
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory
+from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import (
     MicroCycle,
     Modality,
@@ -144,3 +145,51 @@ def structure_with(exercise: Exercise | None = None, **set_fields) -> dict:
             one_set.pop("loadKg")
         steps.append({"kind": "exercise", "exerciseId": str(exercise.pk), "sets": [dict(one_set) for _ in range(3)]})
     return {"steps": steps}
+
+
+def template_session(week: int = 1, day: int = 1, at: str = "07:30", **fields) -> dict:
+    """A program template's session item, as stored (the API's camelCase keys)."""
+    return {
+        "week": week,
+        "day": day,
+        "time": at,
+        "title": fields.pop("title", f"Session w{week}d{day}"),
+        "modality": fields.pop("modality", "run"),
+        "durationMinutes": fields.pop("durationMinutes", 45),
+        "plannedLoad": fields.pop("plannedLoad", 300.0),
+        "structure": fields.pop("structure", None),
+        **fields,
+    }
+
+
+class ProgramTemplateFactory(factory.django.DjangoModelFactory):
+    """Four weeks: a phase over weeks 1–2 and one over 3–4; sessions on Monday and Thursday of every week."""
+
+    class Meta:
+        model = ProgramTemplate
+
+    owner = factory.SubFactory(CoachFactory)
+    title = factory.Sequence(lambda n: f"Template {n}")
+    weeks = 4
+    shared = False
+    phases = factory.LazyFunction(
+        lambda: [
+            {"name": "Base", "focus": "Aerobic", "startWeek": 1, "endWeek": 2},
+            {"name": "Build", "focus": "Threshold", "startWeek": 3, "endWeek": 4},
+        ]
+    )
+    sessions = factory.LazyAttribute(
+        lambda o: [template_session(week, day) for week in range(1, o.weeks + 1) for day in (1, 4)]
+    )
+
+
+class SessionTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionTemplate
+
+    owner = factory.SubFactory(CoachFactory)
+    title = factory.Sequence(lambda n: f"Session template {n}")
+    modality = "run"
+    duration_minutes = 50
+    planned_load = 350
+    shared = False
