@@ -5,6 +5,7 @@ subqueries), never per row. One module per part of the plan, registered here, al
 
 - `programs`: programs with their phases inline; `plan`: phases and micro-cycles; `sessions`: sessions.
 - `exercises`: the exercise catalogue (archived, never deleted).
+- `library`: program and session templates, "Save as template" on programs and "Apply to athletes or a squad…".
 - `forms`, `filters`, `actions`: what those admins share (validation under the services' locks, the session
   list's filters by athlete-local day, the bulk actions).
 - `labels`, `local_times`, `history`: labels that tell rows apart, times in the athlete's timezone, the status
@@ -14,10 +15,12 @@ subqueries), never per row. One module per part of the plan, registered here, al
 
 from django.contrib import admin
 
+from ..library.models import ProgramTemplate, SessionTemplate
 from ..load.admin import AthleteLoadAdmin
 from ..models import AthleteLoad, MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from ..workouts.models import Exercise
 from .exercises import ExerciseAdmin
+from .library import ProgramTemplateAdmin, SessionTemplateAdmin
 from .plan import MicroCycleAdmin, ProgramPhaseAdmin
 from .programs import TrainingProgramAdmin
 from .sessions import TrainingSessionAdmin
@@ -28,3 +31,5 @@ admin.site.register(MicroCycle, MicroCycleAdmin)
 admin.site.register(TrainingSession, TrainingSessionAdmin)
 admin.site.register(AthleteLoad, AthleteLoadAdmin)
 admin.site.register(Exercise, ExerciseAdmin)
+admin.site.register(ProgramTemplate, ProgramTemplateAdmin)
+admin.site.register(SessionTemplate, SessionTemplateAdmin)

@@ -18,6 +18,7 @@ from ..models import ProgramPhase, TrainingSession
 from .actions import copy_to_athlete
 from .forms import ProgramPhaseForm, ProgramPhaseInlineFormSet, TrainingProgramAdminForm
 from .labels import program_label, status_badge, truncated
+from .library import save_as_template
 from .local_times import local_time_html
 
 
@@ -83,7 +84,7 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
-    actions = [copy_to_athlete]
+    actions = [copy_to_athlete, save_as_template]
 
     def get_queryset(self, request):
         now = timezone.now()
