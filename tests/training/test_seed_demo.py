@@ -234,13 +234,15 @@ def test_same_seed_gives_the_same_data_and_another_seed_differs():
 
 
 def test_bulk_inserts_keep_the_query_count_independent_of_the_athletes(django_assert_max_num_queries):
-    with django_assert_max_num_queries(28):  # the first run also makes the three coach logins
+    # The first run also makes the three coach logins, two squads and the demo templates.
+    with django_assert_max_num_queries(36):
         seed_demo(athletes=2, weeks=4, now=NOW)
     AthleteProfile.objects.all().delete()  # cascades to the training rows; the users stay
     get_user_model().objects.filter(username__startswith="athlete").delete()
     # + the demo coaches' look-up, the assignments' one INSERT, the exercises' look-up and the performed sets'
-    # INSERTs (SQLite's bulk_create cuts every model's rows into statements of at most 999 parameters)
-    with django_assert_max_num_queries(31):
+    # INSERTs (SQLite's bulk_create cuts every model's rows into statements of at most 999 parameters), and
+    # whether the squads and the templates exist
+    with django_assert_max_num_queries(34):
         seed_demo(athletes=40, weeks=4, now=NOW)
     assert TrainingSession.objects.count() == 40 * 4 * 3
 
@@ -387,3 +389,54 @@ def test_with_debug_every_demo_login_is_printed():
 def test_without_debug_no_coach_password_is_printed():
     output = run("--athletes", "1", "--weeks", "2", debug=False)
     assert "coach-anna" not in output and "password" not in output.lower()
+
+
+def test_two_squads_each_of_one_coachs_athletes_seen_by_that_coach():
+    from athletes.models import Squad
+    from athletes.selectors import squad_list
+
+    result = seed_demo(athletes=5, weeks=4, now=NOW)
+    assert result.squads_created == 2
+    users = get_user_model().objects
+    anna, ben = users.get(username="coach-anna"), users.get(username="coach-ben")
+    runners, club = Squad.objects.get(name="Road runners"), Squad.objects.get(name="Strength club")
+    assert list(squad_list(user=anna)) == [runners] and list(squad_list(user=ben)) == [club]
+    assert set(runners.athletes.values_list("user__username", flat=True)) == {
+        "athlete0001",
+        "athlete0003",
+        "athlete0005",
+    }
+    assert set(club.athletes.values_list("user__username", flat=True)) == {"athlete0002", "athlete0004"}
+    # A second run leaves them as they are.
+    runners.athletes.clear()
+    assert seed_demo(athletes=6, weeks=4, now=NOW).squads_created == 0
+    assert not runners.athletes.exists()
+
+
+def test_shared_demo_templates_apply_cleanly_and_a_second_run_adds_none():
+    from athletes.models import AthleteProfile as Athlete
+    from training.library.api import ProgramTemplateSerializer
+    from training.library.models import ProgramTemplate, SessionTemplate
+    from training.library.services import template_apply
+
+    result = seed_demo(athletes=4, weeks=4, now=NOW)
+    assert result.templates_created == 3
+    assert set(ProgramTemplate.objects.values_list("title", flat=True)) == {
+        "5k in 8 weeks",
+        "Strength base, 6 weeks",
+        "Cycling build, 4 weeks",
+    }
+    assert all(ProgramTemplate.objects.values_list("shared", flat=True))
+    assert SessionTemplate.objects.filter(shared=True).count() == 2
+    head = get_user_model().objects.get(username="coach")
+    for template in ProgramTemplate.objects.all():
+        # Each is what the API would accept as it is, and applies to the demo athletes.
+        body = ProgramTemplateSerializer(template).data
+        again = ProgramTemplateSerializer(data={k: body[k] for k in ("title", "weeks", "phases", "sessions")})
+        assert again.is_valid(), again.errors
+        template.full_clean()
+        ids = list(Athlete.objects.values_list("pk", flat=True)[:2])
+        assert len(template_apply(template=template, athlete_ids=ids, start_date=NOW.date(), actor=head)) == 2
+    strength = ProgramTemplate.objects.get(title="Strength base, 6 weeks")
+    assert all(s["structure"] for s in strength.sessions)  # the catalogue's lifts are there
+    assert seed_demo(athletes=5, weeks=4, now=NOW).templates_created == 0

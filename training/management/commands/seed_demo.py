@@ -17,10 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from athletes.models import AthleteProfile, PrimaryGoal
+from athletes.models import AthleteProfile, PrimaryGoal, Squad, SquadAthlete, SquadCoach
 from core import dialect
 from core.db import maintenance_timeouts
 from core.fields import compact_json
+from training.library.models import ProgramTemplate, SessionTemplate
 from training.management import demo_workouts
 from training.models import (
     MicroCycle,
@@ -32,12 +33,16 @@ from training.models import (
     TrainingSession,
 )
 from training.workouts.models import Exercise, PerformedSet
+from training.workouts.structure import validate_structure
 
 COACH_USERNAME = "coach"
 # The demo coach sees everyone and the operations pages; created by core's role migrations.
 COACH_GROUPS = ["Head coaches", "Operations"]
 # Coaches with their own athletes (athlete i goes to DEMO_COACHES[(i - 1) % 2]), in the "Coaches" group.
 DEMO_COACHES = ["coach-anna", "coach-ben"]
+# Two squads, one per demo coach, of (up to) their first SQUAD_SIZE athletes made in the run that makes the squad.
+DEMO_SQUADS = ["Road runners", "Strength club"]
+SQUAD_SIZE = 12
 ATHLETE_USERNAME = "athlete{:04d}"
 PASSWORD_ENV = "SEED_COACH_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
 DEBUG_PASSWORD = "cadence-demo"  # noqa: S105 (a demo password, used only with DEBUG on)
@@ -112,6 +117,8 @@ class SeedResult:
     sessions: int = 0
     structured_sessions: int = 0
     performed_sets: int = 0
+    squads_created: int = 0
+    templates_created: int = 0
 
 
 def _split_weeks(total_weeks: int) -> list[tuple[int, int]]:
@@ -395,8 +402,181 @@ def seed_demo(
     _insert(PerformedSet, sets, batch_size=batch_size, stamp=stamp)
     result.performed_sets = len(sets)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
+    result.squads_created = _seed_demo_squads(plans, missing, coaches)
+    result.templates_created = _seed_demo_templates([coach, *coaches], exercises)
     result.athletes_created = len(plans)
     return result
+
+
+def _seed_demo_squads(plans, indexes, coaches) -> int:
+    """DEMO_SQUADS[k] coached by coaches[k], with the first SQUAD_SIZE of that coach's athletes of this run; a
+    squad that exists (by name) is left untouched. A fixed number of queries. Returns how many were made."""
+    taken = {name.lower() for name in Squad.objects.filter(name__in=DEMO_SQUADS).values_list("name", flat=True)}
+    wanted = [(k, name) for k, name in enumerate(DEMO_SQUADS) if name.lower() not in taken]
+    if not wanted:
+        return 0
+    squads = Squad.objects.bulk_create([Squad(name=name) for _, name in wanted])
+    SquadCoach.objects.bulk_create(
+        [SquadCoach(squad=squad, coach=coaches[k]) for (k, _), squad in zip(wanted, squads, strict=True)]
+    )
+    members = []
+    for (k, _), squad in zip(wanted, squads, strict=True):
+        own = [plan.profile for plan, index in zip(plans, indexes, strict=True) if (index - 1) % len(coaches) == k]
+        members += [SquadAthlete(squad=squad, athlete=athlete) for athlete in own[:SQUAD_SIZE]]
+    SquadAthlete.objects.bulk_create(members)
+    return len(squads)
+
+
+def _intervals(reps: int, meters: int, pace: tuple[int, int]) -> dict:
+    return {
+        "steps": [
+            {"kind": "warmup", "duration": {"seconds": 900}},
+            {
+                "kind": "repeat",
+                "times": reps,
+                "steps": [
+                    {
+                        "kind": "work",
+                        "duration": {"meters": meters},
+                        "target": {"type": "pace", "low": pace[0], "high": pace[1]},
+                    },
+                    {"kind": "recovery", "duration": {"seconds": 120}},
+                ],
+            },
+            {"kind": "cooldown", "duration": {"seconds": 600}},
+        ]
+    }
+
+
+def _lifts(exercises: dict[str, str], names: list[str], percent: int) -> dict | None:
+    """Exercise steps of 4 × 5 at `percent` %1RM (None when the catalogue lacks one of `names`)."""
+    if any(name not in exercises for name in names):
+        return None
+    sets = [{"reps": 5, "percent1rm": percent, "rir": 2, "restSeconds": 150} for _ in range(4)]
+    return {"steps": [{"kind": "exercise", "exerciseId": exercises[name], "sets": sets} for name in names]}
+
+
+def _demo_session(week, day, at, title, modality, minutes, load, structure=None) -> dict:
+    """A template session item as the API stores it (its workout validated and normalized as the API would)."""
+    return {
+        "week": week,
+        "day": day,
+        "time": at,
+        "title": title,
+        "modality": modality,
+        "durationMinutes": minutes,
+        "plannedLoad": float(load),
+        "structure": validate_structure(structure) if structure else None,
+    }
+
+
+def demo_templates(exercises: dict[str, str]) -> list[dict]:
+    """The demo's shared program templates: a 5k plan, a strength base and a ride block."""
+    five_k = [
+        session
+        for week in range(1, 9)
+        for session in (
+            _demo_session(week, 2, "18:00", "Easy run", "run", 40, 200),
+            _demo_session(week, 4, "06:30", "Intervals", "run", 55, 385, _intervals(4 + week // 2, 800, (225, 240))),
+            _demo_session(week, 6, "09:30", "Long run", "run", 60 + 5 * week, 60 + 5 * week),
+        )
+    ]
+    strength = [
+        session
+        for week in range(1, 7)
+        for session in (
+            _demo_session(
+                week,
+                1,
+                "17:30",
+                "Squat and press",
+                "strength",
+                60,
+                420,
+                _lifts(exercises, ["Back squat", "Bench press"], (72, 76, 80)[(week - 1) % 3]),
+            ),
+            _demo_session(
+                week,
+                4,
+                "17:30",
+                "Hinge and pull",
+                "strength",
+                60,
+                420,
+                _lifts(exercises, ["Deadlift", "Barbell row"], (72, 76, 80)[(week - 1) % 3]),
+            ),
+        )
+    ]
+    ride = [
+        session
+        for week in range(1, 5)
+        for session in (
+            _demo_session(week, 3, "19:00", "Sweet spot", "bike", 75, 450),
+            _demo_session(week, 7, "08:00", "Endurance ride", "bike", 120 + 15 * week, 480),
+        )
+    ]
+    return [
+        {
+            "title": "5k in 8 weeks",
+            "description": "Three runs a week: easy, intervals at 5k pace, a long run that grows.",
+            "weeks": 8,
+            "phases": [
+                {"name": "Base", "focus": "Aerobic", "startWeek": 1, "endWeek": 4},
+                {"name": "Build", "focus": "5k pace", "startWeek": 5, "endWeek": 7},
+                {"name": "Taper", "focus": "Freshness", "startWeek": 8, "endWeek": 8},
+            ],
+            "sessions": five_k,
+        },
+        {
+            "title": "Strength base, 6 weeks",
+            "description": "Two full-body days a week at 72–80 % 1RM, three-week waves.",
+            "weeks": 6,
+            "phases": [{"name": "Accumulation", "focus": "Volume", "startWeek": 1, "endWeek": 6}],
+            "sessions": strength,
+        },
+        {
+            "title": "Cycling build, 4 weeks",
+            "description": "A sweet-spot ride midweek and a long weekend ride.",
+            "weeks": 4,
+            "phases": [{"name": "Build", "focus": "Sweet spot", "startWeek": 1, "endWeek": 4}],
+            "sessions": ride,
+        },
+    ]
+
+
+def _seed_demo_templates(owners: list, exercises: dict[str, str]) -> int:
+    """The demo templates (shared, owned in turn by the head coach and the demo coaches) and two session templates;
+    those whose title exists are left untouched. A fixed number of queries. Returns how many program templates
+    were made."""
+    existing = set(ProgramTemplate.objects.filter(shared=True).values_list("title", flat=True))
+    templates = []
+    for index, fields in enumerate(demo_templates(exercises)):
+        if fields["title"] not in existing:
+            template = ProgramTemplate(owner=owners[index % len(owners)], shared=True, **fields)
+            # The fields' and the template's own rules, in memory (the database holds its constraints at the insert).
+            template.clean_fields(exclude=["owner"])
+            template.clean()
+            templates.append(template)
+    ProgramTemplate.objects.bulk_create(templates)
+    existing = set(SessionTemplate.objects.filter(shared=True).values_list("title", flat=True))
+    sessions = [
+        SessionTemplate(
+            owner=owners[0],
+            title=title,
+            modality=modality,
+            duration_minutes=minutes,
+            planned_load=load,
+            structure=validate_structure(structure) if structure else None,
+            shared=True,
+        )
+        for title, modality, minutes, load, structure in [
+            ("Hill repeats", "run", 60, 420, _intervals(8, 200, (210, 230))),
+            ("Recovery spin", "bike", 45, 150, None),
+        ]
+        if title not in existing
+    ]
+    SessionTemplate.objects.bulk_create(sessions)
+    return len(templates)
 
 
 def _seed_demo_coaches(password: str, result: SeedResult) -> list:
@@ -525,7 +705,8 @@ class Command(BaseCommand):
             f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
-            f"{result.performed_sets} performed sets."
+            f"{result.performed_sets} performed sets, {result.squads_created} squads, "
+            f"{result.templates_created} templates."
         )
         profile = "created" if check.profile_created else "already there"
         verdict = check.status.upper() + (
