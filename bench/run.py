@@ -14,7 +14,8 @@ With `--structures`: instead of the floor, Cadence against itself on two copies 
 differ only in the sessions' `structure` column (every session with a 20-step structure, bench/workout_structures.py,
 in one; none in the other): the sessions lists, alternating wrk rounds, and the median slowdown (structures over
 none). With `--exports`: the CPU time of one FIT and one Zwift export of a 20-step structure
-(bench/workout_exports.py, no server).
+(bench/workout_exports.py, no server). With `--apply`: a 12-week template applied to 1, 10 and 100 seeded athletes
+(bench/template_apply.py, no server: its statements and wall time).
 
 Timings are noisy on a shared machine; the alternation and the ratios are what to read.
 """
@@ -483,6 +484,11 @@ def main() -> int:
     parser.add_argument(
         "--exports", action="store_true", help="only the CPU time of FIT and Zwift exports (bench/workout_exports.py)"
     )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="only a 12-week template applied to 1, 10 and 100 athletes (bench/template_apply.py)",
+    )
     args = parser.parse_args()
     args.cadence_dir = args.cadence_dir.resolve()
     bin_dir = Path(sys.executable).parent
@@ -494,6 +500,9 @@ def main() -> int:
         return subprocess.run(command, cwd=args.cadence_dir, env=django_env(args), check=False).returncode
     seed(args)
     vacuum(args)
+    if args.apply:
+        command = [args.python, str(BENCH_DIR / "template_apply.py")]
+        return subprocess.run(command, cwd=args.cadence_dir, env=django_env(args), check=False).returncode
     if args.structures:
         results = run_structures(args)
         if args.json:

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import signals  # noqa: F401 (connects the receivers)
-        from .fields import read_json_as_text
+        from .fields import escape_array_items_quickly, read_json_as_text
 
         connection_created.connect(read_json_as_text, dispatch_uid="cadence-read-json-as-text")
+        connection_created.connect(escape_array_items_quickly, dispatch_uid="cadence-quick-list-dumper")
