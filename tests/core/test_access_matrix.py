@@ -54,9 +54,25 @@ TRAINING_ACTIONS = [
     "PATCH B",
     "POST A invite",
     "POST B invite",
+    "POST A save-as-template",
+    "POST B save-as-template",
     "DELETE A",
 ]
-TEAM_ACTIONS = ["GET list", "GET A", "GET B", "POST", "PUT A", "PUT B", "PATCH A", "PATCH B", "DELETE A"]
+TEAM_ACTIONS = [
+    "GET list",
+    "GET A",
+    "GET B",
+    "POST",
+    "PUT A",
+    "PUT B",
+    "PATCH A",
+    "PATCH B",
+    "POST A apply",
+    "POST B apply",
+    "DELETE A",
+]
+# The detail actions of the tables above: "POST A <name>" runs POST /<prefix>/{A's id}/<name>/.
+DETAIL_ACTIONS = {"invite", "save-as-template", "apply"}
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
 CATALOGUE_ACTIONS = ["GET list", "GET one", "POST", "PUT one", "PATCH one", "DELETE one"]
 ACTIONS = {
@@ -73,8 +89,20 @@ NOT_APPLICABLE = {
     *((r, "POST") for r in TRAINING if BY_PREFIX[r].parent is not None),  # every plan row has one
     # athletes may change nothing of the plan
     *((r, "PATCH A (athlete fields)") for r in TRAINING if BY_PREFIX[r].athlete_patch is None),
-    *((r, a) for r in TRAINING if not BY_PREFIX[r].invites for a in ("POST A invite", "POST B invite")),
+    *(
+        (r, f"POST {which} {name}")
+        for r in TRAINING + TEAMS
+        for name in DETAIL_ACTIONS
+        if name not in BY_PREFIX[r].detail_actions
+        for which in "AB"
+    ),
 }
+
+
+def detail_action(action: str) -> str | None:
+    """The name of the detail action `action` runs ("POST A invite" -> "invite"), or None."""
+    parts = action.split(" ", 2)
+    return parts[2] if len(parts) == 3 and parts[0] == "POST" and parts[2] in DETAIL_ACTIONS else None
 
 
 def expected(role: str, resource: str, action: str) -> int:
@@ -101,6 +129,11 @@ def expected(role: str, resource: str, action: str) -> int:
             return 200
         if action == "POST":
             return 201  # the creating coach is added to its coaches
+        if detail_action(action):
+            sees = (
+                role in ("superuser", "head coach", "coach") if " A " in action else role in ("superuser", "head coach")
+            )
+            return BY_PREFIX[resource].detail_actions[detail_action(action)][1] if sees else 404
         sees = role in ("superuser", "head coach", "coach") if " A" in action else role in ("superuser", "head coach")
         return 200 if sees else 404
     if resource in CATALOGUES:
@@ -116,17 +149,18 @@ def expected(role: str, resource: str, action: str) -> int:
         return 200
     if action in ("GET A", "GET B"):
         return 200 if (sees_a if action == "GET A" else sees_b) else 404
-    if action.startswith("POST") and not action.endswith("invite"):
+    if action.startswith("POST") and not detail_action(action):
         if not writer:
             return 403
         if action == "POST":
             return 201  # an athlete (no parent); the creating coach is assigned
         # A parent the caller may not see resolves like one that does not exist: 400, which leaks nothing.
         return 201 if (sees_a if action == "POST under A" else sees_b) else 400
-    if action.endswith("invite"):
+    if detail_action(action):
         if not writer:
             return 403
-        return 200 if (sees_a if action.startswith("POST A") else sees_b) else 404
+        allowed = BY_PREFIX[resource].detail_actions[detail_action(action)][1]
+        return allowed if (sees_a if action.startswith("POST A") else sees_b) else 404
     on_a = " A" in action
     sees = sees_a if on_a else sees_b
     if not sees:
@@ -195,8 +229,9 @@ def _perform(world, client, resource, action):
         return client.patch(url, ATHLETE_PATCH[resource], format="json"), obj
     if action.startswith("PATCH"):
         return client.patch(url, COACH_PATCH[resource], format="json"), obj
-    if action.endswith("invite"):
-        return client.post(f"{url}invite/"), None
+    if name := detail_action(action):
+        body = BY_PREFIX[resource].detail_actions[name][0](world)
+        return client.post(f"{url}{name}/", body, format="json"), None
     if action.startswith("DELETE"):
         return client.delete(url), obj
     raise AssertionError(action)

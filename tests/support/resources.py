@@ -9,7 +9,7 @@ tests/core/test_access_matrix.py; tests/core/test_resource_registry.py fails on 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from athletes.models import AthleteProfile, Squad
@@ -64,7 +64,9 @@ class Resource:
     coach_patch: dict  # a PATCH only a writer may make
     parent: str | None = None  # the resource a created row hangs under (its POST names it), if any
     athlete_patch: dict | None = None  # a PATCH the owning athlete may make, if any
-    invites: bool = False  # has the detail action `invite`
+    # The detail actions (POST /api/v1/<prefix>/{id}/<name>/) the access matrix runs on A and B: name -> (the body,
+    # from the world: (world) -> dict or None; the status when it is allowed).
+    detail_actions: dict = field(default_factory=dict)
     read_only: bool = False  # POST/PUT/PATCH answer 405 for everyone signed in
     # A catalogue or operations resource's row in a world: its attribute ("exercise", "profile", "event").
     world_row: str | None = None
@@ -168,7 +170,7 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"coachNotes": "Mine now"},
             athlete_patch={"displayName": "Me", "timezone": "Asia/Tokyo"},
-            invites=True,
+            detail_actions={"invite": (lambda world: None, 200)},
             list_queries=5,  # + the athletes' coachIds (one prefetch for the page)
         ),
         Resource(
@@ -188,6 +190,7 @@ RESOURCES: dict[str, Resource] = {
                 "status": "planned",
             },
             coach_patch={"title": "Renamed"},
+            detail_actions={"save-as-template": (lambda world: {"shared": True}, 201)},
             list_queries=5,  # derived columns: the page is its ids, then their annotated rows
             counted_roles=("coach", "athlete"),
         ),
@@ -274,6 +277,10 @@ RESOURCES: dict[str, Resource] = {
                 ],
             },
             coach_patch={"description": "Two easy weeks."},
+            # Athlete A, whom every caller that may apply a template sees.
+            detail_actions={
+                "apply": (lambda world: {"athleteIds": [str(world.A["athletes"].pk)], "startDate": "2030-01-07"}, 201)
+            },
         ),
         Resource(
             basename="session-template",
