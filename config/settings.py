@@ -86,6 +86,13 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", CALENDAR_FEED_RAT
 # /health/db warns above this latency; version/releaseId in its body; /metrics' bearer token
 # (docs/operations.md, 8. Beyond one database).
 HEALTH_WARN_LATENCY_MS = env.float("HEALTH_WARN_LATENCY_MS", default=250)
+# The training-load model's time constants in days (docs/training-load.md): fitness and fatigue.
+LOAD_FITNESS_DAYS = env.int("LOAD_FITNESS_DAYS", default=42)
+LOAD_FATIGUE_DAYS = env.int("LOAD_FATIGUE_DAYS", default=7)
+if not (1 <= LOAD_FATIGUE_DAYS < LOAD_FITNESS_DAYS <= 365):
+    raise ImproperlyConfigured(
+        "LOAD_FITNESS_DAYS and LOAD_FATIGUE_DAYS must be whole days with 1 <= fatigue < fitness <= 365."
+    )
 RELEASE_ID = env.str("RELEASE_ID", default="") or None
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="") or None
 # Where athletes use Cadence (the frontend, an http(s) URL): the set-password page ends with a link to it.

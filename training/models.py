@@ -688,3 +688,4 @@ class AthleteLoad(AthleteProfile):
 
 # The plan library's models, registered with the training app. Imported last: they use this module's choices.
 from .library.models import ProgramTemplate, SessionTemplate  # noqa: E402, F401
+from .season.models import SeasonEvent  # noqa: E402, F401

@@ -3,6 +3,7 @@ from core.routing import OptionalSlashRouter, api_path
 from . import views
 from .library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from .load import api as load_api
+from .season.api import SeasonEventViewSet
 from .workouts.exercise_api import ExerciseViewSet
 from .workouts.sets_api import AthleteRecordsView, SessionSetsView
 
@@ -14,6 +15,7 @@ router.register("sessions", views.TrainingSessionViewSet, basename="session")
 router.register("exercises", ExerciseViewSet, basename="exercise")
 router.register("program-templates", ProgramTemplateViewSet, basename="program-template")
 router.register("session-templates", SessionTemplateViewSet, basename="session-template")
+router.register("events", SeasonEventViewSet, basename="event")
 
 urlpatterns = [
     *router.urls,

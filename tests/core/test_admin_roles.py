@@ -212,3 +212,23 @@ def test_reversing_the_library_roles_restores_the_squads_lists():
     roles5.sync_role_groups(apps, _SchemaEditor())
     assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
     assert not any("template" in p for p in after["Coaches"])
+
+
+# --- 0007: season events -------------------------------------------------------------------------------
+
+roles7 = importlib.import_module("core.migrations.0007_role_groups_events")
+
+
+def test_coaches_and_head_coaches_write_events_and_operations_do_not():
+    roles7.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches"):
+        assert {f"training.{a}_seasonevent" for a in ("add", "change", "delete", "view")} <= perms(group)
+    assert not any("seasonevent" in p for p in perms("Operations"))
+
+
+def test_reversing_the_events_roles_restores_the_library_lists():
+    roles7.sync_role_groups(apps, _SchemaEditor())
+    roles7.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles6.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}

@@ -9,6 +9,7 @@ from athletes.views import AthleteProfileViewSet, SquadViewSet
 from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
 from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
+from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 from training.workouts.exercise_api import ExerciseViewSet
 
@@ -22,6 +23,7 @@ VIEWSETS = [
     ExerciseViewSet,
     ProgramTemplateViewSet,
     SessionTemplateViewSet,
+    SeasonEventViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -89,6 +91,7 @@ GROWING = [
         "training.Exercise",
         "training.ProgramTemplate",
         "training.SessionTemplate",
+        "training.SeasonEvent",
         "health.ConnectionHealthEvent",
     )
 ]

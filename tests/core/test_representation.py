@@ -21,6 +21,7 @@ from tests.support.factories.training import (
     PerformedSetFactory,
     ProgramPhaseFactory,
     ProgramTemplateFactory,
+    SeasonEventFactory,
     SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
@@ -45,6 +46,8 @@ def _rows():
     plain = AthleteProfileFactory(display_name="Plain", coach_notes="Notes\nwith a newline")
     SquadFactory(name=AWKWARD, coaches=[CoachFactory(), CoachFactory()], athletes=[athlete, plain])
     SquadFactory(name="Empty")
+    SeasonEventFactory(athlete=athlete, name=AWKWARD, notes=AWKWARD, priority="B", kind="camp")
+    SeasonEventFactory(athlete=athlete, notes="")
     exercise = ExerciseFactory(name="Template squat")
     lifts = {"steps": [{"kind": "exercise", "exerciseId": str(exercise.pk), "sets": [{"reps": 5, "percent1rm": 80}]}]}
     ProgramTemplateFactory(

@@ -26,6 +26,7 @@ from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     ProgramTemplateFactory,
+    SeasonEventFactory,
     SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
@@ -82,6 +83,9 @@ PINNED = {
     ("api/v1/session-templates/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/events/", "post"): Write(sqlite=10, postgresql=9),
+    ("api/v1/events/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
+    ("api/v1/events/(?P<pk>[^/.]+)/", "put"): Write(sqlite=12, postgresql=11),
     ("api/v1/squads/", "post"): Write(sqlite=16, postgresql=15),
     ("api/v1/squads/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=19, postgresql=18),
     ("api/v1/squads/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
@@ -375,6 +379,21 @@ def _session_post_from_template(coach_client):
     return coach_client, "post", "/api/v1/sessions/", body, 201
 
 
+def _event_post(coach_client):
+    athlete = InvitableAthleteFactory()
+    body = {"athleteId": str(athlete.pk), "date": "2030-06-01", "name": "City 10k", "priority": "A", "kind": "race"}
+    return coach_client, "post", "/api/v1/events/", body, 201
+
+
+def _event_patch(coach_client):
+    return coach_client, "patch", f"/api/v1/events/{SeasonEventFactory().pk}/", {"priority": "B"}, 200
+
+
+def _event_put(coach_client):
+    url = f"/api/v1/events/{SeasonEventFactory().pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, name="Moved"), 200
+
+
 def _profile_body(**overrides):
     return {
         "environment": "staging",
@@ -436,6 +455,9 @@ CASES = {
     ("api/v1/session-templates/", "post"): _session_template_post,
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "patch"): _session_template_patch,
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "put"): _session_template_put,
+    ("api/v1/events/", "post"): _event_post,
+    ("api/v1/events/(?P<pk>[^/.]+)/", "patch"): _event_patch,
+    ("api/v1/events/(?P<pk>[^/.]+)/", "put"): _event_put,
     ("api/v1/squads/", "post"): _squad_post,
     ("api/v1/squads/(?P<pk>[^/.]+)/", "patch"): _squad_patch,
     ("api/v1/squads/(?P<pk>[^/.]+)/", "put"): _squad_put,

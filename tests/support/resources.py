@@ -26,6 +26,7 @@ from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     ProgramTemplateFactory,
+    SeasonEventFactory,
     SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
@@ -33,6 +34,8 @@ from tests.support.factories.training import (
 from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
 from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from training.season.api import SeasonEventSerializer
+from training.season.models import SeasonEvent
 from training.serializers import (
     MicroCycleSerializer,
     ProgramPhaseSerializer,
@@ -122,6 +125,10 @@ def _sessions(n, athlete):
 def _squads(n, athlete):
     for _ in range(n):
         SquadFactory(coaches=list(athlete.coaches.all()), athletes=[athlete])
+
+
+def _events(n, athlete):
+    SeasonEventFactory.create_batch(n, athlete=athlete)
 
 
 def _program_templates(n, athlete):
@@ -246,6 +253,25 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"title": "Renamed"},
             athlete_patch={"status": "completed", "rpe": 6, "load": 300},
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="event",
+            prefix="events",
+            model=SeasonEvent,
+            serializer=SeasonEventSerializer,
+            listed=lambda: SeasonEvent.objects.order_by("date", "id"),
+            make_rows=_events,
+            access=TRAINING,
+            parent="athletes",
+            create=lambda plan, role: {
+                "athleteId": str(plan["athletes"].pk),
+                "date": "2030-06-01",
+                "name": "City 10k",
+                "priority": "A",
+                "kind": "race",
+            },
+            coach_patch={"name": "City 10k (moved)"},
             counted_roles=("coach", "athlete"),
         ),
         Resource(

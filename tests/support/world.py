@@ -1,6 +1,6 @@
 """The one access world the role tests share (a pytest plugin; tests/conftest.py registers it).
 
-Two athletes, each with a plan (program, phase, micro-cycle, session) and a squad of their coach's: "A",
+Two athletes, each with a plan (program, phase, micro-cycle, session, season event) and a squad of their coach's: "A",
 assigned to the coach (and the athlete role's own profile), and "B", another coach's. Users for every role are
 made when first asked for (`world.users[role]`, `world.client(role)`). Operations rows (a production connection
 profile, a health event) come with it unless a module says otherwise, and an exercise of the catalogue ("World
@@ -38,6 +38,7 @@ from tests.support.factories.training import (
     MicroCycleFactory,
     ProgramPhaseFactory,
     ProgramTemplateFactory,
+    SeasonEventFactory,
     SessionTemplateFactory,
     TrainingProgramFactory,
     TrainingSessionFactory,
@@ -84,7 +85,15 @@ def plan(athlete, start: date) -> dict:
         title=f"Session of {athlete.display_name}",
         scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
     )
-    return {"athletes": athlete, "programs": program, "phases": phase, "micro-cycles": cycle, "sessions": session}
+    event = SeasonEventFactory(athlete=athlete, name=f"Race of {athlete.display_name}", date=start + timedelta(days=50))
+    return {
+        "athletes": athlete,
+        "programs": program,
+        "phases": phase,
+        "micro-cycles": cycle,
+        "sessions": session,
+        "events": event,
+    }
 
 
 @dataclass

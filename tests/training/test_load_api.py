@@ -87,8 +87,11 @@ def test_bad_windows_are_400(coach_client, athlete, query, field):
 )
 def test_the_edges_of_the_date_range_answer(coach_client, athlete, query):
     add_days(athlete, {date(2026, 3, 2): 100})
-    body = coach_client.get(url(athlete, query)).json()
-    assert body["days"] and {d["load"] for d in body["days"]} == {0.0}
+    response = coach_client.get(url(athlete, query))
+    if "2999" in query:  # the series reaches at most 365 days past the athlete's today
+        assert response.status_code == 400 and "to" in response.json()
+    else:
+        assert response.json()["days"] and {d["load"] for d in response.json()["days"]} == {0.0}
     summary = coach_client.get("/api/v1/load-summary/?date=" + query.rsplit("=", 1)[1])
     assert summary.status_code == 200 and summary.json()["results"][0]["load"] == 0.0
 
@@ -135,8 +138,9 @@ def test_csv_by_accept_header_and_by_format_parameter(coach_client, athlete):
         rows = list(csv.DictReader(io.StringIO(response.content.decode())))
         assert list(rows[0]) == [
             "date", "load", "plannedLoad", "sessions", "acute", "chronic", "acwr", "acwrEwma", "fitness",
-            "fatigue", "form",
+            "fatigue", "form", "projected",
         ]  # fmt: skip
+        assert {r["projected"] for r in rows} == {"false"}
         assert len(rows) == 31
         by_date = {r["date"]: r for r in rows}
         assert by_date["2026-03-02"]["load"] == "420.0" and by_date["2026-03-02"]["plannedLoad"] == "400.0"

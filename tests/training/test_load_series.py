@@ -122,6 +122,7 @@ def expected_days(start: date, end: date) -> list[dict]:
                     "fitness": half_up(fit, 1),
                     "fatigue": half_up(fat, 1),
                     "form": half_up(form, 1),
+                    "projected": False,  # every day of these tests is before the athlete's today
                 }
             )
         day += timedelta(days=1)
@@ -161,6 +162,7 @@ def test_first_days_by_hand(coach_client, oslo_athlete):
         "fitness": 7.1,
         "fatigue": 39.9,
         "form": 0.0,
+        "projected": False,
     }
     # Local days, not UTC: 23:45 on the 9th and 00:10 on the 10th are the same UTC date.
     assert (days["2026-09-09"]["load"], days["2026-09-09"]["plannedLoad"]) == (200.0, 180.0)
@@ -218,7 +220,7 @@ def test_window_independence(coach_client, oslo_athlete):
     assert all(by_date[k] == v for k, v in full.items())
     assert by_date["2026-09-06"] == {
         "date": "2026-09-06", "load": 0.0, "plannedLoad": 0.0, "sessions": 0, "acute": 0.0, "chronic": 0.0,
-        "acwr": None, "acwrEwma": None, "fitness": 0.0, "fatigue": 0.0, "form": 0.0,
+        "acwr": None, "acwrEwma": None, "fitness": 0.0, "fatigue": 0.0, "form": 0.0, "projected": False,
     }  # fmt: skip
 
 

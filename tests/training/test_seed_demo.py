@@ -235,14 +235,14 @@ def test_same_seed_gives_the_same_data_and_another_seed_differs():
 
 def test_bulk_inserts_keep_the_query_count_independent_of_the_athletes(django_assert_max_num_queries):
     # The first run also makes the three coach logins, two squads and the demo templates.
-    with django_assert_max_num_queries(36):
+    with django_assert_max_num_queries(37):
         seed_demo(athletes=2, weeks=4, now=NOW)
     AthleteProfile.objects.all().delete()  # cascades to the training rows; the users stay
     get_user_model().objects.filter(username__startswith="athlete").delete()
     # + the demo coaches' look-up, the assignments' one INSERT, the exercises' look-up and the performed sets'
     # INSERTs (SQLite's bulk_create cuts every model's rows into statements of at most 999 parameters), and
-    # whether the squads and the templates exist
-    with django_assert_max_num_queries(34):
+    # whether the squads and the templates exist, and the events' INSERT
+    with django_assert_max_num_queries(35):
         seed_demo(athletes=40, weeks=4, now=NOW)
     assert TrainingSession.objects.count() == 40 * 4 * 3
 
@@ -440,3 +440,19 @@ def test_shared_demo_templates_apply_cleanly_and_a_second_run_adds_none():
     strength = ProgramTemplate.objects.get(title="Strength base, 6 weeks")
     assert all(s["structure"] for s in strength.sessions)  # the catalogue's lifts are there
     assert seed_demo(athletes=5, weeks=4, now=NOW).templates_created == 0
+
+
+def test_every_athlete_has_an_a_race_ahead_on_their_seasons_last_day_and_a_test_behind():
+    from training.season.models import SeasonEvent
+
+    result = seed_demo(athletes=6, weeks=12, now=NOW)
+    assert result.events == SeasonEvent.objects.count() >= 12
+    for athlete in AthleteProfile.objects.all():
+        today = NOW.astimezone(athlete.tzinfo).date()
+        current = athlete.programs.get(status="current")
+        races = list(SeasonEvent.objects.filter(athlete=athlete, priority="A"))
+        assert [r.date for r in races] == [current.end_date] and current.end_date > today
+        tests = SeasonEvent.objects.filter(athlete=athlete, priority="C", kind="test")
+        assert tests.count() == 1 and tests.get().date < today
+        for event in SeasonEvent.objects.filter(athlete=athlete):
+            event.full_clean()

@@ -5,6 +5,7 @@ subqueries), never per row. One module per part of the plan, registered here, al
 
 - `programs`: programs with their phases inline; `plan`: phases and micro-cycles; `sessions`: sessions.
 - `exercises`: the exercise catalogue (archived, never deleted).
+- `season`: season events (races, tests, camps).
 - `library`: program and session templates, "Save as template" on programs and "Apply to athletes or a squad…".
 - `forms`, `filters`, `actions`: what those admins share (validation under the services' locks, the session
   list's filters by athlete-local day, the bulk actions).
@@ -18,11 +19,13 @@ from django.contrib import admin
 from ..library.models import ProgramTemplate, SessionTemplate
 from ..load.admin import AthleteLoadAdmin
 from ..models import AthleteLoad, MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
+from ..season.models import SeasonEvent
 from ..workouts.models import Exercise
 from .exercises import ExerciseAdmin
 from .library import ProgramTemplateAdmin, SessionTemplateAdmin
 from .plan import MicroCycleAdmin, ProgramPhaseAdmin
 from .programs import TrainingProgramAdmin
+from .season import SeasonEventAdmin
 from .sessions import TrainingSessionAdmin
 
 admin.site.register(TrainingProgram, TrainingProgramAdmin)
@@ -33,3 +36,4 @@ admin.site.register(AthleteLoad, AthleteLoadAdmin)
 admin.site.register(Exercise, ExerciseAdmin)
 admin.site.register(ProgramTemplate, ProgramTemplateAdmin)
 admin.site.register(SessionTemplate, SessionTemplateAdmin)
+admin.site.register(SeasonEvent, SeasonEventAdmin)

@@ -29,18 +29,24 @@ from core.permissions import RolePermission
 
 from . import formulas, queries
 from .formulas import DayFigures, WeekFigures
-from .queries import LoadSeries, LoadSummary
+from .queries import EventFigures, LoadSeries, LoadSummary
 
 MAX_WINDOW_DAYS = 366
 DEFAULT_WINDOW_DAYS = 84  # `from` = `to` − 83 days
-MODEL = {
-    "acuteDays": formulas.ACUTE_DAYS,
-    "chronicDays": formulas.CHRONIC_DAYS,
-    "fitnessDays": formulas.FITNESS_DAYS,
-    "fatigueDays": formulas.FATIGUE_DAYS,
-}
+MAX_PROJECTION_DAYS = 365  # `to` at most this many days after the athlete's today
 CSV_COLUMNS = ["date", "load", "plannedLoad", "sessions", "acute", "chronic", "acwr", "acwrEwma", "fitness",
-               "fatigue", "form"]  # fmt: skip
+               "fatigue", "form", "projected"]  # fmt: skip
+
+
+def model_body() -> dict:
+    """The model's constants in force (the fitness and fatigue days are the deployment's settings)."""
+    fitness_days, fatigue_days = formulas.time_constants()
+    return {
+        "acuteDays": formulas.ACUTE_DAYS,
+        "chronicDays": formulas.CHRONIC_DAYS,
+        "fitnessDays": fitness_days,
+        "fatigueDays": fatigue_days,
+    }
 
 
 def _camel(name: str) -> str:
@@ -49,7 +55,9 @@ def _camel(name: str) -> str:
 
 
 # (attribute, JSON key) of each typed figure, in the order of the body.
-_KEYS = {cls: [(f.name, _camel(f.name)) for f in fields(cls)] for cls in (DayFigures, WeekFigures, LoadSummary)}
+_KEYS = {
+    cls: [(f.name, _camel(f.name)) for f in fields(cls)] for cls in (DayFigures, WeekFigures, LoadSummary, EventFigures)
+}
 
 
 def _json_value(value):
@@ -62,7 +70,7 @@ def _json_value(value):
     return value
 
 
-def figures_body(figures: DayFigures | WeekFigures | LoadSummary) -> dict:
+def figures_body(figures: DayFigures | WeekFigures | LoadSummary | EventFigures) -> dict:
     """One typed figure as the API's camelCase object (dates as ISO strings, ids as strings)."""
     return {key: _json_value(getattr(figures, name)) for name, key in _KEYS[type(figures)]}
 
@@ -74,10 +82,19 @@ def series_body(series: LoadSeries) -> dict:
         "timezone": series.timezone,
         "from": series.start.isoformat(),
         "to": series.end.isoformat(),
-        "model": dict(MODEL),
+        "model": model_body(),
         "days": [figures_body(d) for d in series.days],
         "weeks": [figures_body(w) for w in series.weeks],
+        "events": [figures_body(e) for e in series.events],
     }
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 class LoadCSVRenderer(renderers.BaseRenderer):
@@ -92,7 +109,7 @@ class LoadCSVRenderer(renderers.BaseRenderer):
         writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
         writer.writerow(CSV_COLUMNS)
         for day in data.get("days", []):
-            writer.writerow(["" if day[c] is None else day[c] for c in CSV_COLUMNS])
+            writer.writerow([_csv_cell(day[c]) for c in CSV_COLUMNS])
         return out.getvalue().encode(self.charset)
 
 
@@ -130,7 +147,11 @@ class _LoadRendering:
 
 class LoadWindowSerializer(serializers.Serializer):
     from_ = BoundedDateField(required=False, help_text="First day (athlete-local); default `to` − 83 days.")
-    to = BoundedDateField(required=False, help_text="Last day (athlete-local); default the athlete's today.")
+    to = BoundedDateField(
+        required=False,
+        help_text="Last day (athlete-local); default the athlete's today; at most 365 days after it (the days after "
+        "today are projected).",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -145,6 +166,10 @@ class LoadWindowSerializer(serializers.Serializer):
             raise serializers.ValidationError({"from": ["Must not be after `to`."]})
         if (end - start).days + 1 > MAX_WINDOW_DAYS:
             raise serializers.ValidationError({"to": [f"The window is at most {MAX_WINDOW_DAYS} days."]})
+        if end > today + timedelta(days=MAX_PROJECTION_DAYS):
+            raise serializers.ValidationError(
+                {"to": [f"At most {MAX_PROJECTION_DAYS} days after the athlete's today ({today.isoformat()})."]}
+            )
         return start, end
 
 
@@ -152,13 +177,24 @@ class LoadWindowSerializer(serializers.Serializer):
 # written by `series_body` and `figures_body` from the typed figures.
 class LoadDaySerializer(serializers.Serializer):
     date = serializers.DateField()
-    load = serializers.FloatField()
+    load = serializers.FloatField(allow_null=True, help_text="Null on a projected day.")
     planned_load = serializers.FloatField()
     sessions = serializers.IntegerField()
     acute = serializers.FloatField()
     chronic = serializers.FloatField()
     acwr = serializers.FloatField(allow_null=True)
     acwr_ewma = serializers.FloatField(allow_null=True)
+    fitness = serializers.FloatField()
+    fatigue = serializers.FloatField()
+    form = serializers.FloatField()
+    projected = serializers.BooleanField(help_text="After the athlete's today: the model run on the planned load.")
+
+
+class LoadEventSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    date = serializers.DateField()
+    name = serializers.CharField()
+    priority = serializers.ChoiceField(["A", "B", "C"])
     fitness = serializers.FloatField()
     fatigue = serializers.FloatField()
     form = serializers.FloatField()
@@ -190,11 +226,13 @@ class LoadSeriesSerializer(serializers.Serializer):
     model = LoadModelSerializer()
     days = LoadDaySerializer(many=True)
     weeks = LoadWeekSerializer(many=True)
+    events = LoadEventSerializer(many=True)
 
     def get_fields(self):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
-        return {name: fields[name] for name in ["athlete_id", "timezone", "from", "to", "model", "days", "weeks"]}
+        names = ["athlete_id", "timezone", "from", "to", "model", "days", "weeks", "events"]
+        return {name: fields[name] for name in names}
 
 
 class AthleteLoadView(_LoadRendering, APIView):
@@ -222,8 +260,9 @@ class AthleteLoadView(_LoadRendering, APIView):
         athlete = get_object_or_404(queries.load_athletes_visible_to(request.user), pk=pk)
         query = LoadWindowSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        start, end = query.window(queries.athlete_today(athlete))
-        response = Response(series_body(queries.athlete_series(athlete, start=start, end=end)))
+        today = queries.athlete_today(athlete)
+        start, end = query.window(today)
+        response = Response(series_body(queries.athlete_series(athlete, start=start, end=end, today=today)))
         if isinstance(getattr(request, "accepted_renderer", None), LoadCSVRenderer):
             # A download gets a name that says whose load and which days, wherever it is saved.
             response["Content-Disposition"] = csv_content_disposition(athlete, start, end)

@@ -8,8 +8,12 @@ over the days: O(days since the first session).
 - `acute`, `chronic`: mean of `load` over the 7 / 28 days ending on the day (coupled: the chronic window
   contains the acute one); `acwr` = acute / chronic.
 - `acwr_ewma`: E(d) = λ·load(d) + (1 − λ)·E(d − 1), λ = 2/(N + 1), N = 7 and 28 (Williams et al. 2017).
-- `fitness`, `fatigue`: X(d) = X(d − 1) + (load(d) − X(d − 1))·(1 − e^(−1/N)), N = 42 and 7 (Banister's
-  impulse-response model as GoldenCheetah's PMC computes it); `form(d)` = fitness(d − 1) − fatigue(d − 1).
+- `fitness`, `fatigue`: X(d) = X(d − 1) + (load(d) − X(d − 1))·(1 − e^(−1/N)), N = 42 and 7 by default (Banister's
+  impulse-response model as GoldenCheetah's PMC computes it; the two time constants are the deployment's settings
+  LOAD_FITNESS_DAYS and LOAD_FATIGUE_DAYS); `form(d)` = fitness(d − 1) − fatigue(d − 1).
+- projection: with `today` given, every day after it is `projected`: its `load` is None and every recurrence
+  above continues with the day's planned load in place of its load (what the plan would give if it is done as
+  planned). Today and earlier days are as above.
 - `acwr` and `acwr_ewma` are None while the chronic figure is 0 or fewer than 28 days have passed since the
   first session.
 - weeks: `monotony` = mean / population standard deviation of the week's 7 daily loads (Foster 1998), null
@@ -27,9 +31,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
+
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
-FITNESS_DAYS = 42
+FITNESS_DAYS = 42  # the defaults of the settings LOAD_FITNESS_DAYS and LOAD_FATIGUE_DAYS
 FATIGUE_DAYS = 7
 ACWR_HIGH = 1.5
 ACWR_LOW = 0.8
@@ -50,6 +56,14 @@ def round_half_up(value: float | None, places: int) -> float | None:
     return rounded if value > 0 else -rounded + 0.0
 
 
+def time_constants() -> tuple[int, int]:
+    """(fitness days, fatigue days) in force: the settings LOAD_FITNESS_DAYS and LOAD_FATIGUE_DAYS."""
+    return (
+        getattr(settings, "LOAD_FITNESS_DAYS", FITNESS_DAYS),
+        getattr(settings, "LOAD_FATIGUE_DAYS", FATIGUE_DAYS),
+    )
+
+
 class DayTotals(NamedTuple):
     """One local day's sessions: the load of the completed ones, the planned load of all, how many completed.
 
@@ -63,7 +77,7 @@ class DayTotals(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class DayFigures:
     date: date
-    load: float
+    load: float | None  # None on a projected day
     planned_load: float
     sessions: int
     acute: float
@@ -73,6 +87,7 @@ class DayFigures:
     fitness: float
     fatigue: float
     form: float
+    projected: bool = False  # after the athlete's today: the model run on the planned load
 
     def published(self) -> DayFigures:
         """The figures as published: `acwr`/`acwr_ewma` to 2 decimals, the rest to 1, halves away from zero."""
@@ -88,6 +103,7 @@ class DayFigures:
             round_half_up(self.fitness, 1),
             round_half_up(self.fatigue, 1),
             round_half_up(self.form, 1),
+            self.projected,
         )
 
 
@@ -115,37 +131,44 @@ def iso_week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _zero_day(day: date, totals: DayTotals | None) -> DayFigures:
+def _zero_day(day: date, today: date | None) -> DayFigures:
     # Only days before the first session reach here, and they have no sessions by definition.
-    return DayFigures(day, 0.0, 0.0, 0, 0.0, 0.0, None, None, 0.0, 0.0, 0.0)
+    projected = today is not None and day > today
+    return DayFigures(day, None if projected else 0.0, 0.0, 0, 0.0, 0.0, None, None, 0.0, 0.0, 0.0, projected)
 
 
-def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: date, end: date) -> list[DayFigures]:
+def day_series(
+    daily: Mapping[date, DayTotals], *, first: date | None, start: date, end: date, today: date | None = None
+) -> list[DayFigures]:
     """The figures of each day `start`..`end` (inclusive), the recurrences run from `first` (the local date of
-    the athlete's first session; None when there is none). `daily` needs entries from `first` to `end`."""
+    the athlete's first session; None when there is none). `daily` needs entries from `first` to `end`. With
+    `today`, the days after it are projected (the module docstring)."""
     if end < start:
         return []
     out: list[DayFigures] = []
     if first is None or first > end:
-        return [_zero_day(start + timedelta(days=i), None) for i in range((end - start).days + 1)]
+        return [_zero_day(start + timedelta(days=i), today) for i in range((end - start).days + 1)]
     day = start
     while day < first:
-        out.append(_zero_day(day, None))
+        out.append(_zero_day(day, today))
         day += timedelta(days=1)
 
+    fitness_days, fatigue_days = time_constants()
     lam_a, lam_c = 2 / (ACUTE_DAYS + 1), 2 / (CHRONIC_DAYS + 1)
-    k_fit, k_fat = 1 - math.exp(-1 / FITNESS_DAYS), 1 - math.exp(-1 / FATIGUE_DAYS)
+    k_fit, k_fat = 1 - math.exp(-1 / fitness_days), 1 - math.exp(-1 / fatigue_days)
     ewma_a = ewma_c = fitness = fatigue = 0.0
     # The days as offsets from `first` (no date arithmetic in the loop). Rolling sums over the last 7 and 28
     # loads run in integer hundredths (loads have 2 decimals), so the means stay exact however long the series.
     n_days = (end - first).days + 1
+    # The first projected day's offset (n_days: none): from it on, the planned load stands in for the load.
+    projected_from = n_days if today is None else min(max((today - first).days + 1, 0), n_days)
     loads = [0.0] * n_days
     cents = [0] * n_days
     for day, totals in daily.items():
         i = (day - first).days
         if 0 <= i < n_days:
-            loads[i] = totals.load
-            cents[i] = round(totals.load * 100)
+            loads[i] = totals.load if i < projected_from else totals.planned_load
+            cents[i] = round(loads[i] * 100)
     out_from = max(0, (start - first).days)
     sum_a = sum_c = 0
     empty = DayTotals()
@@ -162,10 +185,11 @@ def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: da
             day = first + timedelta(days=i)
             totals = daily.get(day, empty)
             ratios = i >= CHRONIC_DAYS  # at least 28 days have passed since the first session
+            projected = i >= projected_from
             out.append(
                 DayFigures(
                     day,
-                    load,
+                    None if projected else load,
                     totals.planned_load,
                     totals.sessions,
                     sum_a / (100 * ACUTE_DAYS),
@@ -176,6 +200,7 @@ def day_series(daily: Mapping[date, DayTotals], *, first: date | None, start: da
                     fitness,
                     fatigue,
                     form,
+                    projected,
                 )
             )
     return out

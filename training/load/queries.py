@@ -30,6 +30,7 @@ from athletes.selectors import athlete_list
 
 from ..local_time import LocalDate
 from ..models import SessionStatus, TrainingSession
+from ..season.models import SeasonEvent
 from . import formulas
 from .formulas import DayFigures, DayTotals, WeekFigures
 
@@ -37,8 +38,22 @@ _COMPLETED = Q(status=SessionStatus.COMPLETED)
 
 
 @dataclass(frozen=True, slots=True)
+class EventFigures:
+    """A season event of the window with the (possibly projected) figures of its day."""
+
+    id: uuid.UUID
+    date: date
+    name: str
+    priority: str
+    fitness: float
+    fatigue: float
+    form: float
+
+
+@dataclass(frozen=True, slots=True)
 class LoadSeries:
-    """An athlete's published figures for each local day `start`..`end` and each ISO week that meets it."""
+    """An athlete's published figures for each local day `start`..`end` and each ISO week that meets it, and the
+    athlete's events in the window."""
 
     athlete_id: uuid.UUID
     timezone: str
@@ -46,6 +61,7 @@ class LoadSeries:
     end: date
     days: list[DayFigures]
     weeks: list[WeekFigures]
+    events: list[EventFigures]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +138,26 @@ def athlete_today(athlete: AthleteProfile, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(athlete.tzinfo).date()
 
 
-def athlete_series(athlete: AthleteProfile, *, start: date, end: date) -> LoadSeries:
-    """The load series of `athlete` over `start`..`end` (local dates, already validated)."""
+def athlete_series(athlete: AthleteProfile, *, start: date, end: date, today: date | None = None) -> LoadSeries:
+    """The load series of `athlete` over `start`..`end` (local dates, already validated), the days after `today`
+    projected with the planned load; two queries (the daily sums, the events of the window)."""
     first, daily = athlete_daily_totals(athlete, formulas.series_end(end))
+    days = [d.published() for d in formulas.day_series(daily, first=first, start=start, end=end, today=today)]
+    by_date = {d.date: d for d in days}
+    events = [
+        EventFigures(pk, day, name, priority, by_date[day].fitness, by_date[day].fatigue, by_date[day].form)
+        for pk, day, name, priority in SeasonEvent.objects.filter(athlete=athlete, date__gte=start, date__lte=end)
+        .order_by("date", "id")
+        .values_list("pk", "date", "name", "priority")
+    ]
     return LoadSeries(
         athlete.pk,
         athlete.timezone,
         start,
         end,
-        [d.published() for d in formulas.day_series(daily, first=first, start=start, end=end)],
+        days,
         [w.published() for w in formulas.week_series(daily, start=start, end=end)],
+        events,
     )
 
 

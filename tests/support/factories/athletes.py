@@ -70,7 +70,7 @@ def ensure_role_groups() -> None:
     from django.apps import apps
     from django.db import connection
 
-    migration = importlib.import_module("core.migrations.0006_role_groups_templates")
+    migration = importlib.import_module("core.migrations.0007_role_groups_events")
 
     class _SchemaEditor:
         pass

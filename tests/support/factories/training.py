@@ -13,6 +13,7 @@ from training.models import (
     TrainingProgram,
     TrainingSession,
 )
+from training.season.models import SeasonEvent
 from training.workouts.models import Exercise, ExerciseCategory, PerformedSet
 
 
@@ -193,3 +194,14 @@ class SessionTemplateFactory(factory.django.DjangoModelFactory):
     duration_minutes = 50
     planned_load = 350
     shared = False
+
+
+class SeasonEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeasonEvent
+
+    athlete = factory.SubFactory(AthleteProfileFactory)
+    date = factory.LazyFunction(lambda: date.today() + timedelta(days=60))
+    name = factory.Sequence(lambda n: f"Race {n}")
+    priority = "A"
+    kind = "race"

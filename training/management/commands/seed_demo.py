@@ -32,6 +32,7 @@ from training.models import (
     TrainingProgram,
     TrainingSession,
 )
+from training.season.models import SeasonEvent
 from training.workouts.models import Exercise, PerformedSet
 from training.workouts.structure import validate_structure
 
@@ -100,6 +101,7 @@ class AthletePlan:
     micro_cycles: list[MicroCycle] = field(default_factory=list)
     sessions: list[TrainingSession] = field(default_factory=list)
     performed_sets: list[PerformedSet] = field(default_factory=list)
+    events: list[SeasonEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +119,7 @@ class SeedResult:
     sessions: int = 0
     structured_sessions: int = 0
     performed_sets: int = 0
+    events: int = 0
     squads_created: int = 0
     templates_created: int = 0
 
@@ -208,6 +211,22 @@ def _plan_program(
 BLOCK_RPE = [5.0, 5.5, 6.0, 3.5]
 
 
+RACE_NAMES = ["City 10k", "Spring half marathon", "Lakeside triathlon", "Hill climb", "Track 5k", "Gran fondo"]
+
+
+def add_events(plan: AthletePlan, rng: random.Random, *, today: date, season_end: date) -> None:
+    """The season's events: an A race on the current program's last day (ahead, so the load series projects to
+    it), a B race a few weeks ahead when the season reaches it, and a C test a few weeks ago."""
+    athlete = plan.profile
+    names = rng.sample(RACE_NAMES, 2)
+    plan.events.append(SeasonEvent(athlete=athlete, date=season_end, name=names[0], priority="A", kind="race"))
+    b_day = today + timedelta(days=rng.randint(21, 42))
+    if b_day < season_end:
+        plan.events.append(SeasonEvent(athlete=athlete, date=b_day, name=names[1], priority="B", kind="race"))
+    test_day = today - timedelta(days=rng.randint(14, 28))
+    plan.events.append(SeasonEvent(athlete=athlete, date=test_day, name="Field test", priority="C", kind="test"))
+
+
 def add_training_load(plan: AthletePlan, rng: random.Random) -> None:
     """Give the plan's sessions a plannedLoad (planned session RPE × minutes, following a 3:1 loading block) and
     its completed ones an RPE near the plan with load = RPE × minutes (Foster 2001), so the load charts and the
@@ -284,6 +303,7 @@ def plan_athlete(
         tz=tz,
     )
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
+    add_events(plan, random.Random(f"{seed}:{index}:events"), today=today, season_end=plan.programs[-1].end_date)
     add_training_load(plan, random.Random(f"{seed}:{index}:load"))
     if exercises is not None:
         add_workouts(plan, random.Random(f"{seed}:{index}:workouts"), exercises)
@@ -401,6 +421,9 @@ def seed_demo(
     sets = [row for plan in plans for row in plan.performed_sets]
     _insert(PerformedSet, sets, batch_size=batch_size, stamp=stamp)
     result.performed_sets = len(sets)
+    events = [row for plan in plans for row in plan.events]
+    _insert(SeasonEvent, events, batch_size=batch_size, stamp=stamp)
+    result.events = len(events)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.squads_created = _seed_demo_squads(plans, missing, coaches)
     result.templates_created = _seed_demo_templates([coach, *coaches], exercises)
@@ -697,7 +720,15 @@ class Command(BaseCommand):
             # metric queries choose nested loops over tens of thousands of rows.
             tables = [
                 m._meta.db_table
-                for m in (AthleteProfile, TrainingProgram, ProgramPhase, MicroCycle, TrainingSession, PerformedSet)
+                for m in (
+                    AthleteProfile,
+                    TrainingProgram,
+                    ProgramPhase,
+                    MicroCycle,
+                    TrainingSession,
+                    PerformedSet,
+                    SeasonEvent,
+                )
             ]
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
@@ -705,7 +736,7 @@ class Command(BaseCommand):
             f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
-            f"{result.performed_sets} performed sets, {result.squads_created} squads, "
+            f"{result.performed_sets} performed sets, {result.events} season events, {result.squads_created} squads, "
             f"{result.templates_created} templates."
         )
         profile = "created" if check.profile_created else "already there"
