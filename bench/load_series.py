@@ -5,8 +5,9 @@
 
 Reports, in milliseconds, the median and 95th percentile wall time and the median CPU time of this process for:
 the whole series as the API builds it (the grouped query for the athlete's history plus the recurrences and
-rounding), the recurrences alone (on the seeded history and on a synthetic two-year one), a load-summary page of
-50 athletes, and the summary of every athlete (the admin's Training load page).
+rounding), the recurrences alone (on the seeded history and on a synthetic two-year one), a one-year projection
+(today to 365 days ahead, with the events of the window), a load-summary page of 50 athletes, and the summary of
+every athlete (the admin's Training load page; each row with its week's compliance).
 """
 
 from __future__ import annotations
@@ -82,12 +83,20 @@ def main() -> None:
         [api.figures_body(d.published()) for d in days]
         [api.figures_body(w.published()) for w in formulas.week_series(long_daily, start=start, end=end)]
 
+    ahead = end + timedelta(days=365)
+
+    def projection():
+        # A year ahead of the athlete's today, every day projected with the planned load, and the window's events.
+        body = api.series_body(queries.athlete_series(athlete, start=end, end=ahead, today=end))
+        assert len(body["days"]) == 366 and body["days"][-1]["projected"]
+
     page = list(AthleteProfile.objects.order_by("display_name", "id")[:50])
     everyone = list(AthleteProfile.objects.order_by("display_name", "id"))
     for label, fn, repeat in (
         ("series, 366 days (query + recurrences + rounding)", whole, args.repeat),
         ("series, 366 days (recurrences + rounding only)", recurrences, args.repeat),
         ("same, synthetic 2-year history (731 days stepped)", recurrences_two_years, args.repeat),
+        ("projection, the 366 days from today (query + events)", projection, args.repeat),
         ("load-summary, one page of 50 athletes", lambda: queries.summaries(page), max(5, args.repeat // 10)),
         (f"summary of all {len(everyone)} athletes", lambda: queries.summaries(everyone), 5),
     ):

@@ -25,7 +25,7 @@ from datetime import date, datetime
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,6 +43,13 @@ def _count_subquery(queryset: models.QuerySet, group_field: str, *, only: Q | No
     count = Count("*") if only is None else Count("pk", filter=only)
     counted = queryset.order_by().values(group_field).annotate(n=count).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+
+def _sum_subquery(queryset: models.QuerySet, group_field: str, field: str, *, only: Q | None = None) -> Subquery:
+    """SUM(`field`) of `queryset` per outer row (`only` as an aggregate FILTER), as a scalar subquery; NULL when
+    there is nothing to add up."""
+    summed = queryset.order_by().values(group_field).annotate(n=Sum(field, filter=only)).values("n")
+    return Subquery(summed, output_field=models.DecimalField(max_digits=12, decimal_places=2))
 
 
 def completed_weeks(*, start: date, end: date, status: str, today: date) -> int:
@@ -109,10 +116,14 @@ class ProgramMetricsMixin:
 
 class MicroCycleQuerySet(models.QuerySet):
     def with_session_counts(self) -> MicroCycleQuerySet:
-        """`sessions_planned` (all the cycle's sessions) and `sessions_completed`, one query for any size."""
+        """`sessions_planned` (all the cycle's sessions) and `sessions_completed`, and the loads compliance reads:
+        `planned_load_sum` (every session's planned load) and `load_done_sum` (the completed sessions' load); one
+        query for any size."""
         session_model = apps.get_model("training", "TrainingSession")
         sessions = session_model.objects.filter(micro_cycle=OuterRef("pk"))
         return self.annotate(
             sessions_planned=_count_subquery(sessions, "micro_cycle"),
             sessions_completed=_count_subquery(sessions, "micro_cycle", only=Q(status="completed")),
+            planned_load_sum=_sum_subquery(sessions, "micro_cycle", "planned_load"),
+            load_done_sum=_sum_subquery(sessions, "micro_cycle", "load", only=Q(status="completed")),
         )

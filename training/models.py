@@ -447,6 +447,13 @@ class TrainingSession(TimeStampedModel):
     rpe = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)], help_text="Session RPE, 0–10."
     )
+    # How long the session took (the athlete's figure); compliance reads it when the loads cannot be compared.
+    actual_duration_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text="Minutes actually trained, 1–1440, only for a completed session.",
+    )
     # 14,400 = RPE 10 × 1,440 minutes, the largest session RPE load a valid session can have.
     load = models.DecimalField(
         max_digits=7,
@@ -474,7 +481,10 @@ class TrainingSession(TimeStampedModel):
     # decoding the structure to add it up; null with a structure only makes the read add it up itself.
     structure_totals = StoredJSONField(null=True, blank=True, default=None, editable=False)
 
-    constraint_error_fields = {"rpe_without_completed": "rpe"}
+    constraint_error_fields = {
+        "rpe_without_completed": "rpe",
+        "actual_duration_without_completed": "actual_duration_minutes",
+    }
 
     # The columns that place a session in the plan. Its placement rules (program, phase and week) are judged
     # when one of them changes; a write that only logs the session (status, completedAt, rpe, load) is
@@ -507,6 +517,13 @@ class TrainingSession(TimeStampedModel):
                 name="session_planned_load_0_14400",
             ),
             models.CheckConstraint(condition=Q(rpe__isnull=True) | Q(rpe__gte=0, rpe__lte=10), name="session_rpe_0_10"),
+            models.CheckConstraint(
+                condition=Q(actual_duration_minutes__isnull=True)
+                | Q(actual_duration_minutes__gte=1, actual_duration_minutes__lte=1440, status=SessionStatus.COMPLETED),
+                name="session_actual_duration_completed_1_1440",
+                violation_error_code="actual_duration_without_completed",
+                violation_error_message="An actual duration (1–1440 minutes) needs a completed session.",
+            ),
             models.CheckConstraint(
                 condition=Q(rpe__isnull=True) | Q(status=SessionStatus.COMPLETED),
                 name="session_rpe_only_when_completed",
@@ -597,6 +614,8 @@ class TrainingSession(TimeStampedModel):
                 errors["completed_at"] = "The completion time is in the future."
         else:
             self.completed_at = None
+        if self.actual_duration_minutes is not None and self.status != SessionStatus.COMPLETED:
+            errors["actual_duration_minutes"] = "An actual duration can only be given for a completed session."
         if self.rpe is not None:
             if self.status != SessionStatus.COMPLETED:
                 errors["rpe"] = "RPE can only be given for a completed session."

@@ -15,6 +15,7 @@ from athletes.selectors import athlete_list
 from core.api import BoundedDateField, ServiceModelSerializer, UUIDRelatedField
 
 from . import selectors
+from .compliance.fields import SessionComplianceField, WeekComplianceField
 from .models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from .workouts.fields import StructureField, StructureSummaryField
 
@@ -77,6 +78,7 @@ class MicroCycleSerializer(ServiceModelSerializer):
     )
     sessions_planned = serializers.IntegerField(read_only=True)
     sessions_completed = serializers.IntegerField(read_only=True)
+    compliance = WeekComplianceField()
 
     class Meta:
         model = MicroCycle
@@ -87,6 +89,7 @@ class MicroCycleSerializer(ServiceModelSerializer):
             "week_index",
             "sessions_planned",
             "sessions_completed",
+            "compliance",
             "readiness_score",
             "status",
             "updated_at",
@@ -126,6 +129,7 @@ class TrainingSessionSerializer(ServiceModelSerializer):
     )
     structure = StructureField()
     structure_summary = StructureSummaryField()
+    compliance = SessionComplianceField()
     template_id = serializers.UUIDField(
         write_only=True,
         required=False,
@@ -150,6 +154,8 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "load",
             "planned_load",
             "completed_at",
+            "actual_duration_minutes",
+            "compliance",
             "structure",
             "structure_summary",
             "template_id",

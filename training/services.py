@@ -249,7 +249,7 @@ def sessions_set_status(
         session.status = status
         session.completed_at = at if status == SessionStatus.COMPLETED else None
         if status != SessionStatus.COMPLETED:
-            session.rpe = None  # RPE goes with completed, like completedAt
+            session.rpe = session.actual_duration_minutes = None  # they go with completed, like completedAt
         else:
             if duration_minutes is not None:
                 session.duration_minutes = duration_minutes
@@ -267,10 +267,10 @@ def sessions_set_status(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
+            # Only the columns this status can change (fewer columns: SQLite fits more rows in one statement).
+            logged = ["load", "duration_minutes"] if status == SessionStatus.COMPLETED else ["actual_duration_minutes"]
             TrainingSession.objects.bulk_update(
-                changed,
-                ["status", "completed_at", "rpe", "load", "duration_minutes", "version", "updated_at"],
-                batch_size=500,
+                changed, ["status", "completed_at", "rpe", *logged, "version", "updated_at"], batch_size=500
             )
     except IntegrityError as exc:
         raise TrainingSession.integrity_error_as_validation_error(exc) from exc
@@ -363,10 +363,12 @@ def _session_defaults(changes: dict, programs: dict) -> dict:
     # empty), so a corrected rpe re-derives the load; an explicit load is kept as given.
     if changes.get("rpe") is not None and "load" not in changes:
         changes["load"] = None
-    # RPE goes with completed, like completedAt: leaving completed without naming rpe drops it.
+    # RPE and the actual duration go with completed, like completedAt: leaving completed without naming them drops
+    # them.
     status = changes.get("status")
-    if status is not None and status != SessionStatus.COMPLETED and "rpe" not in changes:
-        changes["rpe"] = None
+    if status is not None and status != SessionStatus.COMPLETED:
+        for field in ("rpe", "actual_duration_minutes"):
+            changes.setdefault(field, None)
     return changes
 
 

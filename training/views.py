@@ -18,6 +18,7 @@ from core.permissions import RolePermission
 from core.viewsets import CadenceViewSet
 
 from . import cloning, selectors, services
+from .compliance.queries import with_before_today
 from .filters import MicroCycleFilter, ProgramPhaseFilter, TrainingProgramFilter, TrainingSessionFilter
 from .library import api as library_api
 from .library import services as library_services
@@ -153,12 +154,14 @@ class TrainingSessionViewSet(WorkoutExportsMixin, _TrainingViewSet):
     ordering = ["scheduled_at", "id"]
     selector = staticmethod(selectors.session_list)
     write_service = staticmethod(services.session_write)
-    reread_after_write = False  # no derived columns
-    athlete_writable_fields = ("status", "completed_at", "load", "rpe")
-    # No derived columns; on PostgreSQL a numbered page and its count are still one statement
-    # (core.lists.page_statement). A page whose structures prescribe %1RM sets reads its athletes' estimates in
-    # one more query.
-    list_reads = ListReads(derived_columns=None, page_in_one_statement=True, complete_rows=attach_one_rep_max)
+    reread_after_write = False  # compliance works out its one derived column for the written row itself
+    athlete_writable_fields = ("status", "completed_at", "load", "rpe", "actual_duration_minutes")
+    # One derived column, `before_today` (compliance: is a planned session already missed?); on PostgreSQL a
+    # numbered page, its count and that column are still one statement (core.lists.page_statement). A page whose
+    # structures prescribe %1RM sets reads its athletes' estimates in one more query.
+    list_reads = ListReads(
+        derived_columns=with_before_today, page_in_one_statement=True, complete_rows=attach_one_rep_max
+    )
 
     def base_queryset(self):
         return TrainingSession.objects.all()

@@ -76,6 +76,8 @@ class Resource:
     # Queries a list of any length costs for a coach (core.lists: no per-row queries), and the roles whose lists
     # are counted (an athlete's list adds one: is the caller an athlete?).
     list_queries: int = 4
+    # On PostgreSQL, when fewer: a numbered page with its derived columns is one statement there.
+    list_queries_on_postgresql: int | None = None
     counted_roles: tuple = ("coach",)
 
     @property
@@ -253,6 +255,10 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"title": "Renamed"},
             athlete_patch={"status": "completed", "rpe": 6, "load": 300},
+            # The derived column `before_today` (compliance): the page's ids, then their rows with it; one
+            # statement on PostgreSQL, as before it.
+            list_queries=5,
+            list_queries_on_postgresql=4,
             counted_roles=("coach", "athlete"),
         ),
         Resource(

@@ -145,6 +145,7 @@ def test_cycle_create_fields_and_counts(coach_client, program):
         "weekIndex",
         "sessionsPlanned",
         "sessionsCompleted",
+        "compliance",
         "readinessScore",
         "status",
         "updatedAt",

@@ -18,6 +18,8 @@ URL = "/api/v1/sessions/"
 START = date(2030, 1, 7)
 FIELDS = {
     "id",
+    "actualDurationMinutes",
+    "compliance",
     "programId",
     "phaseId",
     "microCycleId",

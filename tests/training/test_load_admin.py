@@ -116,7 +116,7 @@ def test_sort_rows_puts_flags_first_and_missing_values_last():
         return LoadSummary(
             athlete_id=uuid.uuid5(uuid.NAMESPACE_URL, name), display_name=name, date=date(2026, 1, 5), load=0.0,
             acute=0.0, chronic=0.0, acwr=acwr, acwr_ewma=None, fitness=0.0, fatigue=0.0, form=0.0, week_load=0.0,
-            monotony=None, strain=None, flags=list(flags),
+            monotony=None, strain=None, flags=list(flags), week_compliance=None,
         )  # fmt: skip
 
     rows = [row("a", None), row("b", 1.0), row("c", 2.0, ["acwr_high"]), row("d", 0.5, ["acwr_low"]), row("e", 1.2)]

@@ -203,9 +203,10 @@ def test_summary_rows_and_flags(coach_client):
     assert rows["B high"]["athleteId"] == str(high.pk) and rows["B high"]["date"] == "2026-06-07"
     assert set(rows["B high"]) == {
         "athleteId", "displayName", "date", "load", "acute", "chronic", "acwr", "acwrEwma", "fitness", "fatigue",
-        "form", "weekLoad", "monotony", "strain", "flags",
+        "form", "weekLoad", "monotony", "strain", "flags", "weekCompliance",
     }  # fmt: skip
     assert empty.pk  # listed though it has no sessions
+    assert rows["D empty"]["weekCompliance"] is None  # nothing planned
 
 
 @pytest.mark.parametrize(

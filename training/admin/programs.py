@@ -7,13 +7,15 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
 
 from .. import selectors, services
 from ..charts import program_weekly_stats, render_weekly_chart
+from ..compliance import html as compliance_html
+from ..compliance import rules
 from ..models import ProgramPhase, TrainingSession
 from .actions import copy_to_athlete
 from .forms import ProgramPhaseForm, ProgramPhaseInlineFormSet, TrainingProgramAdminForm
@@ -65,6 +67,7 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
         "next_session_display",
         "sessions_link",
         "weekly_chart",
+        "weekly_compliance",
         "created_at",
         "updated_at",
     ]
@@ -78,6 +81,7 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
                     ("current_phase_display", "next_session_display"),
                     "sessions_link",
                     "weekly_chart",
+                    "weekly_compliance",
                 ]
             },
         ),
@@ -85,6 +89,9 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
     ]
 
     actions = [copy_to_athlete, save_as_template]
+
+    class Media:
+        css = {"all": ["cadence/compliance.css"]}
 
     def get_queryset(self, request):
         now = timezone.now()
@@ -189,6 +196,32 @@ class TrainingProgramAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelA
             return "—"
         url = reverse("admin:training_trainingsession_changelist") + f"?program__id__exact={obj.pk}"
         return format_html('<a class="program-sessions-link" href="{}">Sessions</a>', url)
+
+    @admin.display(description="Compliance per week")
+    def weekly_compliance(self, obj):
+        """Each week's load done over its planned load, in the compliance bands (a week not started yet shows its
+        plan only), with the legend."""
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        rows = []
+        for week in program_weekly_stats(obj):
+            compliance = (
+                None
+                if week.future
+                else rules.week_compliance(
+                    planned_load=week.planned_load if week.has_planned_load else None, load=week.completed_load
+                )
+            )
+            done = "not started" if week.future else f"{week.completed_load:.1f}"
+            rows.append((week.week, f"{week.planned_load:.1f}", done, compliance_html.chip(compliance)))
+        return format_html(
+            '{}<table class="week-compliance"><thead><tr><th scope="col">Week</th><th scope="col">Planned load</th>'
+            '<th scope="col">Load done</th><th scope="col">Compliance</th></tr></thead><tbody>{}</tbody></table>',
+            compliance_html.legend(),
+            format_html_join(
+                "", '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>', rows
+            ),
+        )
 
     @admin.display(description="Sessions and load per week")
     def weekly_chart(self, obj):

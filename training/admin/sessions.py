@@ -3,6 +3,7 @@ by athlete-local days, the status history from the admin log."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -11,6 +12,9 @@ from django.utils.safestring import mark_safe
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
 
 from .. import selectors, services
+from ..compliance import html as compliance_html
+from ..compliance import rules
+from ..compliance.queries import with_before_today
 from ..models import TrainingSession
 from .actions import mark_completed, mark_skipped
 from .filters import AthleteAutocompleteFilter, ProgramListFilter, ScheduledDayFilter
@@ -57,6 +61,7 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
         "modality",
         "minutes_display",
         "load",
+        "compliance_display",
     ]
     list_display_links = ["title_display"]
     list_select_related = ["athlete", "program"]
@@ -84,8 +89,29 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
 
     @property
     def media(self):
-        return super().media + AthleteAutocompleteFilter.media(
-            TrainingSession._meta.get_field("athlete"), self.admin_site
+        return (
+            super().media
+            + AthleteAutocompleteFilter.media(TrainingSession._meta.get_field("athlete"), self.admin_site)
+            + forms.Media(css={"all": ["cadence/compliance.css"]})
+        )
+
+    def get_queryset(self, request):
+        # Whether a planned session is already missed (its athlete-local date before their today): computed by the
+        # database for the page's rows.
+        return with_before_today(super().get_queryset(request), timezone.now())
+
+    @admin.display(description="Plan")
+    def compliance_display(self, obj):
+        return compliance_html.chip(
+            rules.session_compliance(
+                status=obj.status,
+                load=obj.load,
+                planned_load=obj.planned_load,
+                duration_minutes=obj.duration_minutes,
+                actual_duration_minutes=obj.actual_duration_minutes,
+                before_today=bool(getattr(obj, "before_today", False)),
+            ),
+            compact=True,
         )
 
     def get_ordering(self, request):
@@ -95,6 +121,7 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
         return upcoming_first_ordering(timezone.now())
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "compliance_legend": compliance_html.legend()}
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")  # not on a redirect
         if changelist is not None:

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 
 from core.admin import ReadOnlyAdminMixin
 
+from ..compliance import html as compliance_html
 from . import queries
 from .queries import LoadSummary
 
@@ -24,6 +25,9 @@ PER_PAGE = 100
 COLUMNS = [
     ("name", "Athlete", "display_name"),
     ("date", "Date", "date"),
+    # ACWR is a ratio of two loads: the two loads stand beside it, so a change reads as what changed.
+    ("acute", "Acute", "acute"),
+    ("chronic", "Chronic", "chronic"),
     ("acwr", "ACWR", "acwr"),
     ("acwrEwma", "EWMA", "acwr_ewma"),
     ("load", "Load", "load"),
@@ -35,7 +39,12 @@ COLUMNS = [
     ("form", "Form", "form"),
 ]
 _ATTRIBUTE = {key: attribute for key, _, attribute in COLUMNS}
-FLAG_LABELS = {"acwr_high": "ACWR > 1.5", "acwr_low": "ACWR < 0.8", "monotony_high": "monotony > 2.0"}
+# The flags named as the load changes they are (ACWR describes a change of load; it does not predict injury).
+FLAG_LABELS = {
+    "acwr_high": "load rising fast (ACWR > 1.5)",
+    "acwr_low": "load dropping (ACWR < 0.8)",
+    "monotony_high": "same load every day (monotony > 2.0)",
+}
 
 
 class LoadListRow(NamedTuple):
@@ -45,6 +54,7 @@ class LoadListRow(NamedTuple):
     url: str
     flag_labels: list[str]
     cells: list[tuple[str, object]]
+    week_compliance: object  # the chip of the ISO week's compliance (training.compliance.html)
 
 
 def sort_rows(rows: list[LoadSummary], order: str) -> list[LoadSummary]:
@@ -95,6 +105,7 @@ class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 url=reverse("admin:athletes_athleteprofile_change", args=[row.athlete_id]),
                 flag_labels=[FLAG_LABELS[f] for f in row.flags],
                 cells=[(key, _cell(getattr(row, attribute))) for key, _, attribute in COLUMNS[1:]],
+                week_compliance=compliance_html.chip(row.week_compliance),
             )
             for row in page.object_list
         ]
@@ -121,6 +132,7 @@ class AthleteLoadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "order": order,
             "flagged": sum(1 for r in rows if r.flags),
             "total": len(rows),
+            "compliance_legend": compliance_html.legend(),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/training/athleteload/load_list.html", context)

@@ -27,6 +27,7 @@ from athletes.filters import of_squad
 from core.api import BoundedDateField
 from core.permissions import RolePermission
 
+from ..compliance.fields import WeekComplianceField
 from . import formulas, queries
 from .formulas import DayFigures, WeekFigures
 from .queries import EventFigures, LoadSeries, LoadSummary
@@ -299,6 +300,7 @@ class LoadSummaryRowSerializer(serializers.Serializer):
     monotony = serializers.FloatField(allow_null=True)
     strain = serializers.FloatField(allow_null=True)
     flags = serializers.ListField(child=serializers.ChoiceField(["acwr_high", "acwr_low", "monotony_high"]))
+    week_compliance = WeekComplianceField(help_text="The ISO week's load over its planned load; null if none planned.")
 
 
 class LoadSummaryView(_LoadRendering, generics.GenericAPIView):

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ..charts import format_number, nice_max, svg_legend
-from .formulas import DayFigures
+from .formulas import DayFigures, time_constants
 
 BAND_LOW, BAND_HIGH = 0.8, 1.3
 COLORS = {"load": "#9fb8d0", "fitness": "#1565c0", "fatigue": "#c2185b", "form": "#2e7d32", "acwr": "#b35900"}
@@ -135,11 +135,12 @@ def render_load_chart(days: list[DayFigures]) -> SafeString:
                 f'<text x="{x_mid(i):.1f}" y="{ratio_top + ratio_h + 16}" text-anchor="middle" '
                 f'fill="#555">{d.date.isoformat()[5:]}</text>'
             )
-    # Legend along the top.
+    # Legend along the top (the time constants are the deployment's settings).
+    fitness_days, fatigue_days = time_constants()
     legend = (
         ("rect", COLORS["load"], "daily load"),
-        ("line", COLORS["fitness"], "fitness (42 d)"),
-        ("line", COLORS["fatigue"], "fatigue (7 d)"),
+        ("line", COLORS["fitness"], f"fitness ({fitness_days} d)"),
+        ("line", COLORS["fatigue"], f"fatigue ({fatigue_days} d)"),
         ("line", COLORS["form"], "form"),
         ("line", COLORS["acwr"], "ACWR 7:28"),
         ("dash", COLORS["acwr"], "ACWR EWMA"),

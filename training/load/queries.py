@@ -28,6 +28,7 @@ from django.utils import timezone
 from athletes.models import AthleteProfile, local_day_bounds
 from athletes.selectors import athlete_list
 
+from ..compliance.rules import week_compliance
 from ..local_time import LocalDate
 from ..models import SessionStatus, TrainingSession
 from ..season.models import SeasonEvent
@@ -83,6 +84,7 @@ class LoadSummary:
     monotony: float | None
     strain: float | None
     flags: list[str]
+    week_compliance: dict | None  # the ISO week's load over its planned load (training.compliance.rules)
 
 
 def load_athletes_visible_to(user) -> models.QuerySet[AthleteProfile]:
@@ -211,4 +213,5 @@ def summary(athlete: AthleteProfile, on: date, daily: dict[date, DayTotals]) -> 
         monotony=week.monotony,
         strain=week.strain,
         flags=formulas.flags(acwr=day.acwr, monotony=week.monotony),
+        week_compliance=week_compliance(planned_load=week.planned_load, load=week.load),
     )
