@@ -40,26 +40,22 @@ def athlete_load_panel(athlete):
 
 
 SEASON_DAYS_AHEAD = 365  # the projection reaches this far past today, as the API's
-SEASON_DAYS_BEFORE = 365  # and the chart starts at most this far back
 
 
 @register.simple_tag
 def athlete_season_panel(athlete):
-    """The athlete's season: fitness, fatigue and form from their first session (at most a year back) to their last
-    event (at most a year ahead; four weeks ahead without one), the days after today projected with the planned
-    load, and the events marked by priority."""
+    """The athlete's season: fitness, fatigue and form from their first session (or their first event, when earlier)
+    to their last event (at most a year ahead, as far as the API projects; four weeks ahead without one), the days
+    after today projected with the planned load, and the events marked by priority."""
     today = queries.athlete_today(athlete)
     events = list(
-        SeasonEvent.objects.filter(
-            athlete=athlete,
-            date__gte=today - timedelta(days=SEASON_DAYS_BEFORE),
-            date__lte=today + timedelta(days=SEASON_DAYS_AHEAD),
-        ).order_by("date", "id")
+        SeasonEvent.objects.filter(athlete=athlete, date__lte=today + timedelta(days=SEASON_DAYS_AHEAD)).order_by(
+            "date", "id"
+        )
     )
     end = max([today + timedelta(days=28), *(e.date for e in events)])
     first, daily = queries.athlete_daily_totals(athlete, formulas.series_end(end))
-    start = max(first or today, today - timedelta(days=SEASON_DAYS_BEFORE))
-    start = min(start, *(e.date for e in events), today)
+    start = min(first or today, *(e.date for e in events), today)
     days = [d.published() for d in formulas.day_series(daily, first=first, start=start, end=end, today=today)]
     by_date = {d.date: d for d in days}
     fitness_days, fatigue_days = formulas.time_constants()
