@@ -165,7 +165,8 @@ class SquadAthlete(models.Model):
         constraints = [models.UniqueConstraint(fields=["squad", "athlete"], name="squad_athlete_unique")]
 
     def __str__(self) -> str:
-        return f"{self.athlete} in {self.squad}"
+        # No name: a squad's delete page lists its memberships, and a coach may not see every member.
+        return f"an athlete of {self.squad}"
 
 
 class SquadCoach(models.Model):
@@ -177,4 +178,4 @@ class SquadCoach(models.Model):
         constraints = [models.UniqueConstraint(fields=["squad", "coach"], name="squad_coach_unique")]
 
     def __str__(self) -> str:
-        return f"{self.coach} coaches {self.squad}"
+        return f"a coach of {self.squad}"

@@ -14,7 +14,7 @@ from . import roles
 
 ATHLETE_WRITE_MESSAGE = (
     "Athletes may only change their own profile's displayName and timezone, and their own sessions' "
-    "status, completedAt, load and rpe."
+    "status, completedAt, load, rpe and actualDurationMinutes."
 )
 
 

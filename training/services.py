@@ -211,8 +211,9 @@ def sessions_set_status(
 ) -> list[TrainingSession]:
     """Mark sessions completed or skipped (or planned) with the same rules as a single save, all or nothing.
 
-    Marking completed may record what was done, the same for every session: `duration_minutes` replaces each
-    one's duration, and `rpe` is set with load = RPE × minutes (the load derived as a single save derives it).
+    Marking completed may record what was done, the same for every session: `duration_minutes` is each one's
+    actual duration (the planned one stays, for compliance), and `rpe` is set with load = RPE × the minutes trained
+    (the actual duration when known, else the planned one).
 
     A constant number of queries for any number of sessions: their programs are locked in one statement (in id
     order, so two bulk writers cannot deadlock), the sessions re-read under the locks in one, each judged by
@@ -252,9 +253,11 @@ def sessions_set_status(
             session.rpe = session.actual_duration_minutes = None  # they go with completed, like completedAt
         else:
             if duration_minutes is not None:
-                session.duration_minutes = duration_minutes
+                session.actual_duration_minutes = duration_minutes  # what was done; the plan's minutes stay
             if rpe is not None:
-                session.rpe, session.load = rpe, None  # clean() derives the load from this RPE and duration
+                # Foster's session load: the RPE times the minutes trained (the actual ones when given).
+                session.rpe = rpe
+                session.load = rpe * (duration_minutes or session.actual_duration_minutes or session.duration_minutes)
         try:
             session.full_clean(exclude=_SESSION_KEYS, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
@@ -268,7 +271,7 @@ def sessions_set_status(
     try:
         with transaction.atomic():
             # Only the columns this status can change (fewer columns: SQLite fits more rows in one statement).
-            logged = ["load", "duration_minutes"] if status == SessionStatus.COMPLETED else ["actual_duration_minutes"]
+            logged = ["actual_duration_minutes", *(["load"] if status == SessionStatus.COMPLETED else [])]
             TrainingSession.objects.bulk_update(
                 changed, ["status", "completed_at", "rpe", *logged, "version", "updated_at"], batch_size=500
             )

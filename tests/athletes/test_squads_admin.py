@@ -118,3 +118,14 @@ def test_the_changelist_counts_only_visible_athletes_in_constant_queries(world, 
         SquadFactory(coaches=[world.coach], athletes=[world.A["athletes"]])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/admin/athletes/squad/").status_code == 200
+
+
+def test_the_delete_page_names_no_member_the_coach_may_not_see(world):
+    squad = world.A["squads"]
+    hidden = world.B["athletes"]
+    hidden.display_name = "Hidden Person Zeta"
+    hidden.save()
+    squad.athletes.add(hidden)
+    page = _admin(world.coach).get(f"/admin/athletes/squad/{squad.pk}/delete/").content.decode()
+    assert "an athlete of Squad of A" in page
+    assert "Hidden Person Zeta" not in page and hidden.user.username not in page

@@ -753,3 +753,19 @@ def test_every_training_add_and_change_page_renders(admin_client):
         assert admin_client.get(reverse(f"admin:training_{name}_add")).status_code == 200
     page = admin_client.get(reverse("admin:training_microcycle_change", args=[cycle.pk])).content.decode()
     assert '<div class="readonly">1</div>' in page  # sessions planned, from with_session_counts()
+
+
+def test_a_coach_leaving_completed_in_the_admin_drops_the_actual_duration(admin_client):
+    athlete = AthleteProfileFactory(timezone="UTC")
+    program = TrainingProgramFactory(athlete=athlete, start_date=date(2026, 1, 5), end_date=date(2026, 3, 29))
+    at = datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
+    session = TrainingSessionFactory(
+        program=program, scheduled_at=at, status="completed", completed_at=at, actual_duration_minutes=30
+    )
+    response = admin_client.post(
+        reverse("admin:training_trainingsession_change", args=[session.pk]),
+        session_form(program, scheduled_at=datetime(2026, 1, 6, 8, 0), status="skipped", actual_duration_minutes="30"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    session.refresh_from_db()
+    assert (session.status, session.actual_duration_minutes) == ("skipped", None)

@@ -269,7 +269,8 @@ def test_mark_completed_with_an_actual_duration_uses_it_for_the_load(admin_clien
     response = mark_completed(admin_client, [due_and_future["due"]], apply="1", rpe="7", duration_minutes="50")
     assert messages_of(response) == ["Marked 1 session completed with RPE 7 and 50 minutes (load = RPE × minutes)."]
     due = TrainingSession.objects.get(pk=due_and_future["due"].pk)
-    assert (due.duration_minutes, due.rpe, due.load) == (50, 7, 350)
+    # The plan's 60 minutes stay; the 50 done are the actual duration, which the load and compliance read.
+    assert (due.duration_minutes, due.actual_duration_minutes, due.rpe, due.load) == (60, 50, 7, 350)
 
 
 def test_mark_completed_without_rpe_records_none(admin_client, due_and_future):

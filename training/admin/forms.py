@@ -155,6 +155,7 @@ class TrainingSessionForm(forms.ModelForm):
             "rpe",
             "planned_load",
             "load",
+            "actual_duration_minutes",
             "completed_at",
         ]
         help_texts = {
@@ -188,6 +189,9 @@ class TrainingSessionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The actual duration goes with completed, as in the API: leaving completed without touching it drops it.
+        if cleaned.get("status") != "completed" and "actual_duration_minutes" not in self.changed_data:
+            cleaned["actual_duration_minutes"] = None
         program = cleaned.get("program")
         if program is None:
             for name in self.TIME_FIELDS:  # no athlete, no timezone to read them in: the program error says why

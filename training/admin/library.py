@@ -16,6 +16,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,6 +27,7 @@ from rest_framework.exceptions import NotFound
 from athletes.models import AthleteProfile, Squad, SquadAthlete
 from athletes.selectors import athlete_list, squad_list
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
+from core.api import EARLIEST_DATE, LATEST_DATE
 from core.writes import full_clean_known, lock_row, save_checked
 
 from ..library import services as library_services
@@ -54,7 +57,7 @@ class OwnerFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "mine":
             return queryset.filter(owner=request.user)
-        if value and value.isdigit():
+        if value and value.isascii() and value.isdigit():
             return queryset.filter(owner_id=int(value))
         return queryset
 
@@ -200,9 +203,15 @@ def save_as_template(modeladmin, request, queryset):
     if not request.user.has_perm("training.add_programtemplate"):
         modeladmin.message_user(request, "You may not add templates.", messages.ERROR)
         return None
-    made = []
-    for program in queryset.select_related("athlete"):
-        made.append(library_services.program_save_as_template(program=program, actor=request.user))
+    try:
+        with transaction.atomic():  # all the selected programs, or none
+            made = [
+                library_services.program_save_as_template(program=program, actor=request.user)
+                for program in queryset.select_related("athlete")
+            ]
+    except ValidationError as exc:
+        modeladmin.message_user(request, "Nothing was saved: " + " ".join(exc.messages), messages.ERROR)
+        return None
     links = format_html_join(
         ", ",
         '<a href="{}">{}</a>',
@@ -224,7 +233,11 @@ class ApplyForm(forms.Form):
     squad = forms.ModelChoiceField(
         queryset=Squad.objects.none(), required=False, help_text="Every athlete of the squad that you see."
     )
-    start_date = forms.DateField(widget=AdminDateWidget, help_text="The first day of each new program.")
+    start_date = forms.DateField(
+        widget=AdminDateWidget,
+        help_text="The first day of each new program.",
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
     title = forms.CharField(max_length=120, required=False, help_text="Leave empty to keep the template's title.")
 
     def __init__(self, *args, request, admin_site, **kwargs):

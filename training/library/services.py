@@ -32,7 +32,8 @@ from core.writes import (
 )
 
 from ..models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
-from ..workouts.structure import stored_summary
+from ..workouts.models import Exercise
+from ..workouts.structure import exercise_ids, stored_summary
 from .models import ProgramTemplate, SessionTemplate
 from .selectors import may_change_template
 
@@ -45,9 +46,9 @@ def _template_write(model, *, instance, changes: dict, if_match: str | None, act
         template = model(owner=actor)
     else:
         template = lock_row(model, instance.pk)
-        if_match_check(if_match, template)
         if not may_change_template(user=actor, template=template):
             raise exceptions.PermissionDenied(NOT_YOURS)
+        if_match_check(if_match, template)
     if not apply_changes(template, changes) and instance is not None:
         return template
     full_clean_known(template, known={"owner"})
@@ -255,6 +256,20 @@ def _plan_for(template: ProgramTemplate, athlete: AthleteProfile, start: date, t
     return program, phases, list(cycles.values()), sessions
 
 
+def _check_exercises(template: ProgramTemplate) -> None:
+    """The workouts' exercises exist and are not archived, as for any session written (one query, none when the
+    template names no exercise): the rule is the same for every athlete, so it is judged once."""
+    named = {pk for item in template.sessions if item["structure"] for pk in exercise_ids(item["structure"])}
+    if not named:
+        return
+    usable = {str(pk) for pk in Exercise.objects.filter(pk__in=named, archived=False).values_list("pk", flat=True)}
+    if unusable := sorted(named - usable):
+        raise ValidationError(
+            f"The template's workouts name exercises that are archived or no longer exist ({', '.join(unusable)}): "
+            "change the template first."
+        )
+
+
 @transaction.atomic
 def template_apply(
     *,
@@ -272,6 +287,7 @@ def template_apply(
         raise ValidationError({"start_date": f"The programs would end after {LATEST_DATE.isoformat()}."})
     athletes = _athletes(athlete_ids=athlete_ids, squad_id=squad_id, actor=actor)
     template = ProgramTemplate.objects.get(pk=template.pk)  # as it is now (a write meanwhile is committed)
+    _check_exercises(template)
     plans = []
     for athlete in athletes:
         try:

@@ -375,3 +375,24 @@ def test_a_malformed_save_is_400(world, body, field):
     response = _save(world.client("coach"), world.A["programs"], **body)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_template_naming_an_archived_exercise_is_refused_before_anything_is_written(world):
+    from tests.support.factories.training import ExerciseFactory
+
+    squat = ExerciseFactory(name="Template squat")
+    lifts = {"steps": [{"kind": "exercise", "exerciseId": str(squat.pk), "sets": [{"reps": 5, "loadKg": 80}]}]}
+    template = ProgramTemplateFactory(
+        owner=world.coach, weeks=1, phases=[], sessions=[template_session(1, 2, structure=lifts)]
+    )
+    squat.archived = True
+    squat.save()
+    before = TrainingProgram.objects.count()
+    response = _apply(world.client("coach"), template, athleteIds=[str(world.A["athletes"].pk)], startDate="2030-01-07")
+    assert response.status_code == 400
+    assert str(squat.pk) in response.json()["nonFieldErrors"][0]
+    assert TrainingProgram.objects.count() == before
+    squat.archived = False
+    squat.save()
+    ok = _apply(world.client("coach"), template, athleteIds=[str(world.A["athletes"].pk)], startDate="2030-01-07")
+    assert ok.status_code == 201

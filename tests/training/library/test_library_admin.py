@@ -128,3 +128,22 @@ def test_apply_to_a_squad_and_the_form_errors(world):
     # Another coach's squad is not offered, so it is not a valid choice.
     theirs = _apply(client, template, preview="1", squad=str(world.B["squads"].pk), start_date="2030-01-07")
     assert "Select a valid choice" in theirs.content.decode()
+
+
+def test_odd_input_is_a_message_or_a_form_error_never_a_500(world):
+    client = _admin(world.coach)
+    assert client.get(CHANGELIST, {"owner": "²"}).status_code == 200
+    late = _apply(client, world.A["program-templates"], preview="1", athletes=[str(world.A["athletes"].pk)],
+                  start_date="9999-12-30")  # fmt: skip
+    assert late.status_code == 200 and "Ensure this value is less than or equal to" in late.content.decode()
+    long = TrainingProgram.objects.create(
+        athlete=world.A["athletes"], title="Two seasons", start_date="2030-01-07", end_date="2032-01-11"
+    )  # 105 weeks: more than a template holds
+    response = client.post(
+        "/admin/training/trainingprogram/",
+        {"action": "save_as_template", ACTION_CHECKBOX_NAME: [str(long.pk), str(world.A["programs"].pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    assert ProgramTemplate.objects.count() == 2  # the world's two: neither selected program was saved
