@@ -57,6 +57,15 @@ def _with_context(exc: ValidationError, what: str) -> ValidationError:
     return ValidationError([f"{what}: {message}" for message in exc.messages], code="clone_invalid")
 
 
+def checked_in_memory(instance, *, exclude: list[str], what: str) -> None:
+    """`_checked`, its messages prefixed by `what` (the row they are about): for the writers that build many plan
+    rows in memory before one bulk insert (this copy, a template's apply)."""
+    try:
+        _checked(instance, exclude=exclude)
+    except ValidationError as exc:
+        raise _with_context(exc, what) from exc
+
+
 @transaction.atomic
 def program_clone(
     *, source: TrainingProgram, athlete: AthleteProfile, start_date: date, title: str | None = None
@@ -117,10 +126,7 @@ def program_clone(
             readiness_score=None,
             status=PlanStatus.PLANNED,
         )
-        try:
-            _checked(cycle, exclude=["program", "phase"])
-        except ValidationError as exc:
-            raise _with_context(exc, f"Micro-cycle week {old.week_index}") from exc
+        checked_in_memory(cycle, exclude=["program", "phase"], what=f"Micro-cycle week {old.week_index}")
         cycles[old.pk] = cycle
 
     source_tz, target_tz = source.athlete.tzinfo, athlete.tzinfo
@@ -141,10 +147,11 @@ def program_clone(
             planned_load=old.planned_load,
             completed_at=None,
         )
-        try:
-            _checked(session, exclude=["program", "athlete", "phase", "micro_cycle"])
-        except ValidationError as exc:
-            raise _with_context(exc, f"Session “{old.title}” ({old.scheduled_at.isoformat()})") from exc
+        checked_in_memory(
+            session,
+            exclude=["program", "athlete", "phase", "micro_cycle"],
+            what=f"Session “{old.title}” ({old.scheduled_at.isoformat()})",
+        )
         # The workout comes along as the source stores it (the sets the athlete logged do not). Not checked
         # again: it was valid when written, and exercises are archived, never deleted; a plan that already
         # names an archived exercise keeps it, in its copies too.

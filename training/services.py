@@ -415,22 +415,30 @@ def program_write(
 ) -> TrainingProgram:
     """The API's create or update of a program: its athlete(s) (stored and new, ids ascending) then the program
     locked, so "one current program per athlete" and the children-still-fit checks are race-safe."""
+    return athlete_row_write(TrainingProgram, instance=instance, changes=changes, if_match=if_match)
+
+
+def athlete_row_write(model, *, instance, changes: dict, if_match: str | None):
+    """Create (`instance` None) or update a row that hangs directly under an athlete (a program, a season event):
+    its athlete(s) (stored and new, ids ascending) then the row locked and read fresh, If-Match compared, the
+    changes applied (none: the row is returned unchanged), validated against the athlete as locked, saved. The
+    caller holds the transaction."""
     athlete = changes.get("athlete")
     target = athlete.pk if athlete is not None else None
     if instance is None:
         athletes = lock_rows(AthleteProfile, {target})
-        program = TrainingProgram()
+        row = model()
     else:
-        athletes, program = lock_parents_and_row(
-            AthleteProfile, {target, instance.athlete_id}, _read_locked(TrainingProgram, instance.pk, "athlete_id")
+        athletes, row = lock_parents_and_row(
+            AthleteProfile, {target, instance.athlete_id}, _read_locked(model, instance.pk, "athlete_id")
         )
-        if_match_check(if_match, program)
-    if not apply_changes(program, changes) and instance is not None:
-        return program
+        if_match_check(if_match, row)
+    if not apply_changes(row, changes) and instance is not None:
+        return row
     known = []
-    if program.athlete_id in athletes:
-        program.athlete = athletes[program.athlete_id]  # its timezone as locked, for the sessions-still-fit check
+    if row.athlete_id in athletes:
+        row.athlete = athletes[row.athlete_id]  # its timezone as locked (a program's sessions-still-fit check)
         known.append("athlete")
-    full_clean_known(program, known=known)
-    save_checked(program)
-    return program
+    full_clean_known(row, known=known)
+    save_checked(row)
+    return row

@@ -28,7 +28,6 @@ from athletes.models import AthleteProfile, Squad, SquadAthlete
 from athletes.selectors import athlete_list, squad_list
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
 from core.api import EARLIEST_DATE, LATEST_DATE
-from core.writes import full_clean_known, lock_row, save_checked
 
 from ..library import services as library_services
 from ..library.models import ProgramTemplate
@@ -100,12 +99,9 @@ class _TemplateAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin):
         return obj is None or may_change_template(user=request.user, template=obj)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            lock_row(type(obj), obj.pk)  # serializes with the API's writers of the row (the change view is atomic)
-        else:
+        if not change:
             obj.owner = request.user
-        full_clean_known(obj, known={"owner"})
-        save_checked(obj)
+        library_services.template_save(template=obj)
 
 
 class ProgramTemplateAdmin(_TemplateAdmin):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
-from core.writes import full_clean_known, lock_row, save_checked
 
+from ..season import services
 from ..season.selectors import event_list
 from .filters import AthleteAutocompleteFilter
 
@@ -25,7 +25,4 @@ class SeasonEventAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAdmin
     list_per_page = 50
 
     def save_model(self, request, obj, form, change):
-        if change:
-            lock_row(type(obj), obj.pk)  # serializes with the API's writers of the row (the change view is atomic)
-        full_clean_known(obj, known={"athlete"})
-        save_checked(obj)
+        services.event_save(event=obj)

@@ -23,7 +23,6 @@ from athletes.selectors import athlete_list
 from core.api import LATEST_DATE
 from core.writes import (
     apply_changes,
-    field_and_clean_errors,
     full_clean_known,
     if_match_check,
     lock_row,
@@ -31,6 +30,7 @@ from core.writes import (
     save_checked,
 )
 
+from ..cloning import checked_in_memory
 from ..models import MicroCycle, PlanStatus, ProgramPhase, SessionStatus, TrainingProgram, TrainingSession
 from ..workouts.models import Exercise
 from ..workouts.structure import exercise_ids, stored_summary
@@ -72,6 +72,18 @@ def session_template_write(
 ) -> SessionTemplate:
     """As program_template_write, for a session template."""
     return _template_write(SessionTemplate, instance=instance, changes=changes, if_match=if_match, actor=actor)
+
+
+@transaction.atomic
+def template_save(*, template: ProgramTemplate | SessionTemplate) -> ProgramTemplate | SessionTemplate:
+    """Create or update a template as the admin's form built it (its owner set by the caller): the row locked (an
+    update), validated (the model's clean()) and saved. Who may change it is the admin's permission check, the
+    same rule as the API's (selectors.may_change_template)."""
+    if not template._state.adding:
+        lock_row(type(template), template.pk)  # serializes with the API's writers of the row
+    full_clean_known(template, known={"owner"})
+    save_checked(template)
+    return template
 
 
 # --- A program as a template ----------------------------------------------------------------------------------
@@ -160,10 +172,8 @@ def local_instant(day: date, at: str, tz) -> datetime:
     return datetime.combine(day, time(hours, minutes)).replace(tzinfo=tz, fold=0)
 
 
-def _checked(instance, *, exclude: list[str], what: str) -> None:
-    errors = field_and_clean_errors(instance, exclude=exclude)
-    if errors:
-        raise ValidationError([f"{what}: {message}" for messages in errors.values() for message in messages])
+# The models' rules on a row held in memory, its messages prefixed by the row: the program copy's check.
+_checked = checked_in_memory
 
 
 def _athletes(*, athlete_ids, squad_id, actor) -> list[AthleteProfile]:

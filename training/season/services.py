@@ -1,14 +1,14 @@
-"""Writes of season events, each one transaction (core.writes): an event has no rule across rows, so a write locks
-its athlete(s) (the plan writers' lock order: a timezone change waits for it, and it for the change) and its row."""
+"""Writes of season events, each one transaction: an event has no rule across rows, so a write takes the steps of
+any row under an athlete (training.services.athlete_row_write): its athlete(s) locked in the plan writers' order (a
+timezone change waits for it, and it for the change), then the row."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from athletes.models import AthleteProfile
-from core.writes import apply_changes, full_clean_known, if_match_check, lock_parents_and_row, lock_rows, save_checked
+from core.writes import full_clean_known, lock_row, save_checked
 
-from ..services import _read_locked
+from ..services import athlete_row_write
 from .models import SeasonEvent
 
 
@@ -16,22 +16,15 @@ from .models import SeasonEvent
 def event_write(*, instance: SeasonEvent | None, changes: dict, if_match: str | None = None, actor=None) -> SeasonEvent:
     """The API's create or update of an event: its athlete(s) (stored and new, ids ascending), then the row locked
     and read fresh, If-Match compared (412), validated and saved."""
-    athlete = changes.get("athlete")
-    target = athlete.pk if athlete is not None else None
-    if instance is None:
-        athletes = lock_rows(AthleteProfile, {target})
-        event = SeasonEvent()
-    else:
-        athletes, event = lock_parents_and_row(
-            AthleteProfile, {target, instance.athlete_id}, _read_locked(SeasonEvent, instance.pk, "athlete_id")
-        )
-        if_match_check(if_match, event)
-    if not apply_changes(event, changes) and instance is not None:
-        return event
-    known = []
-    if event.athlete_id in athletes:
-        event.athlete = athletes[event.athlete_id]
-        known.append("athlete")
-    full_clean_known(event, known=known)
+    return athlete_row_write(SeasonEvent, instance=instance, changes=changes, if_match=if_match)
+
+
+@transaction.atomic
+def event_save(*, event: SeasonEvent) -> SeasonEvent:
+    """Create or update an event as the admin's form built it: the row locked (an update), validated against its
+    athlete and saved."""
+    if not event._state.adding:
+        lock_row(SeasonEvent, event.pk)  # serializes with the API's writers of the row
+    full_clean_known(event, known={"athlete"})
     save_checked(event)
     return event
