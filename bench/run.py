@@ -95,6 +95,8 @@ def seed(args) -> None:
         athletes = db.execute("SELECT count(*) FROM athletes_athleteprofile").fetchone()[0]
     if athletes >= args.athletes:
         log(f"database already seeded ({athletes} athletes): reused")
+        # What a deployment runs daily: the stored estimated one-rep maxes (a no-op when they are fresh).
+        subprocess.run([python, "manage.py", "one_rep_max_refresh"], cwd=args.cadence_dir, env=env, check=True)
         return
     log(f"seeding {args.athletes} athletes × {args.weeks} weeks …")
     started = time.monotonic()
@@ -342,8 +344,14 @@ def structure_copy(args, suffix: str, structure: dict | None) -> str:
         with psycopg.connect(url) as db:
             athletes = db.execute("SELECT count(*) FROM athletes_athleteprofile").fetchone()[0]
             other = db.execute(
-                "SELECT count(*) FROM training_trainingsession WHERE structure::text IS DISTINCT FROM %s", [value]
+                "SELECT count(*) FROM training_trainingsession WHERE structure::text IS DISTINCT FROM %s"
+                " OR structure_totals::text IS DISTINCT FROM %s",
+                [value, totals],
             ).fetchone()[0]
+            stored = db.execute("SELECT to_regclass('training_onerepmaxestimate') IS NOT NULL").fetchone()[0]
+            estimates = stored and db.execute("SELECT count(*) FROM training_onerepmaxestimate").fetchone()[0]
+        if estimates == 0:  # a copy made before the estimates were stored: made again from the seeded database
+            other = 1
         if athletes >= args.athletes and other == 0:
             log(f"{name}: reused")
             return url

@@ -20,12 +20,14 @@ A service function, in one transaction:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connection, models
 from django.http import Http404
 
+from . import dialect
 from .api import PreconditionFailed, changes_anything, if_match_satisfied
 
 
@@ -39,6 +41,21 @@ def lock_row(model: type[models.Model], pk, *, queryset: models.QuerySet | None 
     if row is None:
         raise Http404(f"No {model._meta.verbose_name} with this id.")
     return row
+
+
+def lock_names(names: Iterable[str]) -> None:
+    """Serialize, until the transaction ends, the writers that take any of the locks `names` (for what has no
+    row to lock yet: e.g. the stored estimates of an athlete, worked out from a read that must see the previous
+    writer's sets). PostgreSQL: transaction-level advisory locks on 64-bit digests of the names, taken in one
+    statement in ascending order (two writers never wait on each other crosswise). SQLite serializes every
+    writer already. Take them last, after the rows of the lock order, and lock nothing else while holding them."""
+    keys = sorted({int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True) for name in names})
+    if keys and dialect.is_postgresql(connection):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(key)) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+                [keys],
+            )
 
 
 def lock_rows(model: type[models.Model], ids: Iterable) -> dict:

@@ -26,7 +26,7 @@ from core.text import trim
 
 from .metrics import MicroCycleQuerySet, ProgramMetricsMixin, ProgramQuerySet
 from .workouts import structure as workout_structure
-from .workouts.models import Exercise, PerformedSet  # noqa: F401  (registered with the training app)
+from .workouts.models import Exercise, OneRepMaxEstimate, PerformedSet  # noqa: F401  (registered with the training app)
 
 
 class PlanStatus(models.TextChoices):
@@ -558,7 +558,14 @@ class TrainingSession(TimeStampedModel):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "structure" in update_fields:
             kwargs["update_fields"] = {*update_fields, "structure_totals"}
+        # Its performed sets move with it: the estimates they count in (training.workouts.estimates) may change.
+        moved = not self._state.adding and self.changed("scheduled_at", "athlete_id")
+        stored_athlete = (getattr(self, "_stored", None) or {}).get("athlete_id")
         super().save(*args, **kwargs)
+        if moved:
+            from .workouts.estimates import one_rep_max_forget  # it reaches core.writes, which needs the apps loaded
+
+            one_rep_max_forget(athlete_ids={self.athlete_id, stored_athlete} - {None})
         self._remember_stored()
 
     def with_structure_totals(self) -> "TrainingSession":

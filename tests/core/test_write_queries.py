@@ -71,7 +71,7 @@ PINNED = {
     ("api/v1/sessions/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
-    ("api/v1/sessions/<uuid:pk>/sets/", "put"): Write(sqlite=11, postgresql=10),
+    ("api/v1/sessions/<uuid:pk>/sets/", "put"): Write(sqlite=13, postgresql=13),
     ("api/v1/exercises/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),

@@ -39,25 +39,33 @@ def _decoded(row) -> Mapping | None:
     return stored
 
 
-def _text_without_percent(row) -> str | None:
-    """The structure's text when the row carries it undecoded and it prescribes no %1RM; else None."""
-    stored = row.structure
-    return stored if isinstance(stored, str) and PERCENT_KEY not in stored else None
+def _stored_percents(row) -> Mapping | None:
+    """For a row carrying its structure as text with %1RM sets: the `percentReps` of its stored totals (the small
+    totals text decoded once, on the row); None when the totals do not hold them (the structure is decoded)."""
+    totals = row.structure_totals
+    if isinstance(totals, str):
+        totals = row.structure_totals = orjson.loads(totals)
+    return totals.get("percentReps") if isinstance(totals, dict) else None
 
 
 def attach_one_rep_max(rows: Iterable) -> None:
     """Give every session of `rows` the estimates its %1RM sets resolve with, in one query for all of them (none
-    when no row prescribes a %1RM). Rows that carry their structure as text are decoded only when it has %1RM
-    sets."""
-    rows = list(rows)
+    when no row prescribes a %1RM; see training.workouts.estimates). A row carrying its structure as text names
+    its %1RM exercises in its stored totals, so it is not decoded for them."""
+    wanted = {}
     for row in rows:
-        if isinstance(row.structure, str) and PERCENT_KEY in row.structure:
-            _decoded(row)
-    wanted = {
-        row.pk: (row.athlete_id, workout_structure.percent_exercise_ids(row.structure))
-        for row in rows
-        if row.structure and not isinstance(row.structure, str)
-    }
+        stored = row.structure
+        if not stored:
+            continue
+        if isinstance(stored, str):
+            if PERCENT_KEY not in stored:
+                continue
+            percents = _stored_percents(row)
+            exercises = set(percents) if percents is not None else workout_structure.percent_exercise_ids(_decoded(row))
+        else:
+            exercises = workout_structure.percent_exercise_ids(stored)
+        if exercises:
+            wanted[row.pk] = (row.athlete_id, exercises)
     pairs = {(athlete, exercise) for athlete, exercises in wanted.values() for exercise in exercises}
     estimates = one_rep_max_estimates(pairs=pairs) if pairs else {}
     for row in rows:
@@ -69,25 +77,52 @@ def attach_one_rep_max(rows: Iterable) -> None:
         )
 
 
-def shown_structure(row) -> Mapping | None:
-    """The row's structure with its %1RM sets resolved (fetching the row's estimates when it has none yet); the
-    stored text itself, as `JSONText`, for a list row whose structure has no %1RM set."""
-    text = _text_without_percent(row)
-    if text is not None:
-        return JSONText(text)
+def _one_rep_max(row) -> Mapping:
+    if not hasattr(row, ONE_REP_MAX):
+        attach_one_rep_max([row])
+    return getattr(row, ONE_REP_MAX)
+
+
+def shown_structure(row) -> Mapping | JSONText | None:
+    """The row's structure with its %1RM sets resolved (fetching the row's estimates when it has none yet). A list
+    row that carries the stored text gets text back (`JSONText`): as stored without %1RM sets, with the loads
+    written into it otherwise (workout_structure.resolved_text), so such a row is never decoded."""
+    text = row.structure
+    if isinstance(text, str):
+        if PERCENT_KEY not in text:
+            return JSONText(text)
+        percents = _stored_percents(row)
+        if percents is not None:
+            shown_text = workout_structure.resolved_text(text, percents, _one_rep_max(row))
+            if shown_text is not None:
+                return JSONText(shown_text)
     stored = _decoded(row)
     if not stored:
         return stored
     cached = getattr(row, "_shown_structure", None)
     if cached is not None and cached[0] is stored:  # structureSummary reads what structure just showed
         return cached[1]
-    if not hasattr(row, ONE_REP_MAX):
-        attach_one_rep_max([row])
     shown = workout_structure.with_resolved_loads(
-        stored, getattr(row, ONE_REP_MAX), in_place=getattr(row, "_structure_owned", False)
+        stored, _one_rep_max(row), in_place=getattr(row, "_structure_owned", False)
     )
     row._shown_structure = (stored, shown)
     return shown
+
+
+def shown_summary(row) -> Mapping | JSONText | None:
+    """structureSummary of the row: from its stored totals while its structure is still the stored text (with
+    the %1RM volume added for the estimates), else added up from the structure as shown."""
+    if isinstance(row.structure, str):
+        if PERCENT_KEY not in row.structure:
+            totals = row.structure_totals  # a list row's: stored text too
+            if totals is not None:
+                return JSONText(totals) if isinstance(totals, str) else totals
+        elif _stored_percents(row) is not None:
+            return workout_structure.shown_summary(row.structure_totals, _one_rep_max(row))
+    shown = shown_structure(row)
+    if isinstance(shown, JSONText):
+        shown = None
+    return workout_structure.summary(shown if shown is not None else _decoded(row))
 
 
 @extend_schema_field({**workout_structure.json_schema(), "nullable": True})
@@ -142,9 +177,4 @@ class StructureSummaryField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        if _text_without_percent(value) is not None:
-            totals = value.structure_totals  # a list row's: stored text too
-            if totals is not None:
-                return JSONText(totals) if isinstance(totals, str) else totals
-            _decoded(value)
-        return workout_structure.summary(shown_structure(value))
+        return shown_summary(value)

@@ -147,3 +147,34 @@ class PerformedSet(models.Model):
         amount = f"{self.reps} reps" if self.reps is not None else f"{self.seconds} s"
         load = f" @ {self.load_kg} kg" if self.load_kg is not None else ""
         return f"Set {self.set_index}: {amount}{load}"
+
+
+class OneRepMaxEstimate(models.Model):
+    """An athlete's estimated one-rep max for an exercise as last worked out (training.workouts.estimates), kept
+    so that a list of %1RM sessions reads each estimate by key instead of adding up the athlete's year of sets.
+
+    A row is used only while it is certainly still right: before `valid_until` (the day its best set leaves the
+    window or a better future-dated set enters it), in the athlete's `timezone` as it was worked out in (their
+    local dates decide the window), and while its best set still exists. Anything else is worked out from the
+    sets again. `one_rep_max_kg` null: no set of the window counts."""
+
+    id = models.BigAutoField(primary_key=True)
+    # The athlete's own index is covered by the unique (athlete, exercise).
+    athlete = models.ForeignKey(
+        "athletes.AthleteProfile", on_delete=models.CASCADE, related_name="one_rep_max_estimates", db_index=False
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="one_rep_max_estimates")
+    one_rep_max_kg = models.FloatField(null=True)
+    # The set the estimate comes from. Not a foreign key: deleting sets must not have to look for estimates;
+    # a read checks the set still exists instead.
+    best_set_id = models.BigIntegerField(null=True)
+    timezone = models.CharField(max_length=64)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["athlete", "exercise"], name="one_rep_max_estimate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return "Estimated one-rep max"

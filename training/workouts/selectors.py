@@ -17,6 +17,7 @@ from django.utils import timezone
 from athletes.models import AthleteProfile
 from training.local_time import DaysBetween, LocalDate, local_today
 
+from .estimates import stored_estimates
 from .models import PerformedSet
 
 WINDOW_DAYS = 365
@@ -64,9 +65,16 @@ def one_rep_max_estimates(
     pairs = set(pairs)
     if not pairs:
         return {}
+    now = now or timezone.now()
+    # The stored estimates first (training.workouts.estimates): a key lookup; the sets are read only for pairs
+    # without a usable stored row.
+    stored = stored_estimates(pairs=pairs, now=now)
+    estimates = {pair: value for pair, value in stored.items() if value is not None}
+    pairs -= set(stored)
+    if not pairs:
+        return estimates
     athletes = {athlete for athlete, _ in pairs}
     exercises = {exercise for _, exercise in pairs}
-    now = now or timezone.now()
     rows = (
         sets_with_age(
             PerformedSet.objects.filter(
@@ -88,7 +96,7 @@ def one_rep_max_estimates(
         .values_list("athlete_id", "exercise_id", "best")
     )
     found = {(athlete, str(exercise)): best for athlete, exercise, best in rows}
-    return {pair: found[pair] for pair in pairs if pair in found}
+    return {**estimates, **{pair: found[pair] for pair in pairs if pair in found}}
 
 
 def _one_decimal(value) -> float | None:

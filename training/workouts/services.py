@@ -23,6 +23,7 @@ from core.writes import (
 )
 from training.models import TrainingProgram, TrainingSession
 
+from .estimates import one_rep_max_refresh
 from .models import Exercise, PerformedSet
 from .performed_sets import SET_FIELDS, SetsVersion, canonical, judged, sets_version, stored_sets
 
@@ -94,4 +95,6 @@ def performed_sets_replace(*, session, sets: list[dict], if_match: str | None = 
         row.session_id, row.athlete_id = locked.pk, locked.athlete_id
     PerformedSet.objects.filter(session_id=locked.pk).delete()
     PerformedSet.objects.bulk_create(rows)
+    # The estimates of every exercise the session's sets name, before or after, are worked out again.
+    one_rep_max_refresh(athlete_ids={locked.athlete_id}, exercise_ids={one[0] for one in (*current, *new)})
     return sets_version(locked.pk, new)

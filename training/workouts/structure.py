@@ -11,6 +11,7 @@ list read path runs them for every row of a page."""
 from __future__ import annotations
 
 import copy
+import functools
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -262,8 +263,9 @@ def with_resolved_loads(
     structure: Mapping | None, one_rep_max: Mapping[str, Decimal | float], *, in_place: bool = False
 ) -> Mapping | None:
     """The structure as the API shows it: each %1RM set with `resolvedLoadKg` from `one_rep_max` (exercise id ->
-    estimated 1RM in kg). The stored structure itself when it has no %1RM set (no copy); otherwise a copy, or
-    the structure itself changed with `in_place` (for a caller that owns it, e.g. one just decoded for a list)."""
+    estimated 1RM in kg), right after its `percent1rm`. The stored structure itself when it has no %1RM set (no
+    copy); otherwise a copy, or the structure itself changed with `in_place` (for a caller that owns it, e.g. one
+    just decoded for a list). `resolved_text()` gives the same JSON, byte for byte, from the stored text."""
     if not structure or not percent_exercise_ids(structure):
         return structure
     shown = structure if in_place else _copy(structure)
@@ -271,14 +273,86 @@ def with_resolved_loads(
     for step in exercise_steps(shown):
         exercise_id = step["exerciseId"]
         estimate = one_rep_max.get(exercise_id)
-        for one_set in step["sets"]:
+        sets = step["sets"]
+        for index, one_set in enumerate(sets):
             percent = one_set.get("percent1rm")
             if percent is not None:
                 key = (exercise_id, percent)
                 if key not in loads:
                     loads[key] = resolved_load(estimate, percent)
-                one_set["resolvedLoadKg"] = loads[key]
+                placed = {}
+                for name, value in one_set.items():
+                    if name != "resolvedLoadKg":
+                        placed[name] = value
+                    if name == "percent1rm":
+                        placed["resolvedLoadKg"] = loads[key]
+                sets[index] = placed
     return shown
+
+
+def _number_text(value: Number) -> str:
+    """A number as the stored text writes it (orjson: `80`, `82.5`)."""
+    return orjson.dumps(value).decode()
+
+
+def percent_reps(structure: Mapping | None) -> dict[str, dict[str, int]]:
+    """{exercise id: {percentage as written: reps prescribed at it}} over the structure's %1RM sets (0 reps for
+    timed sets): what `resolved_text()` and `shown_summary()` need to show a %1RM structure without decoding it."""
+    found: dict[str, dict[str, int]] = {}
+    for step in exercise_steps(structure):
+        for one_set in step["sets"]:
+            percent = one_set.get("percent1rm")
+            if percent is not None:
+                at = found.setdefault(step["exerciseId"], {})
+                key = _number_text(percent)
+                at[key] = at.get(key, 0) + (one_set.get("reps") or 0)
+    return found
+
+
+EXERCISE_ID_KEY = '"exerciseId":"'
+PERCENT_TEXT_KEY = '"percent1rm":'
+RESOLVED_TEXT_KEY = '"resolvedLoadKg":'
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_keys(estimate: float | None, percent: str) -> tuple[str, str]:
+    """(`"percent1rm":P,`, the same followed by its `"resolvedLoadKg":L,`) for an estimate and a percentage as
+    written: a page repeats the same few, so each is worked out once."""
+    load = resolved_load(estimate, Decimal(percent))
+    shown = "null" if load is None else _number_text(load)
+    return f"{PERCENT_TEXT_KEY}{percent},", f"{PERCENT_TEXT_KEY}{percent},{RESOLVED_TEXT_KEY}{shown},"
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_load_of_text(estimate: float | None, percent: str) -> float | None:
+    return resolved_load(estimate, Decimal(percent))
+
+
+def resolved_text(text: str, percents: Mapping[str, Mapping[str, int]], one_rep_max: Mapping) -> str | None:
+    """The stored compact text of a structure with `resolvedLoadKg` written after each `"percent1rm":P,` of
+    the exercise it belongs to: the JSON `with_resolved_loads()` gives, without decoding the structure. None when
+    the text is not in the stored form this relies on (then decode it).
+
+    It relies on what a JSON string cannot contain unescaped (`"exerciseId":"` and `"percent1rm":` outside a
+    string are keys), on a step's key order (kind, exerciseId, sets) and on a set's (`percent1rm` is followed by
+    `restSeconds`, which the schema always writes). The count of %1RM keys before and after proves every set
+    was reached."""
+    pieces = text.split(EXERCISE_ID_KEY)
+    for index in range(1, len(pieces)):
+        piece = pieces[index]
+        exercise_id = piece[:36]
+        at = percents.get(exercise_id)
+        if not at or PERCENT_TEXT_KEY not in piece:
+            continue
+        estimate = one_rep_max.get(exercise_id)
+        for percent in at:
+            old, new = _resolved_keys(estimate, percent)
+            piece = piece.replace(old, new)
+        pieces[index] = piece
+    shown_text = EXERCISE_ID_KEY.join(pieces)
+    if shown_text.count(RESOLVED_TEXT_KEY) != shown_text.count(PERCENT_TEXT_KEY):
+        return None
+    return shown_text
 
 
 def _copy(structure: Mapping) -> Mapping:
@@ -291,11 +365,58 @@ def _copy(structure: Mapping) -> Mapping:
 
 def stored_summary(structure) -> dict | None:
     """`summary()` of a structure as stored (its %1RM sets without loads), kept beside it in the session's row;
-    None for no structure and for a value that is not a valid structure (never stored through the API)."""
+    None for no structure and for a value that is not a valid structure (never stored through the API). A
+    structure with %1RM sets also keeps `fixedVolumeKg` (the unrounded volume of its sets with a load in kg) and
+    `percentReps` (percent_reps()), from which `shown_summary()` adds up its summary once its loads are known."""
     try:
-        return summary(structure)
+        totals = summary(structure)
+        percents = percent_reps(structure)
     except (AttributeError, KeyError, TypeError):
         return None
+    if percents:
+        totals["fixedVolumeKg"] = _volumes(structure)[0]
+        totals["percentReps"] = percents
+    return totals
+
+
+def shown_summary(totals: Mapping, one_rep_max: Mapping) -> dict | None:
+    """`summary()` of the structure as shown, from its stored totals (stored_summary()) and the estimates; None
+    when the totals lack what a %1RM structure keeps (stored before they kept it: decode instead)."""
+    if "percentReps" not in totals:
+        return None
+    percent_volume = 0.0
+    for exercise_id, at in totals["percentReps"].items():
+        estimate = one_rep_max.get(exercise_id)
+        for percent, reps in at.items():
+            load = _resolved_load_of_text(estimate, percent)
+            if load is not None:
+                percent_volume += reps * load
+    return {
+        "seconds": totals["seconds"],
+        "meters": totals["meters"],
+        "sets": totals["sets"],
+        "volumeKg": round(totals["fixedVolumeKg"] + percent_volume, 1),
+    }
+
+
+def _volumes(structure: Mapping) -> tuple[float, float]:
+    """(Σ reps × loadKg, Σ reps × resolvedLoadKg) over the exercise sets. Kept apart so the total is the same
+    whichever way it is added up: a resolved load is a multiple of 0.5 kg, so the second sum is exact in any
+    order, and the first is added up in the structure's order both here and in the stored totals."""
+    fixed = resolved = 0.0
+    for step in exercise_steps(structure):
+        for one_set in step["sets"]:
+            reps = one_set.get("reps")
+            if reps is None:
+                continue
+            load = one_set.get("loadKg")
+            if load is not None:
+                fixed += reps * load
+            else:
+                load = one_set.get("resolvedLoadKg")
+                if load is not None:
+                    resolved += reps * load
+    return fixed, resolved
 
 
 def summary(structure: Mapping | None) -> dict | None:
@@ -306,19 +427,12 @@ def summary(structure: Mapping | None) -> dict | None:
     if not structure:
         return None
     seconds = meters = sets = 0
-    volume = 0.0
     for step in structure["steps"]:
         kind = step["kind"]
         if kind == "exercise":
             for one_set in step["sets"]:
                 sets += 1
                 seconds += one_set.get("seconds", 0) + one_set.get("restSeconds", 0)
-                load = one_set.get("loadKg")
-                if load is None:
-                    load = one_set.get("resolvedLoadKg")
-                reps = one_set.get("reps")
-                if load is not None and reps is not None:
-                    volume += reps * load
         elif kind == "repeat":
             times = step["times"]
             for inner in step["steps"]:
@@ -329,4 +443,5 @@ def summary(structure: Mapping | None) -> dict | None:
             duration = step["duration"]
             seconds += duration.get("seconds", 0)
             meters += duration.get("meters", 0)
-    return {"seconds": seconds, "meters": meters, "sets": sets, "volumeKg": round(volume, 1)}
+    fixed, resolved = _volumes(structure)
+    return {"seconds": seconds, "meters": meters, "sets": sets, "volumeKg": round(fixed + resolved, 1)}

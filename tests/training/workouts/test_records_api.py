@@ -22,6 +22,7 @@ from tests.support.factories.training import (
     structure_with,
 )
 from tests.support.resources import RESOURCES
+from training.workouts.estimates import one_rep_max_refresh
 from training.workouts.selectors import one_rep_max_estimates
 
 pytestmark = pytest.mark.django_db
@@ -259,10 +260,13 @@ def test_a_list_with_percent_sets_costs_one_more_query_whatever_the_rows(coach_c
     plain = _list_count(coach_client, lifter)
     assert plain <= RESOURCES["session"].list_queries
     TrainingSessionFactory.create_batch(3, program=program, structure=structure_with(press, percent1rm=80))
+    unstored = _list_count(coach_client, lifter)  # no stored estimate: worked out from the sets
+    one_rep_max_refresh(athlete_ids={lifter.pk})
     few = _list_count(coach_client, lifter)
     TrainingSessionFactory.create_batch(30, program=program, structure=structure_with(press, percent1rm=70))
     many = _list_count(coach_client, lifter)
     assert few == many == plain + 1
+    assert unstored == plain + 2
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London", "Pacific/Auckland"])

@@ -15,6 +15,7 @@ from tests.support.factories.training import (
     structure_with,
 )
 from training.models import TrainingSession
+from training.workouts.estimates import one_rep_max_refresh
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/sessions/"
@@ -284,12 +285,16 @@ def test_structures_add_no_query_to_the_list_and_percent_sets_one_whatever_the_r
     structured, page = _page_queries(coach_client, django_assert_max_num_queries, url)
     assert structured == plain and all(row["structure"] for row in page["results"])
     TrainingSession.objects.update(structure=structure_with(squat, percent1rm=75))
+    # Without a stored estimate: one query that finds none stored, one that works it out from the sets.
+    unstored, _ = _page_queries(coach_client, django_assert_max_num_queries, url)
+    one_rep_max_refresh(athlete_ids={program.athlete_id}, exercise_ids={squat.pk})
     with_percent, _ = _page_queries(coach_client, django_assert_max_num_queries, url)
     TrainingSessionFactory.create_batch(
         20, program=program, scheduled_at="2030-01-09T07:00:00Z", structure=structure_with(squat, percent1rm=75)
     )
     more, page = _page_queries(coach_client, django_assert_max_num_queries, url)
     assert with_percent == more == plain + 1
+    assert unstored == plain + 2
     assert len(page["results"]) == 23
 
 

@@ -33,6 +33,7 @@ from training.models import (
     TrainingSession,
 )
 from training.season.models import SeasonEvent
+from training.workouts.estimates import one_rep_max_refresh
 from training.workouts.models import Exercise, PerformedSet
 from training.workouts.structure import validate_structure
 
@@ -421,6 +422,7 @@ def seed_demo(
     sets = [row for plan in plans for row in plan.performed_sets]
     _insert(PerformedSet, sets, batch_size=batch_size, stamp=stamp)
     result.performed_sets = len(sets)
+    one_rep_max_refresh(athlete_ids={row.athlete_id for row in sets})
     events = [row for plan in plans for row in plan.events]
     _insert(SeasonEvent, events, batch_size=batch_size, stamp=stamp)
     result.events = len(events)
