@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "calendars",
     "connections",
     "health",
+    "wellness",
+    "privacy",
 ]
 
 MIDDLEWARE = [
