@@ -427,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "training.models.SessionStatus",
         "CheckStatusEnum": "health.models.CheckStatus",
         "DatabaseRoleEnum": "connections.models.DatabaseRole",
+        "ReadinessFlagEnum": "wellness.readiness.FLAGS",
     },
 }
 

@@ -24,7 +24,6 @@ class ErasureRecord(models.Model):
 
     class Meta:
         ordering = ["-erased_at", "id"]
-        indexes = [models.Index(fields=["erased_by"], name="erasure_erased_by_idx")]
 
     def __str__(self) -> str:
         return f"Erasure of {self.erased_at:%Y-%m-%d %H:%M} UTC"

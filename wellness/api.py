@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,9 +35,9 @@ READ_MESSAGE = "Wellness is read by the athlete, their coaches, head coaches and
 
 
 class WellnessPermission(permissions.BasePermission):
-    """Reads: the athlete (their own) and holders of `wellness.view_wellnessentry` (coaches, head coaches,
-    superusers); which athletes is the selectors' business (404 otherwise). The only write, PUT, is the
-    athlete's. Operations and staff without a role: 403."""
+    """The athlete (their own) and holders of `wellness.view_wellnessentry` (coaches, head coaches, superusers);
+    which athletes is the selectors' business (404 otherwise). The only write, PUT, is the athlete's (the view
+    refuses anyone else with 403). Operations and staff without a role: 403."""
 
     message = READ_MESSAGE
 
@@ -47,12 +47,9 @@ class WellnessPermission(permissions.BasePermission):
             return False
         if not hasattr(view, request.method.lower()):
             return True  # a method this resource does not answer: 405 for everyone signed in
-        if request.method in permissions.SAFE_METHODS:
-            return reads_wellness(user)
-        if request.method == "PUT" and roles.is_athlete(user):
-            return True
-        self.message = WRITE_MESSAGE if reads_wellness(user) else READ_MESSAGE
-        return False
+        # A PUT is then judged by the view, after the athlete lookup: someone it may not see is a 404 whoever
+        # asks; a staff reader on an athlete they see is a 403 (the athlete writes).
+        return reads_wellness(user)
 
 
 class WellnessEntrySerializer(ServiceModelSerializer):
@@ -150,8 +147,10 @@ class AthleteWellnessView(APIView):
         operation_id="athletes_wellness_put", request=WellnessEntrySerializer, responses=WellnessEntrySerializer
     )
     def put(self, request, pk, day):
-        day = _path_date(day)
         athlete = self._athlete(pk)
+        if not roles.is_athlete(request.user):
+            raise exceptions.PermissionDenied(WRITE_MESSAGE)
+        day = _path_date(day)
         body = WellnessEntrySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
