@@ -100,7 +100,7 @@ class HealthDataExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_post_parameters(self, request):
         if request is not None and self._about_health(request):
-            return {key: self.cleansed_substitute for key in request.POST}
+            return dict.fromkeys(request.POST, self.cleansed_substitute)
         return super().get_post_parameters(request)
 
     def get_traceback_frame_variables(self, request, tb_frame):
