@@ -144,3 +144,25 @@ def test_the_board_costs_the_same_for_any_number_of_athletes(coach, athletes, dj
     assert all(r["sessionsToday"] == 1 and r["z"]["hrvLnRmssd"] is not None for r in body["results"])
     with django_assert_num_queries(BOARD_QUERIES):
         assert client.get("/api/v1/readiness-board/").status_code == 200  # each athlete's own today
+
+
+def test_seed_demo_gives_daily_entries_and_a_few_flagged_athletes():
+    from django.core.management import call_command
+
+    from wellness.models import WellnessEntry
+
+    call_command("seed_demo", athletes=14, weeks=8, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    head = HeadCoachFactory()
+    rows = bearer_client(head).get("/api/v1/readiness-board/", {"pageSize": 200}).json()["results"]
+    assert len(rows) == 14
+    flagged = [r for r in rows if {"sleep_short"} <= set(r["flags"])]
+    assert 2 <= len(flagged) <= 4  # athletes 3 and 10
+    assert any("illness" in r["flags"] for r in rows)
+    assert sum(1 for r in rows if r["flags"] == []) >= 8  # most are fine
+    from django.db.models import Count, Max, Min
+
+    spans = WellnessEntry.objects.values("athlete_id").annotate(n=Count("pk"), first=Min("date"), last=Max("date"))
+    for span in spans:  # daily since the season began, a few days missed
+        assert 0.8 < span["n"] / ((span["last"] - span["first"]).days + 1) <= 1
+        assert (span["last"] - span["first"]).days >= 28
+    assert any(r["z"]["hrvLnRmssd"] is not None and r["z"]["hrvLnRmssd"] <= -1.5 for r in flagged)

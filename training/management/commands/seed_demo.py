@@ -35,6 +35,8 @@ from training.models import (
 from training.season.models import SeasonEvent
 from training.workouts.models import Exercise, PerformedSet
 from training.workouts.structure import validate_structure
+from wellness import demo as demo_wellness
+from wellness.models import WellnessEntry
 
 COACH_USERNAME = "coach"
 # The demo coach sees everyone and the operations pages; created by core's role migrations.
@@ -102,6 +104,7 @@ class AthletePlan:
     sessions: list[TrainingSession] = field(default_factory=list)
     performed_sets: list[PerformedSet] = field(default_factory=list)
     events: list[SeasonEvent] = field(default_factory=list)
+    wellness: list[WellnessEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +123,7 @@ class SeedResult:
     structured_sessions: int = 0
     performed_sets: int = 0
     events: int = 0
+    wellness_entries: int = 0
     squads_created: int = 0
     templates_created: int = 0
 
@@ -305,6 +309,11 @@ def plan_athlete(
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
     add_events(plan, random.Random(f"{seed}:{index}:events"), today=today, season_end=plan.programs[-1].end_date)
     add_training_load(plan, random.Random(f"{seed}:{index}:load"))
+    # A daily check-in over the season so far (at most a year), around the athlete's own baseline.
+    wellness_days = min(366, (today - plan.programs[0].start_date).days + 1)
+    plan.wellness = demo_wellness.athlete_wellness(
+        profile, random.Random(f"{seed}:{index}:wellness"), today=today, days=wellness_days, index=index
+    )
     if exercises is not None:
         add_workouts(plan, random.Random(f"{seed}:{index}:workouts"), exercises)
     return plan
@@ -424,6 +433,9 @@ def seed_demo(
     events = [row for plan in plans for row in plan.events]
     _insert(SeasonEvent, events, batch_size=batch_size, stamp=stamp)
     result.events = len(events)
+    wellness = [row for plan in plans for row in plan.wellness]
+    _insert(WellnessEntry, wellness, batch_size=batch_size, stamp=stamp)
+    result.wellness_entries = len(wellness)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.squads_created = _seed_demo_squads(plans, missing, coaches)
     result.templates_created = _seed_demo_templates([coach, *coaches], exercises)
@@ -728,6 +740,7 @@ class Command(BaseCommand):
                     TrainingSession,
                     PerformedSet,
                     SeasonEvent,
+                    WellnessEntry,
                 )
             ]
             with connection.cursor() as cursor:
@@ -736,7 +749,8 @@ class Command(BaseCommand):
             f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
-            f"{result.performed_sets} performed sets, {result.events} season events, {result.squads_created} squads, "
+            f"{result.performed_sets} performed sets, {result.events} season events, "
+            f"{result.wellness_entries} wellness entries, {result.squads_created} squads, "
             f"{result.templates_created} templates."
         )
         profile = "created" if check.profile_created else "already there"
