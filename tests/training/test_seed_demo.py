@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.db import connection
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 
 from athletes.models import AthleteProfile
