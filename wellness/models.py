@@ -95,3 +95,14 @@ class WellnessEntry(TimeStampedModel):
         """The sum of the five items (5–25)."""
         values = [getattr(self, item) for item in ITEMS]
         return None if None in values else sum(values)
+
+
+class TodayBoard(AthleteProfile):
+    """The admin's "Today" page (wellness.admin): each athlete's readiness, sessions and week on their today. A
+    proxy, so the page has its place in the admin index; it stores nothing."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "today board"
+        verbose_name_plural = "Today"
+        default_permissions = ()

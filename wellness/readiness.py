@@ -44,6 +44,15 @@ MEASURES = {
     "hrvLnRmssd": ("ln_hrv", 4),
 }
 FLAGS = ("no_entry", "wellness_low", "hrv_low", "rhr_high", "sleep_short", "illness")
+# What each flag says, for the admin (shown as text beside the colour).
+FLAG_LABELS = {
+    "no_entry": "no entry today",
+    "wellness_low": "wellness low",
+    "hrv_low": "HRV low",
+    "rhr_high": "resting HR high",
+    "sleep_short": "sleep under 6 h",
+    "illness": "ill",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -309,8 +309,8 @@ def plan_athlete(
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
     add_events(plan, random.Random(f"{seed}:{index}:events"), today=today, season_end=plan.programs[-1].end_date)
     add_training_load(plan, random.Random(f"{seed}:{index}:load"))
-    # A daily check-in over the season so far (at most a year), around the athlete's own baseline.
-    wellness_days = min(366, (today - plan.programs[0].start_date).days + 1)
+    # A daily check-in over the seeded weeks up to today (at most a year), around the athlete's own baseline.
+    wellness_days = min(365, 7 * weeks)
     plan.wellness = demo_wellness.athlete_wellness(
         profile, random.Random(f"{seed}:{index}:wellness"), today=today, days=wellness_days, index=index
     )
