@@ -3,7 +3,7 @@
     python bench/readiness_board.py [--database-url postgres://postgres@127.0.0.1:5432/cadence_bench_wellness]
                                     [--repeat 100]
 
-Creates, migrates and seeds its database (`seed_demo --athletes 1000 --weeks 52`: about 335,000 wellness entries
+Creates, migrates and seeds its database (`seed_demo --athletes 1000 --weeks 52`: a year of daily wellness entries
 beside the plans) unless it already holds 1,000 athletes, then reports, in milliseconds, the median and 95th
 percentile wall time and the median CPU time of this process for `GET /api/v1/readiness-board/` as the head
 coach (every athlete) through Django's whole request path (no HTTP server): the first page of 50 (the default),
