@@ -84,7 +84,7 @@ def test_the_today_board(page, screenshot, squad, width, height):
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_the_athletes_wellness_chart(page, screenshot, squad, width, height):
-    coach, athletes = squad
+    coach, _ = squad
     page.set_viewport_size({"width": width, "height": height})
     login(page, coach.username)
     page.goto("/admin/wellness/todayboard/")
