@@ -126,6 +126,11 @@ def _path_date(value: str):
     return parsed.validated_data["date"]
 
 
+_DAY = OpenApiParameter(
+    "day", OpenApiTypes.DATE, location=OpenApiParameter.PATH, description="The athlete-local date (YYYY-MM-DD)."
+)
+
+
 class AthleteWellnessView(APIView):
     """The athlete's wellness entry of one of their local dates. PUT creates (201) or replaces (200) it, by the
     athlete only; a date after their today is a 400."""
@@ -136,7 +141,7 @@ class AthleteWellnessView(APIView):
     def _athlete(self, pk):
         return get_object_or_404(wellness_athletes(user=self.request.user), pk=pk)
 
-    @extend_schema(operation_id="athletes_wellness_retrieve", responses=WellnessEntrySerializer)
+    @extend_schema(operation_id="athletes_wellness_retrieve", parameters=[_DAY], responses=WellnessEntrySerializer)
     def get(self, request, pk, day):
         day = _path_date(day)
         athlete = self._athlete(pk)
@@ -144,7 +149,10 @@ class AthleteWellnessView(APIView):
         return Response(WellnessEntrySerializer(entry).data, headers={"ETag": etag_for(entry)})
 
     @extend_schema(
-        operation_id="athletes_wellness_put", request=WellnessEntrySerializer, responses=WellnessEntrySerializer
+        operation_id="athletes_wellness_put",
+        parameters=[_DAY],
+        request=WellnessEntrySerializer,
+        responses=WellnessEntrySerializer,
     )
     def put(self, request, pk, day):
         athlete = self._athlete(pk)
