@@ -4,6 +4,7 @@ them 404; operations and staff without a role 403."""
 
 from __future__ import annotations
 
+from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from athletes.selectors import athlete_list
 from core import roles
+from core.api import Conflict
 
 from .erasure import ErasureRefused, athlete_erase
 from .export import export_zip
@@ -91,4 +93,9 @@ class AthleteEraseView(APIView):
             )
         except ErasureRefused as exc:
             raise serializers.ValidationError({exc.field: [exc.message]}) from None
+        except ProtectedError:
+            # Rows another user relies on (a template the login owns): nothing was deleted.
+            raise Conflict(
+                "The athlete's login owns rows others rely on (e.g. program templates): reassign them first."
+            ) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

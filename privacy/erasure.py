@@ -25,6 +25,7 @@ from core.writes import lock_row
 from .models import ErasureRecord
 
 _CHUNK = 500
+MIN_MARKER = 6
 
 
 class ErasureRefused(Exception):
@@ -121,8 +122,10 @@ def athlete_erase(
         raise ErasureRefused("password", "The password is not right.")
     using = router.db_for_write(AthleteProfile)
     athlete_id = athlete.pk
-    markers = [str(athlete_id).encode(), athlete.display_name.encode(), user.username.encode()]
-    markers += [user.email.encode()] if user.email else []
+    # What identifies them in a stored answer. A short name or username would match unrelated answers (and a
+    # deleted answer lets its key run again): those only count from MIN_MARKER characters; the id always does.
+    markers = [str(athlete_id).encode()]
+    markers += [m.encode() for m in (athlete.display_name, user.username, user.email) if len(m) >= MIN_MARKER]
     # The profile protects its login: the athlete and their rows first, then the login and its rows.
     first, second = _collect([athlete], using), None
     counts: Counter = Counter()

@@ -215,3 +215,26 @@ def test_the_record_holds_no_personal_data():
     text = json.dumps(record, default=str).lower()
     assert not any(n.lower() in text for n in (NAME, USERNAME, EMAIL))
     assert timezone.now() - record["erased_at"] < timedelta(minutes=1)
+
+
+def test_a_login_that_owns_templates_is_a_409_and_nothing_changes():
+    from tests.support.factories.training import ProgramTemplateFactory
+
+    athlete = AthleteProfileFactory()
+    ProgramTemplateFactory(owner=athlete.user)  # a login that once coached
+    client = bearer_client(HeadCoachFactory())
+    before = _snapshot()
+    response = erase(client, athlete, confirm=athlete.display_name)
+    assert response.status_code == 409
+    assert _snapshot() == before
+
+
+def test_a_short_name_does_not_erase_unrelated_idempotency_answers():
+    head = HeadCoachFactory()
+    client = bearer_client(head)
+    body = {"name": "Al pack"}
+    made = client.post("/api/v1/squads/", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert made.status_code == 201
+    athlete = AthleteProfileFactory(display_name="Al")
+    assert erase(client, athlete, confirm="Al").status_code == 204
+    assert IdempotencyRecord.objects.filter(key="k1").exists()

@@ -198,3 +198,34 @@ def test_the_entry_date_is_the_local_date_not_the_utc_one(me, athlete):
     athlete.save()
     local = datetime.now(UTC).astimezone(athlete.tzinfo).date()
     assert me.put(url(athlete, local), BODY, format="json").json()["date"] == local.isoformat()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: SQLite serializes every writer anyway")
+def test_two_puts_of_a_new_date_at_once_make_one_entry():
+    import threading
+
+    from django.db import connections
+
+    from tests.support.factories.athletes import ensure_role_groups
+
+    ensure_role_groups()
+    athlete = AthleteProfileFactory(timezone="UTC")
+    day = today_of(athlete)
+    clients = [bearer_client(athlete.user) for _ in range(2)]
+    barrier, statuses = threading.Barrier(2), []
+
+    def put(client, mood):
+        try:
+            barrier.wait()
+            statuses.append(client.put(url(athlete, day), {**BODY, "mood": mood}, format="json").status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=put, args=(c, m)) for c, m in zip(clients, (1, 5), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 201]
+    assert WellnessEntry.objects.filter(athlete=athlete).count() == 1
