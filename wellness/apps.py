@@ -12,3 +12,9 @@ class WellnessConfig(AppConfig):
             tables=("wellness_wellnessentry",),
             paths=("/wellness/", "/readiness", "/admin/wellness/", "/export/"),
         )
+
+    def seed_demo_extra(self, *, athletes, weeks: int, seed: int, now):
+        """seed_demo's daily wellness entries (training's seed_demo calls this; it imports no wellness code)."""
+        from .demo import seed_demo_entries
+
+        return seed_demo_entries(athletes=athletes, weeks=weeks, seed=seed, now=now)

@@ -73,3 +73,16 @@ def athlete_wellness(athlete, rng: random.Random, *, today: date, days: int, ind
             )
         entries.append(entry)
     return entries
+
+
+def seed_demo_entries(*, athletes, weeks: int, seed: int, now) -> dict:
+    """{WellnessEntry: unsaved rows}: a daily check-in over the seeded weeks up to each athlete's today (at most a
+    year), for each (index, profile) of `athletes`; the same for the same (index, weeks, seed, day)."""
+    rows = []
+    days = min(365, 7 * weeks)
+    for index, profile in athletes:
+        today = now.astimezone(profile.tzinfo).date()
+        rows += athlete_wellness(
+            profile, random.Random(f"{seed}:{index}:wellness"), today=today, days=days, index=index
+        )
+    return {WellnessEntry: rows}

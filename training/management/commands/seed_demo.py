@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -35,8 +36,6 @@ from training.models import (
 from training.season.models import SeasonEvent
 from training.workouts.models import Exercise, PerformedSet
 from training.workouts.structure import validate_structure
-from wellness import demo as demo_wellness
-from wellness.models import WellnessEntry
 
 COACH_USERNAME = "coach"
 # The demo coach sees everyone and the operations pages; created by core's role migrations.
@@ -104,7 +103,6 @@ class AthletePlan:
     sessions: list[TrainingSession] = field(default_factory=list)
     performed_sets: list[PerformedSet] = field(default_factory=list)
     events: list[SeasonEvent] = field(default_factory=list)
-    wellness: list[WellnessEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -123,7 +121,8 @@ class SeedResult:
     structured_sessions: int = 0
     performed_sets: int = 0
     events: int = 0
-    wellness_entries: int = 0
+    extras: dict = field(default_factory=dict)  # rows other apps seeded beside the plans (demo_extras), by kind
+    extra_tables: list = field(default_factory=list)  # their tables (ANALYZEd after the load)
     squads_created: int = 0
     templates_created: int = 0
 
@@ -309,11 +308,6 @@ def plan_athlete(
     _plan_program(plan, rng, start=current_start, weeks=current_weeks, current=True, today=today, now=now, tz=tz)
     add_events(plan, random.Random(f"{seed}:{index}:events"), today=today, season_end=plan.programs[-1].end_date)
     add_training_load(plan, random.Random(f"{seed}:{index}:load"))
-    # A daily check-in over the seeded weeks up to today (at most a year), around the athlete's own baseline.
-    wellness_days = min(365, 7 * weeks)
-    plan.wellness = demo_wellness.athlete_wellness(
-        profile, random.Random(f"{seed}:{index}:wellness"), today=today, days=wellness_days, index=index
-    )
     if exercises is not None:
         add_workouts(plan, random.Random(f"{seed}:{index}:workouts"), exercises)
     return plan
@@ -356,6 +350,13 @@ def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: 
                 if values[i] is not None:
                     values[i] = compact_json(values[i])
             copy.write_row(values)
+
+
+def demo_extras() -> list:
+    """The demo data other apps add beside the plans: each app config's `seed_demo_extra` (e.g. wellness's daily
+    entries), called as `extra(athletes=[(index, profile)], weeks=, seed=, now=)` -> {model: unsaved rows}. The
+    apps above training plug in here; training imports none of them."""
+    return [config.seed_demo_extra for config in apps.get_app_configs() if hasattr(config, "seed_demo_extra")]
 
 
 @transaction.atomic
@@ -433,9 +434,12 @@ def seed_demo(
     events = [row for plan in plans for row in plan.events]
     _insert(SeasonEvent, events, batch_size=batch_size, stamp=stamp)
     result.events = len(events)
-    wellness = [row for plan in plans for row in plan.wellness]
-    _insert(WellnessEntry, wellness, batch_size=batch_size, stamp=stamp)
-    result.wellness_entries = len(wellness)
+    for extra in demo_extras():
+        for model, rows in extra(athletes=[(i, p.profile) for i, p in zip(missing, plans, strict=True)],
+                                 weeks=weeks, seed=seed, now=now).items():  # fmt: skip
+            _insert(model, rows, batch_size=batch_size, stamp=stamp)
+            result.extras[model._meta.verbose_name_plural] = len(rows)
+            result.extra_tables.append(model._meta.db_table)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.squads_created = _seed_demo_squads(plans, missing, coaches)
     result.templates_created = _seed_demo_templates([coach, *coaches], exercises)
@@ -740,9 +744,9 @@ class Command(BaseCommand):
                     TrainingSession,
                     PerformedSet,
                     SeasonEvent,
-                    WellnessEntry,
                 )
             ]
+            tables += result.extra_tables
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
         self.stdout.write(
@@ -750,7 +754,8 @@ class Command(BaseCommand):
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
             f"{result.performed_sets} performed sets, {result.events} season events, "
-            f"{result.wellness_entries} wellness entries, {result.squads_created} squads, "
+            + "".join(f"{n} {kind}, " for kind, n in result.extras.items())
+            + f"{result.squads_created} squads, "
             f"{result.templates_created} templates."
         )
         profile = "created" if check.profile_created else "already there"
