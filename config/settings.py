@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "calendars",
     "connections",
     "health",
+    "wellness",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -425,14 +427,22 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "training.models.SessionStatus",
         "CheckStatusEnum": "health.models.CheckStatus",
         "DatabaseRoleEnum": "connections.models.DatabaseRole",
+        "ReadinessFlagEnum": "wellness.readiness.FLAGS",
     },
 }
+
+# Error reports of requests about health data show no form fields and no frame variables (core.redaction).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.redaction.HealthDataExceptionReporterFilter"
 
 # --- Logging: to stderr, where the process manager collects it -----------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Health data (wellness) never reaches a log line: statements on its tables lose their SQL and parameters,
+    # and constraint errors lose the row values they quote (core.redaction).
+    "filters": {"health_data": {"()": "core.redaction.HealthDataLogFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["health_data"]}},
+    "loggers": {"django.db.backends": {"filters": ["health_data"]}},
     "root": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -62,6 +62,8 @@ KEYLESS_POSTS = {
     "token is a 401), and a replay would leave another token of the same user working",
     "calendars.views.CalendarFeedRevokeView": "revokes the athlete's feed URL: naturally idempotent, and a replay "
     "would leave the URL issued since the first revoke working",
+    "privacy.api.AthleteEraseView": "erases an athlete: naturally idempotent (a repeat finds no athlete: 404, and "
+    "changes nothing), and a stored answer would be a row about the erased athlete that outlives the erasure",
 }
 
 

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.support.clients import bearer_client
-from tests.support.resources import BY_PREFIX, CATALOGUE, OPERATIONS, TEAM, prefixes
+from tests.support.resources import BY_PREFIX, CATALOGUE, HEALTH, OPERATIONS, TEAM, prefixes
 from tests.support.resources import TRAINING as TRAINING_ACCESS
 from training.models import TrainingSession
 
@@ -36,7 +36,8 @@ TRAINING = prefixes(TRAINING_ACCESS)
 TEAMS = prefixes(TEAM)
 CATALOGUES = prefixes(CATALOGUE)
 OPS = prefixes(OPERATIONS)
-RESOURCES = TRAINING + TEAMS + CATALOGUES + OPS
+HEALTHS = prefixes(HEALTH)
+RESOURCES = TRAINING + HEALTHS + TEAMS + CATALOGUES + OPS
 MODELS = {prefix: BY_PREFIX[prefix].model for prefix in RESOURCES}
 
 # The actions, in the docs table's order. "A"/"B" as in the module docstring.
@@ -74,12 +75,15 @@ TEAM_ACTIONS = [
 # The detail actions of the tables above: "POST A <name>" runs POST /<prefix>/{A's id}/<name>/.
 DETAIL_ACTIONS = {"invite", "save-as-template", "apply"}
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
+# Health data: "A"/"B" is the athlete's entry of a date, read and written at /athletes/{id}/<prefix>/{date}/.
+HEALTH_ACTIONS = ["GET list", "GET A", "GET B", "POST", "PUT A", "PUT B", "DELETE A"]
 CATALOGUE_ACTIONS = ["GET list", "GET one", "POST", "PUT one", "PATCH one", "DELETE one"]
 ACTIONS = {
     **dict.fromkeys(TRAINING, TRAINING_ACTIONS),
     **dict.fromkeys(TEAMS, TEAM_ACTIONS),
     **dict.fromkeys(CATALOGUES, CATALOGUE_ACTIONS),
     **dict.fromkeys(OPS, OPS_ACTIONS),
+    **dict.fromkeys(HEALTHS, HEALTH_ACTIONS),
 }
 
 # What each action does not apply to (no cell in the table), from the registry's facts about each resource.
@@ -118,6 +122,23 @@ def expected(role: str, resource: str, action: str) -> int:
         if not operator:
             return 403
         return {"POST": 201}.get(action, 200)
+    if resource in HEALTHS:
+        if action in ("POST", "DELETE A"):
+            return 405  # entries are PUT by date; never deleted through the API
+        if role in ("operations", "staff without groups"):
+            return 403
+        sees = (
+            role in ("superuser", "head coach", "coach", "athlete")
+            if " A" in action
+            else role in ("superuser", "head coach")
+        )
+        if action == "GET list":
+            return 200
+        if not sees:
+            return 404
+        if action.startswith("GET"):
+            return 200
+        return 200 if role == "athlete" else 403  # written by the athlete only
     if role in ("operations", "staff without groups"):
         return 403
     writer = role in ("superuser", "head coach", "coach", "coach without athletes")
@@ -215,6 +236,18 @@ def _perform(world, client, resource, action):
         return calls[action](), obj
     which = "B" if " B" in action else "A"
     obj = world[which][resource]
+    if resource in HEALTHS:
+        entry_url = f"/api/v1/athletes/{obj.athlete_id}/{resource}/{obj.date.isoformat()}/"
+        calls = {
+            "GET list": lambda: client.get(f"/api/v1/{resource}/", {"pageSize": 200}),
+            "GET": lambda: client.get(entry_url),
+            "POST": lambda: client.post(
+                f"/api/v1/{resource}/", _create_payload(resource, world[which], "x"), format="json"
+            ),
+            "PUT": lambda: client.put(entry_url, _create_payload(resource, world[which], "x"), format="json"),
+            "DELETE": lambda: client.delete(entry_url),
+        }
+        return calls[action if action in calls else action.split()[0]](), obj
     url = f"/api/v1/{resource}/{obj.pk}/"
     if action == "GET list":
         return client.get(f"/api/v1/{resource}/", {"pageSize": 200}), None
@@ -287,7 +320,7 @@ VISIBLE = {
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-@pytest.mark.parametrize("resource", TRAINING)
+@pytest.mark.parametrize("resource", TRAINING + HEALTHS)
 def test_lists_hold_exactly_the_visible_rows(world, role, resource):
     client = world.client(role)
     ids = {row["id"] for row in client.get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
@@ -389,6 +422,7 @@ def roles_table() -> str:
     ]
     for group, actions in (
         (TRAINING, TRAINING_ACTIONS),
+        (HEALTHS, HEALTH_ACTIONS),
         (TEAMS, TEAM_ACTIONS),
         (CATALOGUES, CATALOGUE_ACTIONS),
         (OPS, OPS_ACTIONS),

@@ -12,6 +12,7 @@ from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 from training.workouts.exercise_api import ExerciseViewSet
+from wellness.api import WellnessViewSet
 
 VIEWSETS = [
     AthleteProfileViewSet,
@@ -24,6 +25,7 @@ VIEWSETS = [
     ProgramTemplateViewSet,
     SessionTemplateViewSet,
     SeasonEventViewSet,
+    WellnessViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -92,6 +94,8 @@ GROWING = [
         "training.ProgramTemplate",
         "training.SessionTemplate",
         "training.SeasonEvent",
+        "wellness.WellnessEntry",
+        "privacy.ErasureRecord",
         "health.ConnectionHealthEvent",
     )
 ]

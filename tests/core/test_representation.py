@@ -28,6 +28,8 @@ from tests.support.factories.training import (
     structure_with,
     template_session,
 )
+from tests.support.factories.wellness import WellnessEntryFactory
+from tests.support.resources import BY_PREFIX
 from tests.support.resources import RESOURCES as REGISTRY
 from training.models import TrainingSession
 from training.serializers import TrainingSessionSerializer
@@ -111,6 +113,11 @@ def _rows():
         scheduled_at=now + timedelta(days=1, hours=2),
         structure=structure_with(unlogged, loadKg=62.5),
     )
+    # Wellness: notes with awkward text, nulls, quarter hours, a decimal rMSSD.
+    WellnessEntryFactory(athlete=athlete, date=program.start_date, notes=AWKWARD, sleep_hours=7.25, hrv_rmssd=55.5)
+    WellnessEntryFactory(
+        athlete=athlete, date=program.start_date + timedelta(days=1), sleep_hours=None, hrv_rmssd=None, illness=True
+    )
     DatabaseConnectionProfileFactory()
     ConnectionHealthEventFactory(message=AWKWARD, latency_ms=1.25, checked_at=now.replace(microsecond=0))
     ConnectionHealthEventFactory(status="fail", error_code="DB_TIMEOUT", latency_ms=None)
@@ -148,7 +155,7 @@ def test_each_list_row_equals_the_detail_field_by_field(resource, coach_client):
     _rows()
     results = coach_client.get(f"/api/v1/{resource}/").json()["results"]
     for row in results:
-        detail = coach_client.get(f"/api/v1/{resource}/{row['id']}/").json()
+        detail = coach_client.get(BY_PREFIX[resource].detail_path_of(row)).json()
         assert list(row) == list(detail)
         for key, value in detail.items():
             assert row[key] == value and type(row[key]) is type(value), (resource, key, row[key], value)

@@ -19,7 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core import dialect
-from tests.support.factories.athletes import InvitableAthleteFactory, SquadFactory, UserFactory
+from tests.support.clients import bearer_client
+from tests.support.factories.athletes import HeadCoachFactory, InvitableAthleteFactory, SquadFactory, UserFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.training import (
     ExerciseFactory,
@@ -92,6 +93,9 @@ PINNED = {
     ("api/v1/connection-profiles/", "post"): Write(sqlite=11, postgresql=10),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=13, postgresql=12),
+    ("api/v1/athletes/<uuid:pk>/wellness/<str:day>/", "put"): Write(sqlite=13, postgresql=11),
+    # Erasure: a fixed number per kind of row (its cascade, its history, its admin log entries), not per row.
+    ("api/v1/athletes/<uuid:pk>/erase/", "post"): Write(sqlite=80, postgresql=78),
 }
 
 # The session writes a client makes most (logging a session): the same count whatever they change.
@@ -421,6 +425,26 @@ def _profile_put(coach_client):
     return coach_client, "put", url, _put_body(coach_client, url, port=6432), 200
 
 
+def _wellness_put(coach_client):
+    athlete = InvitableAthleteFactory(timezone="UTC")
+    body = {"sleepQuality": 4, "fatigue": 3, "soreness": 4, "stress": 3, "mood": 4, "notes": "fine"}
+    url = f"/api/v1/athletes/{athlete.pk}/wellness/{datetime.now(UTC).date()}/"
+    return bearer_client(athlete.user), "put", url, body, 201
+
+
+def _erase(coach_client):
+    # A head coach erases an athlete with a small plan: the count grows with the kinds of rows, not their number.
+    athlete = InvitableAthleteFactory()
+    _plan(athlete)
+    return (
+        bearer_client(HeadCoachFactory()),
+        "post",
+        f"/api/v1/athletes/{athlete.pk}/erase/",
+        {"confirm": athlete.display_name},
+        204,
+    )
+
+
 CASES = {
     ("api/v1/auth/token/", "post"): _token,
     ("api/v1/auth/logout/", "post"): _logout,
@@ -464,6 +488,8 @@ CASES = {
     ("api/v1/connection-profiles/", "post"): _profile_post,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "patch"): _profile_patch,
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): _profile_put,
+    ("api/v1/athletes/<uuid:pk>/wellness/<str:day>/", "put"): _wellness_put,
+    ("api/v1/athletes/<uuid:pk>/erase/", "post"): _erase,
 }
 
 

@@ -31,6 +31,7 @@ from tests.support.factories.training import (
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
+from tests.support.factories.wellness import WellnessEntryFactory
 from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
 from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
@@ -44,6 +45,8 @@ from training.serializers import (
 )
 from training.workouts.exercise_api import ExerciseSerializer
 from training.workouts.models import Exercise
+from wellness.api import WellnessEntrySerializer
+from wellness.models import WellnessEntry
 
 TRAINING = "training"  # an athlete's plan: coaches write their athletes' rows, athletes read their own
 OPERATIONS = "operations"  # operators (and superusers) only
@@ -51,6 +54,9 @@ CATALOGUE = "catalogue"  # shared reference data: every training reader reads al
 # Coaches' own rows (squads they coach, templates they own): a coach reads and writes theirs, head coaches all,
 # athletes and operations none. (A shared template is read by every coach: tests/training/library.)
 TEAM = "team"
+# Health data (wellness): written by the athlete only, through PUT /athletes/{id}/wellness/{date}/; read by the
+# athlete and the staff who see them (coaches, head coaches, superusers); operations and staff without a role 403.
+HEALTH = "health"
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,11 @@ class Resource:
     # On PostgreSQL, when fewer: a numbered page with its derived columns is one statement there.
     list_queries_on_postgresql: int | None = None
     counted_roles: tuple = ("coach",)
+    # The detail path of a list row (its JSON), where a row is not at /api/v1/<prefix>/{id}/.
+    detail_of: Callable | None = None
+
+    def detail_path_of(self, row: dict) -> str:
+        return self.detail_of(row) if self.detail_of else self.detail_path(row["id"])
 
     @property
     def list_path(self) -> str:
@@ -131,6 +142,13 @@ def _squads(n, athlete):
 
 def _events(n, athlete):
     SeasonEventFactory.create_batch(n, athlete=athlete)
+
+
+def _wellness(n, athlete):
+    earliest = WellnessEntry.objects.filter(athlete=athlete).order_by("date").values_list("date", flat=True).first()
+    before = earliest or datetime.now(UTC).date()
+    for i in range(n):
+        WellnessEntryFactory(athlete=athlete, date=before - timedelta(days=i + 1))
 
 
 def _program_templates(n, athlete):
@@ -279,6 +297,22 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"name": "City 10k (moved)"},
             counted_roles=("coach", "athlete"),
+        ),
+        Resource(
+            basename="wellness",
+            prefix="wellness",
+            model=WellnessEntry,
+            serializer=WellnessEntrySerializer,
+            listed=lambda: WellnessEntry.objects.order_by("date", "id"),
+            make_rows=_wellness,
+            access=HEALTH,
+            parent="athletes",
+            create=lambda plan, role: {"sleepQuality": 2, "fatigue": 2, "soreness": 2, "stress": 2, "mood": 2},
+            coach_patch={"mood": 1},
+            list_queries=5,
+            list_queries_on_postgresql=4,
+            counted_roles=("coach", "athlete"),
+            detail_of=lambda row: f"/api/v1/athletes/{row['athleteId']}/wellness/{row['date']}/",
         ),
         Resource(
             basename="squad",

@@ -43,6 +43,7 @@ from tests.support.factories.training import (
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
+from tests.support.factories.wellness import WellnessEntryFactory
 
 # The roles a world has users for; "anonymous" is world.client("anonymous"), no user.
 ROLE_USERS: dict[str, Callable] = {
@@ -149,6 +150,9 @@ def build_world(
     world.B["program-templates"] = ProgramTemplateFactory(owner=other_coach, title="Template of B")
     world.A["session-templates"] = SessionTemplateFactory(owner=coach, title="Session template of A")
     world.B["session-templates"] = SessionTemplateFactory(owner=other_coach, title="Session template of B")
+    # Each athlete's wellness entry of the plan's first day (health data: tests.support.resources HEALTH).
+    world.A["wellness"] = WellnessEntryFactory(athlete=a, date=start)
+    world.B["wellness"] = WellnessEntryFactory(athlete=b, date=start)
     world.exercise = ExerciseFactory(name="World exercise")
     if operations_rows:
         world.profile = DatabaseConnectionProfileFactory(environment="production")

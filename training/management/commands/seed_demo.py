@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -121,6 +122,8 @@ class SeedResult:
     structured_sessions: int = 0
     performed_sets: int = 0
     events: int = 0
+    extras: dict = field(default_factory=dict)  # rows other apps seeded beside the plans (demo_extras), by kind
+    extra_tables: list = field(default_factory=list)  # their tables (ANALYZEd after the load)
     squads_created: int = 0
     templates_created: int = 0
 
@@ -350,6 +353,13 @@ def _insert(model: type[models.Model], rows: list[models.Model], *, batch_size: 
             copy.write_row(values)
 
 
+def demo_extras() -> list:
+    """The demo data other apps add beside the plans: each app config's `seed_demo_extra` (e.g. wellness's daily
+    entries), called as `extra(athletes=[(index, profile)], weeks=, seed=, now=)` -> {model: unsaved rows}. The
+    apps above training plug in here; training imports none of them."""
+    return [config.seed_demo_extra for config in apps.get_app_configs() if hasattr(config, "seed_demo_extra")]
+
+
 @transaction.atomic
 def seed_demo(
     *,
@@ -426,6 +436,12 @@ def seed_demo(
     events = [row for plan in plans for row in plan.events]
     _insert(SeasonEvent, events, batch_size=batch_size, stamp=stamp)
     result.events = len(events)
+    for extra in demo_extras():
+        for model, rows in extra(athletes=[(i, p.profile) for i, p in zip(missing, plans, strict=True)],
+                                 weeks=weeks, seed=seed, now=now).items():  # fmt: skip
+            _insert(model, rows, batch_size=batch_size, stamp=stamp)
+            result.extras[model._meta.verbose_name_plural] = len(rows)
+            result.extra_tables.append(model._meta.db_table)
     _assign_demo_coaches(plans, missing, coaches, batch_size=batch_size)
     result.squads_created = _seed_demo_squads(plans, missing, coaches)
     result.templates_created = _seed_demo_templates([coach, *coaches], exercises)
@@ -732,13 +748,16 @@ class Command(BaseCommand):
                     SeasonEvent,
                 )
             ]
+            tables += result.extra_tables
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
         self.stdout.write(
             f"Athletes: {result.athletes_created} created, {result.athletes_existing} already there. "
             f"Created {result.programs} programs, {result.phases} phases, {result.micro_cycles} micro-cycles, "
             f"{result.sessions} sessions ({result.structured_sessions} with a workout), "
-            f"{result.performed_sets} performed sets, {result.events} season events, {result.squads_created} squads, "
+            f"{result.performed_sets} performed sets, {result.events} season events, "
+            + "".join(f"{n} {kind}, " for kind, n in result.extras.items())
+            + f"{result.squads_created} squads, "
             f"{result.templates_created} templates."
         )
         profile = "created" if check.profile_created else "already there"
