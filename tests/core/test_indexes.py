@@ -8,6 +8,7 @@ from django.db import connection, models
 from athletes.views import AthleteProfileViewSet, SquadViewSet
 from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
+from training.activities.api import ActivityViewSet
 from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
@@ -24,6 +25,7 @@ VIEWSETS = [
     ProgramTemplateViewSet,
     SessionTemplateViewSet,
     SeasonEventViewSet,
+    ActivityViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -92,6 +94,7 @@ GROWING = [
         "training.ProgramTemplate",
         "training.SessionTemplate",
         "training.SeasonEvent",
+        "training.Activity",
         "health.ConnectionHealthEvent",
     )
 ]
