@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_COMMAND = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
 
 
 def worker_env(**extra: str) -> dict[str, str]:
@@ -40,8 +41,7 @@ def start_workers(count: int, log_dir: Path, **extra_env: str) -> list[subproces
         log = (log_dir / f"worker-{i}.log").open("w")
         procs.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload",
-                 "--interval", "0.1", "--worker-id", f"test-worker-{i}"],  # fmt: skip
+                [*WORKER_COMMAND, "--worker-id", f"test-worker-{i}"],
                 cwd=ROOT,
                 env=worker_env(**extra_env),
                 stdout=log,
