@@ -183,14 +183,29 @@ def activity_link(*, activity: Activity, session_id) -> TrainingSession:
 
 
 @transaction.atomic
-def activity_unlink(*, activity: Activity) -> None:
-    """Remove the link between an activity and its session (the session keeps its status and figures)."""
+def activity_match(*, activity: Activity) -> TrainingSession | None:
+    """Match a processed activity that completes no session yet, as the worker does (the admin's action); the
+    session it completed, or None."""
+    athlete = athlete_lock(activity.athlete_id)
+    activity = lock_row(Activity, activity.pk)
+    if activity.status != ActivityStatus.DONE or TrainingSession.objects.filter(activity_id=activity.pk).exists():
+        return None
+    session = match_session(activity=activity, athlete=athlete)
+    return _complete(session=session, activity=activity) if session is not None else None
+
+
+@transaction.atomic
+def activity_unlink(*, activity: Activity) -> bool:
+    """Remove the link between an activity and the session it completed (the session keeps its status, completedAt
+    and actualDurationMinutes: the coach corrects them if the match was wrong). False: it had none."""
     athlete_lock(activity.athlete_id)
-    session_id = TrainingSession.objects.filter(activity_id=activity.pk).values_list("pk", flat=True).first()
-    if session_id is None:
-        return
-    program_id = TrainingSession.objects.filter(pk=session_id).values_list("program_id", flat=True).first()
-    lock_rows(TrainingProgram, {program_id})
-    session = lock_row(TrainingSession, session_id)
+    session = TrainingSession.objects.filter(activity_id=activity.pk).only("pk", "program_id").first()
+    if session is None:
+        return False
+    lock_rows(TrainingProgram, {session.program_id})
+    session = lock_row(TrainingSession, session.pk)
+    if session.activity_id != activity.pk:
+        return False
     session.activity = None
     session.save(update_fields=["activity"])
+    return True
