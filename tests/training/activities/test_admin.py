@@ -89,3 +89,9 @@ def test_the_session_page_shows_its_activitys_figures(world):
     TrainingSession.objects.filter(pk=session.pk).update(activity=activity)
     page = client.get(f"/admin/training/trainingsession/{session.pk}/change/").content.decode()
     assert "30.00 km" in page and "120.5" in page and activity.file_name in page
+
+
+def test_the_athlete_admin_edits_max_heart_rate(world):
+    athlete = world.A["athletes"]
+    page = _admin(world.coach).get(f"/admin/athletes/athleteprofile/{athlete.pk}/change/").content.decode()
+    assert 'name="max_heart_rate"' in page
