@@ -4,6 +4,8 @@ hundred jobs exactly once."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django_tasks_db.models import DBTaskResult
 
@@ -18,8 +20,11 @@ from tests.support.activity_files import (
 )
 from tests.support.clients import bearer_client
 from tests.support.factories.athletes import CoachFactory, InvitableAthleteFactory, ensure_role_groups
+from tests.support.factories.training import ActivityFactory, TrainingProgramFactory, TrainingSessionFactory
+from tests.support.utils import status_codes_at_once
 from tests.support.workers import start_workers, wait_for
 from training.activities.models import Activity
+from training.models import TrainingSession
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +35,9 @@ def coach_and_athlete():
     coach = CoachFactory()
     athlete = InvitableAthleteFactory(max_heart_rate=190)
     athlete.coaches.add(coach)
-    return bearer_client(coach), athlete
+    client = bearer_client(coach)
+    client.coach = coach
+    return client, athlete
 
 
 def test_bad_files_fail_with_their_reason_and_the_worker_goes_on(coach_and_athlete, tmp_path):
@@ -75,3 +82,39 @@ def test_two_workers_process_a_hundred_files_each_exactly_once(coach_and_athlete
     assert by_worker == {"test-worker-0", "test-worker-1"}  # both took part
     # Each activity was written by its job once: created (version 1), then its figures (version 2).
     assert set(Activity.objects.filter(athlete=athlete).values_list("version", flat=True)) == {2}
+
+
+def test_the_same_file_uploaded_twice_at_once_is_one_activity(coach_and_athlete):
+    client, athlete = coach_and_athlete
+    data = gpx_activity()
+    other = bearer_client(client.coach)  # a client of its own for the other thread
+    codes = status_codes_at_once(
+        [lambda: upload(client, athlete.pk, "a.gpx", data), lambda: upload(other, athlete.pk, "b.gpx", data)]
+    )
+    assert sorted(codes) == [200, 202]
+    assert Activity.objects.filter(athlete=athlete).count() == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_hand_link_and_the_workers_match_of_one_session_serialize(coach_and_athlete, tmp_path):
+    """The worker matches an upload to the session while a coach links another activity to it: one wins, the
+    other is refused (409) or matches nothing; never two activities on one session."""
+    client, athlete = coach_and_athlete
+    start = datetime(2030, 1, 7, 7, 0, tzinfo=UTC)
+    program = TrainingProgramFactory(athlete=athlete, start_date=start.date(), end_date=start.date())
+    session = TrainingSessionFactory(program=program, scheduled_at=start, modality="run")
+    linked_by_hand = ActivityFactory(athlete=athlete, started_at=start)
+    assert upload(client, athlete.pk, "a.fit", fit_activity(start=start, seconds=600)).status_code == 202
+    workers = start_workers(1, tmp_path)
+    response = client.post(
+        f"/api/v1/activities/{linked_by_hand.pk}/link/", {"sessionId": str(session.pk)}, format="json"
+    )
+    wait_for(workers, tmp_path)
+    session.refresh_from_db()
+    uploaded = Activity.objects.exclude(pk=linked_by_hand.pk).get(athlete=athlete)
+    if response.status_code == 200:
+        assert session.activity_id == linked_by_hand.pk
+        assert uploaded.status == "done" and not TrainingSession.objects.filter(activity=uploaded).exists()
+    else:
+        assert response.status_code == 409
+        assert session.activity_id == uploaded.pk
