@@ -179,7 +179,8 @@ def _safe_tree(data: bytes, what: str):
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise ActivityFileError(
-            f"The {what} file declares a DTD or entities, which are refused (an XML entity bomb?): {exc}."
+            f"The {what} file declares a DTD (<!DOCTYPE …>) or entities, which are refused: they can expand without "
+            "bound (an XML entity bomb)."
         ) from exc
     except SafeET.ParseError as exc:
         raise ActivityFileError(f"The {what} file is not well-formed XML (broken or truncated): {exc}.") from exc
