@@ -151,3 +151,40 @@ def test_the_file_is_returned_exactly_as_uploaded(world):
     assert 'filename="evening.gpx.gz"' in response["Content-Disposition"]
     other = world.client("other coach").get(f"/api/v1/activities/{created['id']}/file/")
     assert other.status_code == 404
+
+
+def test_a_file_missing_from_storage_is_404_to_download_and_fails_to_process(world):
+    activity = world.A["activities"]  # the factory's row names a file that was never stored
+    response = world.client("coach").get(f"/api/v1/activities/{activity.pk}/file/")
+    assert response.status_code == 404
+    assert "missing from storage" in response.json()["detail"]
+    Activity.objects.filter(pk=activity.pk).update(status="pending")
+    assert services.activity_process(activity_id=activity.pk) == "failed"
+    assert Activity.objects.get(pk=activity.pk).error == "The uploaded file is missing from storage."
+
+
+def test_an_unexpected_error_reading_a_file_fails_that_file_only(world, monkeypatch):
+    client, athlete = world.client("coach"), _athlete(world)
+    upload(client, athlete.pk, "a.gpx", gpx_activity())
+    upload(client, athlete.pk, "b.gpx", gpx_activity(heart_rate=120))
+    real_read = services.parsing.read
+
+    def read(stream, *, name, limit):
+        if name == "a.gpx":
+            raise ValueError("a bug, not a bad file")
+        return real_read(stream, name=name, limit=limit)
+
+    monkeypatch.setattr(services.parsing, "read", read)
+    assert run_enqueued_jobs() == 2
+    statuses = dict(Activity.objects.filter(athlete=athlete).values_list("file_name", "status"))
+    assert (statuses["a.gpx"], statuses["b.gpx"]) == ("failed", "done")
+    assert Activity.objects.get(file_name="a.gpx").error == "The file could not be read (ValueError)."
+
+
+def test_a_job_run_twice_changes_nothing_the_second_time(world):
+    client, athlete = world.client("coach"), _athlete(world)
+    created = upload(client, athlete.pk, "a.gpx", gpx_activity()).json()
+    assert services.activity_process(activity_id=created["id"]) == "done"
+    version = Activity.objects.get(pk=created["id"]).version
+    assert services.activity_process(activity_id=created["id"]) == "done"
+    assert Activity.objects.get(pk=created["id"]).version == version
