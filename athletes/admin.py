@@ -54,7 +54,16 @@ class AthleteProfileAdminForm(forms.ModelForm):
 
     class Meta:
         model = AthleteProfile
-        fields = ["user", "new_username", "new_email", "display_name", "timezone", "primary_goal", "coach_notes"]
+        fields = [
+            "user",
+            "new_username",
+            "new_email",
+            "display_name",
+            "timezone",
+            "primary_goal",
+            "coach_notes",
+            "max_heart_rate",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

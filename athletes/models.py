@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThanOrEqual
@@ -66,6 +67,13 @@ class AthleteProfile(TimeStampedModel):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_iana_timezone])
     primary_goal = models.CharField(max_length=32, choices=PrimaryGoal.choices)
     coach_notes = models.TextField(blank=True, default="")
+    # The athlete's maximum heart rate: the zones of an imported activity's TRIMP (training.activities).
+    max_heart_rate = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(100), MaxValueValidator(250)],
+        help_text="Maximum heart rate in beats per minute, 100–250; an activity's TRIMP needs it.",
+    )
     # The coaches who plan for this athlete; a coach sees only the athletes assigned to them.
     coaches = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="coached_athletes")
 
@@ -85,6 +93,11 @@ class AthleteProfile(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(primary_goal__in=PrimaryGoal.values),
                 name="athlete_primary_goal_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_heart_rate__isnull=True)
+                | models.Q(max_heart_rate__gte=100, max_heart_rate__lte=250),
+                name="athlete_max_heart_rate_100_250",
             ),
         ]
 

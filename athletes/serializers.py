@@ -85,6 +85,7 @@ class AthleteProfileSerializer(ServiceModelSerializer):
             "timezone",
             "primary_goal",
             "coach_notes",
+            "max_heart_rate",
             "created_at",
             "updated_at",
         ]

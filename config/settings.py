@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_jsonform",  # the admin's workout editor; its scripts are served from here like the admin's own
     "simple_history",
+    "django_tasks",  # background work (the Tasks API), stored by the database backend below
+    "django_tasks_db",
     "core",
     "athletes",
     "training",
@@ -309,8 +311,39 @@ USE_TZ = True
 # --- Static files (served by WhiteNoise under gunicorn; no CDN anywhere) ----------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# --- Uploaded files (activities): the file system under MEDIA_ROOT, or an S3-compatible bucket -------------------
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="var/media"))
+if not MEDIA_ROOT.is_absolute():
+    MEDIA_ROOT = BASE_DIR / MEDIA_ROOT
+MEDIA_URL = "media/"  # never served by Cadence: files are read through the API (GET /api/v1/activities/{id}/file/)
+# The largest activity file accepted, as uploaded and once decompressed (.gz): 25 MiB.
+ACTIVITY_MAX_BYTES = env.int("ACTIVITY_MAX_BYTES", default=25 * 1024 * 1024)
+if ACTIVITY_MAX_BYTES < 1:
+    raise ImproperlyConfigured("ACTIVITY_MAX_BYTES must be a positive number of bytes.")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    # django-storages' S3 backend; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (read by boto3 from
+    # the environment) or the instance's role. Files are private: no public URLs are handed out.
+    _FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+# --- Background work: django-tasks with its database backend (jobs are rows, enqueued in the caller's transaction)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -428,6 +461,7 @@ SPECTACULAR_SETTINGS = {
         "CheckStatusEnum": "health.models.CheckStatus",
         "DatabaseRoleEnum": "connections.models.DatabaseRole",
         "ReadinessFlagEnum": "wellness.readiness.FLAGS",
+        "ActivityStatusEnum": "training.activities.models.ActivityStatus",
     },
 }
 

@@ -60,6 +60,9 @@ KEYLESS_POSTS = {
     "core.views.TokenView": "the login: anonymous (keys belong to a user), and each login must issue its own token",
     "core.views.LogoutView": "revokes the token the request carries: naturally idempotent (a repeat with that "
     "token is a 401), and a replay would leave another token of the same user working",
+    "training.activities.api.AthleteActivityUploadView": "the activity upload is idempotent by content (the same "
+    "file again answers 200 with the activity it made), and a file of up to 25 MiB is not held in memory to be "
+    "fingerprinted",
     "calendars.views.CalendarFeedRevokeView": "revokes the athlete's feed URL: naturally idempotent, and a replay "
     "would leave the URL issued since the first revoke working",
     "privacy.api.AthleteEraseView": "erases an athlete: naturally idempotent (a repeat finds no athlete: 404, and "

@@ -22,6 +22,8 @@ os.environ.setdefault(
 # The suite runs on a shared, loaded machine: production's 5 s / 3 s bounds would make slow-but-correct tests
 # (race tests holding locks, bulk setups) flaky. tests/faults/ sets small bounds on the servers it starts.
 os.environ.setdefault("DB_STATEMENT_TIMEOUT", "20")
+# Uploaded files (activities) go to a directory of the run's own; worker subprocesses inherit it.
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="cadence-test-media-"))
 os.environ.setdefault("DB_LOCK_TIMEOUT", "10")
 
 from config.settings import *  # noqa: F403

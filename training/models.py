@@ -472,6 +472,11 @@ class TrainingSession(TimeStampedModel):
         help_text="Load the coach planned (0–14400).",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The imported activity that completed it (training.activities): a column of the session's own row, so a
+    # list reads `activityId` without a join; unique, so an activity completes one session at most.
+    activity = models.OneToOneField(
+        "training.Activity", on_delete=models.SET_NULL, null=True, blank=True, related_name="session", editable=False
+    )
     # What the session contains (training.workouts.structure): null, or {"steps": [...]} as the API writes it.
     # A column of the session's own row, so it is read and written with the session in the same query.
     structure = StoredJSONField(null=True, blank=True, default=None)
@@ -713,5 +718,6 @@ class AthleteLoad(AthleteProfile):
 
 
 # The plan library's models, registered with the training app. Imported last: they use this module's choices.
+from .activities.models import Activity  # noqa: E402, F401
 from .library.models import ProgramTemplate, SessionTemplate  # noqa: E402, F401
 from .season.models import SeasonEvent  # noqa: E402, F401

@@ -130,6 +130,11 @@ class TrainingSessionSerializer(ServiceModelSerializer):
     structure = StructureField()
     structure_summary = StructureSummaryField()
     compliance = SessionComplianceField()
+    activity_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="The imported activity that completed this session (matched or linked: /api/v1/activities/).",
+    )
     template_id = serializers.UUIDField(
         write_only=True,
         required=False,
@@ -155,6 +160,7 @@ class TrainingSessionSerializer(ServiceModelSerializer):
             "planned_load",
             "completed_at",
             "actual_duration_minutes",
+            "activity_id",
             "compliance",
             "structure",
             "structure_summary",

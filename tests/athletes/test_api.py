@@ -27,6 +27,7 @@ def test_create_returns_every_field_in_camel_case(coach_client):
         "timezone",
         "primaryGoal",
         "coachNotes",
+        "maxHeartRate",
         "createdAt",
         "updatedAt",
     }

@@ -57,6 +57,8 @@ TRAINING_ACTIONS = [
     "POST B invite",
     "POST A save-as-template",
     "POST B save-as-template",
+    "POST A link",
+    "POST B link",
     "DELETE A",
 ]
 TEAM_ACTIONS = [
@@ -73,7 +75,7 @@ TEAM_ACTIONS = [
     "DELETE A",
 ]
 # The detail actions of the tables above: "POST A <name>" runs POST /<prefix>/{A's id}/<name>/.
-DETAIL_ACTIONS = {"invite", "save-as-template", "apply"}
+DETAIL_ACTIONS = {"invite", "save-as-template", "apply", "link"}
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
 # Health data: "A"/"B" is the athlete's entry of a date, read and written at /athletes/{id}/<prefix>/{date}/.
 HEALTH_ACTIONS = ["GET list", "GET A", "GET B", "POST", "PUT A", "PUT B", "DELETE A"]
@@ -139,6 +141,8 @@ def expected(role: str, resource: str, action: str) -> int:
         if action.startswith("GET"):
             return 200
         return 200 if role == "athlete" else 403  # written by the athlete only
+    if BY_PREFIX[resource].read_only and not action.startswith("GET") and not detail_action(action):
+        return 405  # rows made elsewhere (activities: the upload): read-only for everyone signed in
     if role in ("operations", "staff without groups"):
         return 403
     writer = role in ("superuser", "head coach", "coach", "coach without athletes")
@@ -178,7 +182,7 @@ def expected(role: str, resource: str, action: str) -> int:
         # A parent the caller may not see resolves like one that does not exist: 400, which leaks nothing.
         return 201 if (sees_a if action == "POST under A" else sees_b) else 400
     if detail_action(action):
-        if not writer:
+        if not writer and not (role == "athlete" and detail_action(action) in BY_PREFIX[resource].athlete_actions):
             return 403
         allowed = BY_PREFIX[resource].detail_actions[detail_action(action)][1]
         return allowed if (sees_a if action.startswith("POST A") else sees_b) else 404
@@ -263,7 +267,7 @@ def _perform(world, client, resource, action):
     if action.startswith("PATCH"):
         return client.patch(url, COACH_PATCH[resource], format="json"), obj
     if name := detail_action(action):
-        body = BY_PREFIX[resource].detail_actions[name][0](world)
+        body = BY_PREFIX[resource].detail_actions[name][0](world, which)
         return client.post(f"{url}{name}/", body, format="json"), None
     if action.startswith("DELETE"):
         return client.delete(url), obj

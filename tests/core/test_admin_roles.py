@@ -232,3 +232,25 @@ def test_reversing_the_events_roles_restores_the_library_lists():
     after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
     roles6.sync_role_groups(apps, _SchemaEditor())
     assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+
+
+# --- 0009: activities ----------------------------------------------------------------------------------------
+
+roles8 = importlib.import_module("core.migrations.0008_role_groups_wellness")
+roles9 = importlib.import_module("core.migrations.0009_role_groups_activities")
+
+
+def test_coaches_and_head_coaches_have_the_activity_permissions_and_operations_do_not():
+    roles9.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches"):
+        assert {f"training.{a}_activity" for a in ("add", "change", "delete", "view")} <= perms(group)
+    assert not any("_activity" in p for p in perms("Operations"))
+
+
+def test_reversing_the_activities_roles_restores_the_wellness_lists():
+    roles9.sync_role_groups(apps, _SchemaEditor())
+    roles9.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles8.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any("_activity" in p for p in after["Coaches"])

@@ -435,6 +435,7 @@ KEYLESS_PATHS = {
     "/api/v1/auth/logout/",
     "/api/v1/athletes/{id}/calendar-feed/revoke/",
     "/api/v1/athletes/{id}/erase/",
+    "/api/v1/athletes/{id}/activities/",
 }
 
 

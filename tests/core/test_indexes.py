@@ -8,6 +8,7 @@ from django.db import connection, models
 from athletes.views import AthleteProfileViewSet, SquadViewSet
 from connections.api import DatabaseConnectionProfileViewSet
 from health.api import ConnectionHealthEventViewSet
+from training.activities.api import ActivityViewSet
 from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
@@ -26,6 +27,7 @@ VIEWSETS = [
     SessionTemplateViewSet,
     SeasonEventViewSet,
     WellnessViewSet,
+    ActivityViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
 ]
@@ -96,6 +98,7 @@ GROWING = [
         "training.SeasonEvent",
         "wellness.WellnessEntry",
         "privacy.ErasureRecord",
+        "training.Activity",
         "health.ConnectionHealthEvent",
     )
 ]

@@ -16,6 +16,7 @@ from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
+    ActivityFactory,
     ExerciseFactory,
     MicroCycleFactory,
     PerformedSetFactory,
@@ -118,6 +119,11 @@ def _rows():
     WellnessEntryFactory(
         athlete=athlete, date=program.start_date + timedelta(days=1), sleep_hours=None, hrv_rmssd=None, illness=True
     )
+    # Activities: done with every figure (one completing a session), failed with an awkward error, pending.
+    done = ActivityFactory(athlete=athlete, file_name=AWKWARD, trimp=0.1, distance_meters=12345.6)
+    TrainingSession.objects.filter(program=program, status="skipped").update(activity=done)
+    ActivityFactory(athlete=athlete, status="failed", error=AWKWARD, sport="", started_at=None, trimp=None)
+    ActivityFactory(athlete=plain, status="pending", sport="", started_at=None, duration_seconds=None, trimp=None)
     DatabaseConnectionProfileFactory()
     ConnectionHealthEventFactory(message=AWKWARD, latency_ms=1.25, checked_at=now.replace(microsecond=0))
     ConnectionHealthEventFactory(status="fail", error_code="DB_TIMEOUT", latency_ms=None)

@@ -22,6 +22,7 @@ from tests.support.factories.athletes import AthleteProfileFactory, SquadFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
+    ActivityFactory,
     ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
@@ -32,6 +33,8 @@ from tests.support.factories.training import (
     TrainingSessionFactory,
 )
 from tests.support.factories.wellness import WellnessEntryFactory
+from training.activities.api import ActivitySerializer
+from training.activities.models import Activity
 from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
 from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
@@ -74,9 +77,11 @@ class Resource:
     parent: str | None = None  # the resource a created row hangs under (its POST names it), if any
     athlete_patch: dict | None = None  # a PATCH the owning athlete may make, if any
     # The detail actions (POST /api/v1/<prefix>/{id}/<name>/) the access matrix runs on A and B: name -> (the body,
-    # from the world: (world) -> dict or None; the status when it is allowed).
+    # from the world and the row's side: (world, "A" or "B") -> dict or None; the status when it is allowed).
     detail_actions: dict = field(default_factory=dict)
-    read_only: bool = False  # POST/PUT/PATCH answer 405 for everyone signed in
+    athlete_actions: tuple = ()  # the detail actions the owning athlete may run on their own row
+
+    read_only: bool = False  # POST/PUT/PATCH answer 405 for everyone signed in (rows are made elsewhere)
     # A catalogue or operations resource's row in a world: its attribute ("exercise", "profile", "event").
     world_row: str | None = None
     # Queries a list of any length costs for a coach (core.lists: no per-row queries), and the roles whose lists
@@ -151,6 +156,13 @@ def _wellness(n, athlete):
         WellnessEntryFactory(athlete=athlete, date=before - timedelta(days=i + 1))
 
 
+def _activities(n, athlete):
+    program = TrainingProgramFactory(athlete=athlete)
+    for i, activity in enumerate(ActivityFactory.create_batch(n, athlete=athlete)):
+        if i % 2 == 0:  # every other one completed a session: sessionId both set and null
+            TrainingSessionFactory(program=program, activity=activity, status="completed")
+
+
 def _program_templates(n, athlete):
     ProgramTemplateFactory.create_batch(n)
 
@@ -169,6 +181,12 @@ def _connection_profiles(n, athlete):
 
 def _health_events(n, athlete):
     ConnectionHealthEventFactory.create_batch(n)
+
+
+def activity_rows():
+    from training.activities.selectors import with_session_id
+
+    return with_session_id(Activity.objects.all())
 
 
 # --- Create bodies -----------------------------------------------------------------------------------------
@@ -197,7 +215,7 @@ RESOURCES: dict[str, Resource] = {
             },
             coach_patch={"coachNotes": "Mine now"},
             athlete_patch={"displayName": "Me", "timezone": "Asia/Tokyo"},
-            detail_actions={"invite": (lambda world: None, 200)},
+            detail_actions={"invite": (lambda world, which: None, 200)},
             list_queries=5,  # + the athletes' coachIds (one prefetch for the page)
         ),
         Resource(
@@ -217,7 +235,7 @@ RESOURCES: dict[str, Resource] = {
                 "status": "planned",
             },
             coach_patch={"title": "Renamed"},
-            detail_actions={"save-as-template": (lambda world: {"shared": True}, 201)},
+            detail_actions={"save-as-template": (lambda world, which: {"shared": True}, 201)},
             list_queries=5,  # derived columns: the page is its ids, then their annotated rows
             counted_roles=("coach", "athlete"),
         ),
@@ -315,6 +333,22 @@ RESOURCES: dict[str, Resource] = {
             detail_of=lambda row: f"/api/v1/athletes/{row['athleteId']}/wellness/{row['date']}/",
         ),
         Resource(
+            basename="activity",
+            prefix="activities",
+            model=Activity,
+            serializer=ActivitySerializer,
+            listed=lambda: activity_rows().order_by("-created_at", "-id"),
+            make_rows=_activities,
+            access=TRAINING,
+            parent="athletes",  # uploaded under /athletes/{id}/activities/ (tests/training/activities)
+            read_only=True,
+            create=lambda plan, role: {"athleteId": str(plan["athletes"].pk)},
+            coach_patch={"sport": "running"},
+            detail_actions={"link": (lambda world, which: {"sessionId": str(world[which]["sessions"].pk)}, 200)},
+            athlete_actions=("link",),
+            counted_roles=("coach", "athlete"),
+        ),
+        Resource(
             basename="squad",
             prefix="squads",
             model=Squad,
@@ -345,7 +379,10 @@ RESOURCES: dict[str, Resource] = {
             coach_patch={"description": "Two easy weeks."},
             # Athlete A, whom every caller that may apply a template sees.
             detail_actions={
-                "apply": (lambda world: {"athleteIds": [str(world.A["athletes"].pk)], "startDate": "2030-01-07"}, 201)
+                "apply": (
+                    lambda world, which: {"athleteIds": [str(world.A["athletes"].pk)], "startDate": "2030-01-07"},
+                    201,
+                )
             },
         ),
         Resource(

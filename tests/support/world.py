@@ -1,6 +1,7 @@
 """The one access world the role tests share (a pytest plugin; tests/conftest.py registers it).
 
-Two athletes, each with a plan (program, phase, micro-cycle, session, season event) and a squad of their coach's: "A",
+Two athletes, each with a plan (program, phase, micro-cycle, session, season event) and an imported activity (not
+linked to the session) and a squad of their coach's: "A",
 assigned to the coach (and the athlete role's own profile), and "B", another coach's. Users for every role are
 made when first asked for (`world.users[role]`, `world.client(role)`). Operations rows (a production connection
 profile, a health event) come with it unless a module says otherwise, and an exercise of the catalogue ("World
@@ -34,6 +35,7 @@ from tests.support.factories.athletes import (
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
+    ActivityFactory,
     ExerciseFactory,
     MicroCycleFactory,
     ProgramPhaseFactory,
@@ -87,6 +89,7 @@ def plan(athlete, start: date) -> dict:
         scheduled_at=datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
     )
     event = SeasonEventFactory(athlete=athlete, name=f"Race of {athlete.display_name}", date=start + timedelta(days=50))
+    activity = ActivityFactory(athlete=athlete, started_at=session.scheduled_at, sport="running")
     return {
         "athletes": athlete,
         "programs": program,
@@ -94,6 +97,7 @@ def plan(athlete, start: date) -> dict:
         "micro-cycles": cycle,
         "sessions": session,
         "events": event,
+        "activities": activity,
     }
 
 

@@ -19,6 +19,7 @@ START = date(2030, 1, 7)
 FIELDS = {
     "id",
     "actualDurationMinutes",
+    "activityId",
     "compliance",
     "programId",
     "phaseId",

@@ -6,6 +6,7 @@ subqueries), never per row. One module per part of the plan, registered here, al
 - `programs`: programs with their phases inline; `plan`: phases and micro-cycles; `sessions`: sessions.
 - `exercises`: the exercise catalogue (archived, never deleted).
 - `season`: season events (races, tests, camps).
+- `activities`: imported activities with their figures and the session each completed (link, match, unlink).
 - `library`: program and session templates, "Save as template" on programs and "Apply to athletes or a squad…".
 - `forms`, `filters`, `actions`: what those admins share (validation under the services' locks, the session
   list's filters by athlete-local day, the bulk actions).
@@ -16,11 +17,13 @@ subqueries), never per row. One module per part of the plan, registered here, al
 
 from django.contrib import admin
 
+from ..activities.models import Activity
 from ..library.models import ProgramTemplate, SessionTemplate
 from ..load.admin import AthleteLoadAdmin
 from ..models import AthleteLoad, MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from ..season.models import SeasonEvent
 from ..workouts.models import Exercise
+from .activities import ActivityAdmin
 from .exercises import ExerciseAdmin
 from .library import ProgramTemplateAdmin, SessionTemplateAdmin
 from .plan import MicroCycleAdmin, ProgramPhaseAdmin
@@ -37,3 +40,4 @@ admin.site.register(Exercise, ExerciseAdmin)
 admin.site.register(ProgramTemplate, ProgramTemplateAdmin)
 admin.site.register(SessionTemplate, SessionTemplateAdmin)
 admin.site.register(SeasonEvent, SeasonEventAdmin)
+admin.site.register(Activity, ActivityAdmin)

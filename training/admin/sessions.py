@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -12,6 +13,7 @@ from django.utils.safestring import mark_safe
 from core.admin import ScopedAdminMixin, ServiceSaveAdminMixin
 
 from .. import selectors, services
+from ..activities.models import Activity
 from ..compliance import html as compliance_html
 from ..compliance import rules
 from ..compliance.queries import with_before_today
@@ -43,6 +45,7 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
                     *TrainingSessionForm.Meta.fields,
                     "athlete",
                     "status_history",
+                    "activity_figures",
                     "created_display",
                     "updated_display",
                 ]
@@ -79,6 +82,7 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
     readonly_fields = [
         "athlete",
         "status_history",
+        "activity_figures",
         "created_display",
         "updated_display",
         "structure_summary",
@@ -99,6 +103,17 @@ class TrainingSessionAdmin(WidePickersMixin, ScopedAdminMixin, ServiceSaveAdminM
         # Whether a planned session is already missed (its athlete-local date before their today): computed by the
         # database for the page's rows.
         return with_before_today(super().get_queryset(request), timezone.now())
+
+    @admin.display(description="Activity")
+    def activity_figures(self, obj):
+        """The figures of the imported activity that completed the session (training.activities), with a link."""
+        if obj.activity_id is None:
+            return "—"
+        from .activities import figures_html
+
+        activity = Activity.objects.get(pk=obj.activity_id)
+        url = reverse("admin:training_activity_change", args=[activity.pk])
+        return format_html('<a href="{}">{}</a>{}', url, activity.file_name, figures_html(activity))
 
     @admin.display(description="Plan")
     def compliance_display(self, obj):

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import factory
 
 from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory
+from training.activities.models import Activity
 from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import (
     MicroCycle,
@@ -205,3 +206,26 @@ class SeasonEventFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Race {n}")
     priority = "A"
     kind = "race"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A processed activity (`done`, with figures); its file name points at nothing in storage."""
+
+    class Meta:
+        model = Activity
+
+    athlete = factory.SubFactory(AthleteProfileFactory)
+    file_name = factory.Sequence(lambda n: f"ride-{n}.fit")
+    file = factory.LazyAttribute(lambda a: f"activities/missing/{a.file_name}")
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    size_bytes = 1000
+    status = "done"
+    sport = "cycling"
+    started_at = factory.LazyFunction(lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(days=1))
+    duration_seconds = 3600
+    distance_meters = 30000.0
+    elevation_gain_meters = 250.0
+    avg_heart_rate = 140
+    max_heart_rate = 170
+    avg_power_watts = 210
+    trimp = 120.5
