@@ -104,6 +104,40 @@ if FRONTEND_URL:
     except ValidationError:
         raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.example.com/.") from None
 
+# --- Background work (docs/operations.md, Background workers) -----------------------------------------------
+# Tasks are enqueued in the caller's transaction (django-tasks-db inserts a row into the database: a rolled-back
+# write enqueues nothing) and run by `manage.py worker` processes. TASKS_BACKEND names another django-tasks backend
+# for a site that outgrows the database queue.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+# A worker writes a heartbeat this often; a job whose worker has written none for WORKER_STALE_SECONDS (the worker
+# was killed, its machine lost) goes back to the queue for another worker (background.heartbeat).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_STALE_SECONDS = env.float("WORKER_STALE_SECONDS", default=60)
+if not (0 < WORKER_HEARTBEAT_SECONDS * 2 <= WORKER_STALE_SECONDS):
+    raise ImproperlyConfigured("WORKER_STALE_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS (both > 0).")
+
+# --- Webhooks (docs/api.md, Webhooks; docs/operations.md) -----------------------------------------------------
+# Hosts (names or IP addresses, as written in an endpoint's URL) that may be reached over http:// and at private,
+# loopback or link-local addresses; every other endpoint must be https:// to a public address.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = [
+    h.strip().lower() for h in env.list("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=[]) if h.strip()
+]
+try:
+    WEBHOOK_RETRY_SCHEDULE = [
+        int(s) for s in env.str("WEBHOOK_RETRY_SCHEDULE", default="5,300,1800,7200,18000,36000,36000").split(",")
+    ]
+except ValueError:
+    WEBHOOK_RETRY_SCHEDULE = []
+if not WEBHOOK_RETRY_SCHEDULE or any(s < 0 for s in WEBHOOK_RETRY_SCHEDULE):
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE must be whole seconds >= 0, comma-separated (e.g. 5,300,1800).")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+if not 0 < WEBHOOK_TIMEOUT_SECONDS <= 60:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60.")
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+if WEBHOOK_DISABLE_AFTER_DAYS <= 0:
+    raise ImproperlyConfigured("WEBHOOK_DISABLE_AFTER_DAYS must be more than 0.")
+
 INSTALLED_APPS = [
     "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
     "django.contrib.auth",
@@ -120,12 +154,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_jsonform",  # the admin's workout editor; its scripts are served from here like the admin's own
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",  # the queue's table (DBTaskResult) and its admin
     "core",
     "athletes",
     "training",
     "calendars",
     "connections",
     "health",
+    "background",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("calendars.urls")),
     path("api/v1/", include("connections.urls")),
     path("api/v1/", include("health.api_urls")),
+    path("api/v1/", include("webhooks.urls")),
 ]
 
 # JSON, not Django's HTML pages, for unmatched paths and crashes: API clients always get JSON.

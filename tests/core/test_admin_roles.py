@@ -49,6 +49,13 @@ def test_coaches_may_work_on_athletes_and_training_but_not_delete_athletes_or_to
     assert not any(p.startswith(("connections.", "health.")) for p in granted)
 
 
+# Every staff role manages its own webhook endpoints (core/migrations/0008_role_groups_webhooks.py).
+WEBHOOK_PERMISSIONS = {
+    *(f"webhooks.{a}_webhookendpoint" for a in ("add", "change", "delete", "view")),
+    "webhooks.view_webhookdelivery",
+}
+
+
 def test_operations_may_manage_profiles_and_view_events_only():
     ensure_groups()
     assert perms("Operations") == {
@@ -58,6 +65,7 @@ def test_operations_may_manage_profiles_and_view_events_only():
         "connections.view_databaseconnectionprofile",
         "connections.view_historicaldatabaseconnectionprofile",
         "health.view_connectionhealthevent",
+        *WEBHOOK_PERMISSIONS,
     }
 
 
@@ -232,3 +240,24 @@ def test_reversing_the_events_roles_restores_the_library_lists():
     after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
     roles6.sync_role_groups(apps, _SchemaEditor())
     assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+
+
+# --- 0008: webhooks ------------------------------------------------------------------------------------
+
+roles8 = importlib.import_module("core.migrations.0008_role_groups_webhooks")
+
+
+def test_every_staff_role_manages_webhook_endpoints_and_athletes_get_none():
+    roles8.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches", "Operations"):
+        assert perms(group) >= WEBHOOK_PERMISSIONS
+        assert "webhooks.change_webhookdelivery" not in perms(group)
+
+
+def test_reversing_the_webhooks_roles_restores_the_events_lists():
+    roles8.sync_role_groups(apps, _SchemaEditor())
+    roles8.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles7.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any(p.startswith("webhooks.") for group in after.values() for p in group)

@@ -11,7 +11,7 @@ import itertools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "athletes", "training", "health", "connections", "calendars")
+APPS = ("core", "athletes", "training", "health", "connections", "calendars", "background", "webhooks")
 BASE = "core"
 _DYNAMIC_IMPORTS = {"import_module", "import_string"}
 

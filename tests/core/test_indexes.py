@@ -12,6 +12,7 @@ from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 from training.workouts.exercise_api import ExerciseViewSet
+from webhooks.api import WebhookEndpointViewSet
 
 VIEWSETS = [
     AthleteProfileViewSet,
@@ -26,6 +27,7 @@ VIEWSETS = [
     SeasonEventViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
+    WebhookEndpointViewSet,
 ]
 # Substring search (icontains) cannot use a B-tree index; it runs on the already scoped, paginated queryset.
 NOT_INDEXABLE = {"search"}
@@ -93,6 +95,7 @@ GROWING = [
         "training.SessionTemplate",
         "training.SeasonEvent",
         "health.ConnectionHealthEvent",
+        "webhooks.WebhookDelivery",
     )
 ]
 

@@ -18,7 +18,7 @@ from connections.models import DatabaseConnectionProfile
 from connections.serializers import DatabaseConnectionProfileSerializer
 from health.models import ConnectionHealthEvent
 from health.serializers import ConnectionHealthEventSerializer
-from tests.support.factories.athletes import AthleteProfileFactory, SquadFactory
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory, SquadFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
@@ -31,6 +31,7 @@ from tests.support.factories.training import (
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
+from tests.support.webhooks import endpoint_make
 from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
 from training.library.models import ProgramTemplate, SessionTemplate
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
@@ -44,6 +45,8 @@ from training.serializers import (
 )
 from training.workouts.exercise_api import ExerciseSerializer
 from training.workouts.models import Exercise
+from webhooks.api import WebhookEndpointSerializer
+from webhooks.models import WebhookEndpoint
 
 TRAINING = "training"  # an athlete's plan: coaches write their athletes' rows, athletes read their own
 OPERATIONS = "operations"  # operators (and superusers) only
@@ -51,6 +54,9 @@ CATALOGUE = "catalogue"  # shared reference data: every training reader reads al
 # Coaches' own rows (squads they coach, templates they own): a coach reads and writes theirs, head coaches all,
 # athletes and operations none. (A shared template is read by every coach: tests/training/library.)
 TEAM = "team"
+# A user's own rows (webhook endpoints): coaches and operations read and write theirs, head coaches every one,
+# athletes none.
+OWN = "own"
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,12 @@ def _connection_profiles(n, athlete):
 
 def _health_events(n, athlete):
     ConnectionHealthEventFactory.create_batch(n)
+
+
+def _webhook_endpoints(n, athlete):
+    owner = CoachFactory()
+    for i in range(n):
+        endpoint_make(owner, url=f"https://hooks.example.com/{i}", events=["activity.imported"])
 
 
 # --- Create bodies -----------------------------------------------------------------------------------------
@@ -324,6 +336,21 @@ RESOURCES: dict[str, Resource] = {
             access=TEAM,
             create=lambda plan, role: {"title": "Tempo", "modality": "run", "durationMinutes": 50},
             coach_patch={"plannedLoad": 400},
+        ),
+        Resource(
+            basename="webhook-endpoint",
+            prefix="webhook-endpoints",
+            model=WebhookEndpoint,
+            serializer=WebhookEndpointSerializer,
+            listed=lambda: WebhookEndpoint.objects.order_by("created_at", "id"),
+            make_rows=_webhook_endpoints,
+            access=OWN,
+            create=lambda plan, role: {"url": "https://hooks.example.com/new", "events": ["*"]},
+            coach_patch={"description": "CRM sync"},
+            detail_actions={
+                "test": (lambda world: None, 202),
+                "rotate-secret": (lambda world: None, 200),
+            },
         ),
         Resource(
             basename="exercise",

@@ -43,6 +43,7 @@ from tests.support.factories.training import (
     TrainingProgramFactory,
     TrainingSessionFactory,
 )
+from tests.support.webhooks import endpoint_make
 
 # The roles a world has users for; "anonymous" is world.client("anonymous"), no user.
 ROLE_USERS: dict[str, Callable] = {
@@ -149,6 +150,11 @@ def build_world(
     world.B["program-templates"] = ProgramTemplateFactory(owner=other_coach, title="Template of B")
     world.A["session-templates"] = SessionTemplateFactory(owner=coach, title="Session template of A")
     world.B["session-templates"] = SessionTemplateFactory(owner=other_coach, title="Session template of B")
+    # Endpoints are their owner's; they listen for nothing the world's writes announce.
+    world.A["webhook-endpoints"] = endpoint_make(coach, url="https://a.example.com/hook", events=["activity.imported"])
+    world.B["webhook-endpoints"] = endpoint_make(
+        other_coach, url="https://b.example.com/hook", events=["activity.imported"]
+    )
     world.exercise = ExerciseFactory(name="World exercise")
     if operations_rows:
         world.profile = DatabaseConnectionProfileFactory(environment="production")
