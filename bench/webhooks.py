@@ -116,7 +116,9 @@ User = get_user_model()
 head, _ = User.objects.get_or_create(username="bench-head-coach")
 head.groups.add(Group.objects.get(name="Head coaches"))
 user, _ = User.objects.get_or_create(username="bench-athlete")
-athlete, _ = AthleteProfile.objects.get_or_create(user=user, defaults={"display_name": "Bench", "timezone": "UTC"})
+athlete, _ = AthleteProfile.objects.get_or_create(
+    user=user, defaults={"display_name": "Bench", "timezone": "UTC", "primary_goal": "endurance"}
+)
 start = date(2031, 1, 6)
 program = TrainingProgram.objects.create(athlete=athlete, title="webhook bench", start_date=start,
                                          end_date=start + timedelta(days=365))
@@ -124,12 +126,12 @@ from datetime import UTC, datetime, time as clock
 sessions = [TrainingSession(program=program, athlete=athlete, title=f"S{i}", duration_minutes=30, modality="run",
                             scheduled_at=datetime.combine(start + timedelta(days=i % 360), clock(6 + i % 12),
                                                           tzinfo=UTC))
-            for i in range({events})]
+            for i in range(__EVENTS__)]
 TrainingSession.objects.bulk_create(sessions)
-WebhookEndpoint.objects.create(owner=head, url={url!r}, events=["session.completed"])
+WebhookEndpoint.objects.create(owner=head, url=__URL__, events=["session.completed"])
 began = time.perf_counter()
 services.sessions_set_status(sessions=sessions, status="completed")
-print(f"{{time.perf_counter() - began:.3f}}")
+print(f"{time.perf_counter() - began:.3f}")
 """
 
 
@@ -154,10 +156,18 @@ def main() -> None:
     receiver = Receiver(args.fail_rate)
     env = django_env(args)
     prepare_database(args, env)
-    script = SETUP.format(events=args.events, url=receiver.url)
-    announced = subprocess.run(
-        [args.python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    script = SETUP.replace("__EVENTS__", str(args.events)).replace("__URL__", repr(receiver.url))
+    setup = subprocess.run(
+        [args.python, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if setup.returncode != 0:
+        raise SystemExit(f"setting up failed:\n{setup.stderr}")
+    announced = setup.stdout.strip().splitlines()[-1]
     log(f"{args.events} sessions marked completed in one write, announcing them: {announced} s")
     started = time.monotonic()
     workers = [

@@ -8,9 +8,10 @@ from django import forms
 from django.contrib import admin, messages
 
 from core.admin import ScopedAdminMixin
+from core.events import EVENT_TYPES
 
 from . import services, transport
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import ALL_EVENTS, WebhookDelivery, WebhookEndpoint
 from .selectors import delivery_list, endpoint_list
 
 
@@ -35,8 +36,12 @@ class WebhookDeliveryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         # The newest deliveries only: an endpoint's change page must not render its whole history.
-        newest = super().get_queryset(request).order_by("-created_at").values("pk")[:20]
-        return super().get_queryset(request).filter(pk__in=list(newest))
+        rows = super().get_queryset(request)
+        object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if object_id is None:
+            return rows.none()
+        newest = rows.filter(endpoint_id=object_id).order_by("-created_at").values_list("pk", flat=True)[:20]
+        return rows.filter(pk__in=list(newest))
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -45,6 +50,19 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "events", "description", "active"]
+
+    def clean_events(self):
+        events = self.cleaned_data["events"]
+        known = {*EVENT_TYPES, ALL_EVENTS}
+        if (
+            not isinstance(events, list)
+            or not events
+            or not all(isinstance(e, str) and e in known for e in events)
+            or len(set(events)) != len(events)
+            or (ALL_EVENTS in events and len(events) > 1)
+        ):
+            raise forms.ValidationError(f'A list of distinct event types ({", ".join(EVENT_TYPES)}), or ["*"] alone.')
+        return events
 
     def clean_url(self):
         url = self.cleaned_data["url"]

@@ -3,7 +3,7 @@ their deliveries, a test ping, secret rotation, and `POST …/deliveries/{id}/re
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -121,14 +121,9 @@ class WebhookEndpointViewSet(CadenceViewSet):
 
     @extend_schema(
         request=None,
-        responses={
-            202: WebhookDeliverySerializer,
-            409: OpenApiResponse(
-                description="The endpoint is not active (nothing is sent to it); or a request with the same "
-                "Idempotency-Key is still running."
-            ),
-        },
-        summary="Send a ping event to the endpoint (queued: the delivery is in …/deliveries/)",
+        responses={202: WebhookDeliverySerializer},
+        summary="Send a ping event to the endpoint (queued: the delivery is in …/deliveries/); 409 when the "
+        "endpoint is not active",
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def test(self, request, pk=None):
@@ -163,13 +158,8 @@ class WebhookDeliveryRetryView(IdempotentPostMixin, GenericAPIView):
 
     @extend_schema(
         request=None,
-        responses={
-            202: WebhookDeliverySerializer,
-            409: OpenApiResponse(
-                description="Delivered already; or a request with the same Idempotency-Key is still running."
-            ),
-        },
-        summary="Attempt a delivery again now",
+        responses={202: WebhookDeliverySerializer},
+        summary="Attempt a failed or pending delivery again now; 409 when it was delivered already",
     )
     def post(self, request, pk=None):
         try:

@@ -84,7 +84,11 @@ def test_a_worker_in_batch_mode_runs_the_due_jobs_beats_and_removes_its_heartbea
         heartbeat_beat(worker_id=heartbeat.worker_id)
         beats.append(WorkerHeartbeat.objects.get(worker_id=heartbeat.worker_id).pid)
 
-    with mock.patch("background.heartbeat.Heartbeat.start", beat_here):
+    # The worker closes "old" connections between jobs, which would end the test's own transaction.
+    with (
+        mock.patch("background.heartbeat.Heartbeat.start", beat_here),
+        mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
+    ):
         call_command("worker", "--batch", "--no-startup-delay", "--worker-id", "batch-1", "-v", "0")
     assert beats == [os.getpid()]
     job.refresh_from_db()
