@@ -151,61 +151,52 @@ def delivery_attempt(*, delivery_id, attempt: int = 0, now=None) -> str:
 
 
 def _record(delivery: WebhookDelivery, token, *, status, error: str, final: bool = False) -> str:
+    """Record one attempt's outcome, only while `token` still holds the delivery's lease (a conditional UPDATE:
+    a worker whose lease ran out records nothing), with the next attempt's job and the endpoint's failure streak
+    in the same transaction."""
     from .tasks import webhook_deliver
 
     schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    now = timezone.now()
+    attempts = delivery.attempts + 1  # the lease guarantees nobody else counted one meanwhile
+    fields = {
+        "attempts": attempts,
+        "last_status_code": status,
+        "last_error": error[:2000],
+        "lease_until": None,
+        "lease_token": None,
+    }
+    if not error:
+        fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+        outcome = "delivered"
+    elif not final and attempts <= len(schedule):
+        fields.update(next_attempt_at=now + timedelta(seconds=schedule[attempts - 1]))
+        outcome = "retry scheduled"
+    else:
+        fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+        outcome = "failed"
+    endpoints = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
     with transaction.atomic():
-        row = (
-            WebhookDelivery.objects.select_for_update(no_key=True)
-            .filter(pk=delivery.pk, status=DeliveryStatus.PENDING, lease_token=token)
-            .first()
-        )
-        if row is None:
+        held = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING, lease_token=token)
+        if not held.update(**fields):
             return "lease lost"  # another worker took over after the lease ran out; its outcome stands
-        now = timezone.now()
-        row.attempts += 1
-        row.last_status_code = status
-        row.last_error = error[:2000]
-        row.lease_until = row.lease_token = None
-        endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).get(pk=row.endpoint_id)
+        if outcome == "retry scheduled":
+            webhook_deliver.using(run_after=fields["next_attempt_at"]).enqueue(
+                delivery_id=str(delivery.pk), attempt=attempts
+            )
         if not error:
-            row.status, row.delivered_at, row.next_attempt_at = DeliveryStatus.DELIVERED, now, None
-            outcome = "delivered"
-            if endpoint.failing_since is not None:
-                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-        else:
-            if not final and row.attempts <= len(schedule):
-                row.next_attempt_at = now + timedelta(seconds=schedule[row.attempts - 1])
-                webhook_deliver.using(run_after=row.next_attempt_at).enqueue(
-                    delivery_id=str(row.pk), attempt=row.attempts
-                )
-                outcome = "retry scheduled"
-            else:
-                row.status, row.next_attempt_at = DeliveryStatus.FAILED, None
-                outcome = "failed"
-            if not final:  # an attempt that was made and failed (not one refused before sending)
-                _endpoint_failed(endpoint, now)
-        row.save(
-            update_fields=[
-                "attempts",
-                "last_status_code",
-                "last_error",
-                "lease_until",
-                "lease_token",
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-        return outcome
+            endpoints.filter(failing_since__isnull=False).update(failing_since=None)
+        elif not final:  # an attempt that was made and failed (not one refused before sending)
+            _endpoint_failed(endpoints, now)
+    return outcome
 
 
-def _endpoint_failed(endpoint: WebhookEndpoint, now) -> None:
-    """Count a failed attempt against the endpoint (locked by the caller): the first failure since the last
-    delivery starts the streak; a streak of WEBHOOK_DISABLE_AFTER_DAYS disables it."""
-    if endpoint.failing_since is None:
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=now)
-    elif endpoint.active and now - endpoint.failing_since >= timedelta(days=settings.WEBHOOK_DISABLE_AFTER_DAYS):
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-            active=False, disabled_at=now, updated_at=now, version=F("version") + 1
-        )
+def _endpoint_failed(endpoints, now) -> None:
+    """Count a failed attempt against the endpoint (`endpoints`: a queryset of it): the first failure since the
+    last delivery starts the streak; a streak of WEBHOOK_DISABLE_AFTER_DAYS disables it. Conditional UPDATEs, so
+    concurrent attempts on the endpoint's other deliveries need no lock."""
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    since = now - timedelta(days=settings.WEBHOOK_DISABLE_AFTER_DAYS)
+    endpoints.filter(active=True, failing_since__lte=since).update(
+        active=False, disabled_at=now, updated_at=now, version=F("version") + 1
+    )
