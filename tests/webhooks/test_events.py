@@ -430,3 +430,22 @@ def test_address_rules(address, refused):
     import ipaddress
 
     assert (transport.address_refused(ipaddress.ip_address(address)) is not None) is refused
+
+
+def test_a_resource_that_cannot_be_rendered_costs_its_delivery_never_the_write(head, caplog):
+    athlete = AthleteProfileFactory()
+    endpoint_make(head, url="https://head.example.com/")
+
+    class Broken:
+        args, kwargs = (), {}
+
+        @staticmethod
+        def func(request, *args, **kwargs):
+            raise RuntimeError("a bug in a serializer")
+
+    with mock.patch("webhooks.events.resolve", lambda path: Broken):
+        written = athlete_services.athlete_write(instance=athlete, changes={"coach_notes": "kept"}, actor=head)
+    written.refresh_from_db()
+    assert written.coach_notes == "kept"
+    assert not WebhookDelivery.objects.exists() and not DBTaskResult.objects.exists()
+    assert "Could not render" in caplog.text
