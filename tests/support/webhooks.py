@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -109,10 +110,12 @@ def run_queue(*, limit: int = 10_000) -> int:
 def worker_env(**extra) -> dict:
     """The environment of a worker process on the test database (a transaction=True test's committed rows)."""
     db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{quote(db['USER'] or '')}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
         "WEBHOOK_ALLOW_PRIVATE_HOSTS": ",".join(settings.WEBHOOK_ALLOW_PRIVATE_HOSTS) or "127.0.0.1",
         "WORKER_HEARTBEAT_SECONDS": "0.5",
         "WORKER_STALE_SECONDS": "2",
