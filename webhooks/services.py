@@ -200,3 +200,26 @@ def _endpoint_failed(endpoints, now) -> None:
     endpoints.filter(active=True, failing_since__lte=since).update(
         active=False, disabled_at=now, updated_at=now, version=F("version") + 1
     )
+
+
+# --- Retention ---------------------------------------------------------------------------------------------------
+
+PRUNE_BATCH_SIZE = 1000
+
+
+def deliveries_prune(*, older_than_days: int, batch_size: int = PRUNE_BATCH_SIZE, now=None) -> int:
+    """Delete delivered and failed deliveries created more than `older_than_days` days ago, `batch_size` ids per
+    DELETE (short transactions beside the workers); pending ones are kept whatever their age. Returns how many."""
+    if older_than_days < 1 or batch_size < 1:
+        raise ValueError("older_than_days and batch_size must be at least 1")
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    finished = WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED], created_at__lt=cutoff
+    )
+    deleted = 0
+    while True:
+        ids = list(finished.order_by("created_at").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        count, _ = WebhookDelivery.objects.filter(pk__in=ids).delete()
+        deleted += count

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from unittest import mock
 
@@ -138,3 +139,34 @@ def test_the_boundary_values_start():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['hooks.internal', '10.0.0.7']"
+
+
+def test_prunewebhooks_deletes_old_finished_deliveries_and_keeps_pending_and_recent_ones():
+    from io import StringIO
+
+    from tests.support.factories.athletes import CoachFactory
+    from tests.support.webhooks import endpoint_make
+    from webhooks.models import WebhookDelivery
+
+    endpoint = endpoint_make(CoachFactory(), url="https://hooks.example.com/")
+    old = timezone.now() - timedelta(days=31)
+
+    def delivery(status, created_at):
+        row = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_id=uuid.uuid4(), type="ping", body="{}", status=status
+        )
+        WebhookDelivery.objects.filter(pk=row.pk).update(created_at=created_at)
+        return row.pk
+
+    gone = {delivery("delivered", old), delivery("failed", old), delivery("delivered", old)}
+    kept = {
+        delivery("pending", old),  # still to be delivered, however old
+        delivery("delivered", timezone.now() - timedelta(days=29)),
+    }
+    out = StringIO()
+    call_command("prunewebhooks", "--older-than", "30", "--batch-size", "2", stdout=out)
+    assert "Deleted 3 webhook deliveries" in out.getvalue()
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == kept
+    assert not gone & kept
+    with pytest.raises(CommandError):
+        call_command("prunewebhooks", "--older-than", "0")
