@@ -16,12 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 ## make run: virtualenv, install, .env (from .env.example, DEBUG on) unless there is one, migrate, demo data
-## (with a connection profile and a first check), serve on http://127.0.0.1:8000 (SQLite unless DATABASE_URL)
+## (with a connection profile and a first check), one background worker, serve on http://127.0.0.1:8000 (SQLite
+## unless DATABASE_URL)
 run: export DEBUG ?= True
 run: $(STAMP) .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# One background worker beside the server (webhook deliveries); it stops when the server does.
+	$(BIN)/python manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: virtualenv, install, the full suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(STAMP)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core import roles
+from core import events, roles
 from core.admin import DatalistTextInput, ScopedAdminMixin, ServiceSaveAdminMixin
 
 from . import services
@@ -163,6 +163,11 @@ class AthleteProfileAdmin(ScopedAdminMixin, ServiceSaveAdminMixin, admin.ModelAd
         if db_field.name == "coaches":
             kwargs["queryset"] = coach_users().order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:  # after the coaches: the event shows the athlete as saved (a new one is announced by its service)
+            events.event_emit(type=events.ATHLETE_UPDATED, athlete_id=form.instance.pk, resource=form.instance)
 
     def save_model(self, request, obj, form, change):
         if change:

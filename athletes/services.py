@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework import exceptions
 
-from core import roles
+from core import events, roles
 from core.writes import apply_changes, full_clean_known, if_match_check, lock_row, save_checked
 
 from .models import AthleteProfile, Squad, SquadAthlete, SquadCoach
@@ -146,6 +146,7 @@ def athlete_create(*, profile: AthleteProfile, new_user: dict | None, coaches, c
         coaches = [creator] if roles.is_coach(creator) and not roles.is_head_coach(creator) else []
     if coaches:
         profile.coaches.add(*coaches)
+    events.event_emit(type=events.ATHLETE_CREATED, athlete_id=profile.pk, resource=profile)
     return profile
 
 
@@ -201,6 +202,7 @@ def _athlete_update(*, instance: AthleteProfile, changes: dict, coaches, if_matc
         )
     if coaches_change:
         profile.coaches.set(coaches)
+    events.event_emit(type=events.ATHLETE_UPDATED, athlete_id=profile.pk, resource=profile)
     return profile
 
 

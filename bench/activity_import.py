@@ -1,5 +1,5 @@
 """Activity imports: how many uploaded files a second the workers turn into figures and matched sessions, on
-PostgreSQL, with 1 and 2 worker processes (`manage.py db_worker`, the database queue's worker).
+PostgreSQL, with 1 and 2 worker processes (`manage.py worker`, the database queue's worker).
 
     .venv/bin/python bench/activity_import.py [--files 120] [--samples 3600] [--workers 1,2]
     BENCH_ACTIVITIES_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cadence_bench_activities (the default)
@@ -120,7 +120,7 @@ def round_(files, people, workers: int) -> float:
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload",
+            [sys.executable, "manage.py", "worker", "--batch", "--no-startup-delay",
              "--interval", "0.1", "--worker-id", f"bench-{w}"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )

@@ -104,6 +104,40 @@ if FRONTEND_URL:
     except ValidationError:
         raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.example.com/.") from None
 
+# --- Background work (docs/operations.md, Background workers) -----------------------------------------------
+# Tasks are enqueued in the caller's transaction (django-tasks-db inserts a row into the database: a rolled-back
+# write enqueues nothing) and run by `manage.py worker` processes. TASKS_BACKEND names another django-tasks backend
+# for a site that outgrows the database queue.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+# A worker writes a heartbeat this often; a job whose worker has written none for WORKER_STALE_SECONDS (the worker
+# was killed, its machine lost) goes back to the queue for another worker (background.heartbeat).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_STALE_SECONDS = env.float("WORKER_STALE_SECONDS", default=60)
+if not (0 < WORKER_HEARTBEAT_SECONDS * 2 <= WORKER_STALE_SECONDS):
+    raise ImproperlyConfigured("WORKER_STALE_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS (both > 0).")
+
+# --- Webhooks (docs/api.md, Webhooks; docs/operations.md) -----------------------------------------------------
+# Hosts (names or IP addresses, as written in an endpoint's URL) that may be reached over http:// and at private,
+# loopback or link-local addresses; every other endpoint must be https:// to a public address.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = [
+    h.strip().lower() for h in env.list("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=[]) if h.strip()
+]
+try:
+    WEBHOOK_RETRY_SCHEDULE = [
+        int(s) for s in env.str("WEBHOOK_RETRY_SCHEDULE", default="5,300,1800,7200,18000,36000,36000").split(",")
+    ]
+except ValueError:
+    WEBHOOK_RETRY_SCHEDULE = []
+if not WEBHOOK_RETRY_SCHEDULE or any(s < 0 for s in WEBHOOK_RETRY_SCHEDULE):
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE must be whole seconds >= 0, comma-separated (e.g. 5,300,1800).")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+if not 0 < WEBHOOK_TIMEOUT_SECONDS <= 60:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60.")
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+if WEBHOOK_DISABLE_AFTER_DAYS <= 0:
+    raise ImproperlyConfigured("WEBHOOK_DISABLE_AFTER_DAYS must be more than 0.")
+
 INSTALLED_APPS = [
     "core.admin_site.CadenceAdminConfig",  # django.contrib.admin with the Cadence site
     "django.contrib.auth",
@@ -130,6 +164,8 @@ INSTALLED_APPS = [
     "health",
     "wellness",
     "privacy",
+    "background",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -338,9 +374,6 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     _FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-
-# --- Background work: django-tasks with its database backend (jobs are rows, enqueued in the caller's transaction)
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 STORAGES = {
     "default": _FILE_STORAGE,

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("health.api_urls")),
     path("api/v1/", include("wellness.urls")),
     path("api/v1/", include("privacy.urls")),
+    path("api/v1/", include("webhooks.urls")),
 ]
 
 # JSON, not Django's HTML pages, for unmatched paths and crashes: API clients always get JSON.

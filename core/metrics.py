@@ -44,6 +44,17 @@ DB_SHORT_CIRCUITED = Counter(
     ["alias"],
     registry=None,
 )
+# Collectors an app registers (in its AppConfig.ready) for /metrics to run at each scrape, e.g. the queue's depth
+# and the webhook deliveries (webhooks.metrics), read from the database: the same answer from every process.
+SCRAPE_COLLECTORS: list = []
+
+
+def scrape_collector(collector) -> None:
+    """Add `collector` (a prometheus_client custom collector) to every /metrics scrape (once)."""
+    if collector not in SCRAPE_COLLECTORS:
+        SCRAPE_COLLECTORS.append(collector)
+
+
 # Collected by /metrics outside multiprocess mode (health.metrics); in multiprocess mode the files hold all.
 COLLECTED = (REQUESTS, LATENCY, CIRCUIT_OPEN, DB_SHORT_CIRCUITED)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

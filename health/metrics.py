@@ -107,6 +107,8 @@ def metrics_registry(environments: Environments = no_more_environments) -> Colle
         for collector in request_metrics.COLLECTED:  # requests, latency, the database circuit
             registry.register(collector)
     registry.register(DatabaseCheckCollector(environments))
+    for collector in request_metrics.SCRAPE_COLLECTORS:  # the apps' own (the queue, webhook deliveries)
+        registry.register(collector)
     return registry
 
 

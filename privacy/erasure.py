@@ -5,7 +5,8 @@ events, wellness, squad memberships, the calendar feed ...), their login and wha
 admin's log entries they made, their Idempotency-Key records), the uploaded files of every deleted row (after
 the commit: a rollback keeps them), and the history rows that hold their data whatever table they are in:
 the django-simple-history rows of every deleted object, the admin's log entries about any deleted object, and
-stored Idempotency-Key answers that quote the athlete (a coach's POST that created them). What remains is an
+stored Idempotency-Key answers that quote the athlete (a coach's POST that created them), and the webhook
+deliveries whose event quotes them (sent or waiting). What remains is an
 `ErasureRecord`: when, by whom (a user id and a role) and how many rows of each kind."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db.models.deletion import Collector
 from athletes.models import AthleteProfile
 from core.models import IdempotencyRecord
 from core.writes import lock_row
+from webhooks.models import WebhookDelivery
 
 from .models import ErasureRecord
 
@@ -95,6 +97,20 @@ def _history_and_logs(targets: dict, counts: Counter) -> None:
             counts[LogEntry._meta.label] += deleted
 
 
+def _webhook_deliveries(markers: list[bytes], counts: Counter) -> None:
+    """Delete the webhook deliveries (any endpoint's, sent or not) whose event quotes the athlete: an event's body
+    is the resource as the API showed it, so it holds their id (and often their name)."""
+    markers = [m.decode() for m in markers if m]
+    quoting = [
+        pk
+        for pk, body in WebhookDelivery.objects.values_list("pk", "body").iterator()
+        if any(marker in body for marker in markers)
+    ]
+    for chunk in _chunks(quoting):
+        deleted, _ = WebhookDelivery.objects.filter(pk__in=chunk).delete()
+        counts[WebhookDelivery._meta.label] += deleted
+
+
 def _idempotency_answers(markers: list[bytes], counts: Counter) -> None:
     """Delete the stored Idempotency-Key answers (anyone's) that quote the athlete: their id, name or login."""
     markers = [m for m in markers if m]
@@ -141,6 +157,7 @@ def athlete_erase(
     _, deleted = second.delete()
     counts.update(deleted)
     _idempotency_answers(markers, counts)
+    _webhook_deliveries(markers, counts)
     record = ErasureRecord.objects.create(
         athlete_id=athlete_id,
         erased_by=actor if actor is not None and actor.pk != user.pk else None,

@@ -12,13 +12,18 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 from rest_framework.utils.encoders import JSONEncoder
 
 from athletes.models import AthleteProfile
 from athletes.serializers import AthleteProfileSerializer
+from training.activities.api import ActivitySerializer
+from training.activities.models import Activity
+from training.activities.selectors import with_session_id
 from training.compliance.queries import with_before_today
 from training.models import MicroCycle, ProgramPhase, TrainingProgram, TrainingSession
 from training.season.api import SeasonEventSerializer
@@ -97,6 +102,25 @@ def _events(athlete):
     return _data(SeasonEventSerializer, SeasonEvent.objects.filter(athlete=athlete).order_by("date", "id"))
 
 
+def _activities_rows(athlete):
+    rows = with_session_id(Activity.objects.filter(athlete=athlete)).order_by("created_at", "id")
+    return _data(ActivitySerializer, rows)
+
+
+def _activity_files(athlete):
+    """Each uploaded file as it was sent, under activities/<activity id>/<the name it was uploaded with>; a file
+    missing from storage is left out (its row still says it existed)."""
+    for pk, name, stored in (
+        Activity.objects.filter(athlete=athlete).order_by("created_at", "id").values_list("pk", "file_name", "file")
+    ):
+        try:
+            with default_storage.open(stored, "rb") as handle:
+                content = handle.read()
+        except (FileNotFoundError, OSError):
+            continue
+        yield f"activities/{pk}/{Path(name).name or 'file'}", content
+
+
 KINDS: list[Kind] = [
     Kind("profile", "the athlete's profile (GET /api/v1/athletes/{id}/), one object in a list", _profile),
     Kind("programs", "training programs with their derived metrics (as /api/v1/programs/)", _programs),
@@ -114,6 +138,13 @@ KINDS: list[Kind] = [
     ),
     Kind("wellness", "daily wellness entries (as /api/v1/wellness/)", _wellness),
     Kind("events", "season events: races, tests, camps (as /api/v1/events/)", _events),
+    Kind(
+        "activities",
+        "uploaded activity files with their figures and matched session (as /api/v1/activities/); each file as "
+        "it was uploaded is in activities/<id>/",
+        _activities_rows,
+        _activity_files,
+    ),
 ]
 
 

@@ -12,7 +12,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles"}
 TEXT_SUFFIXES = {".py", ".md", ".html", ".txt", ".js", ".css", ".toml", ".ini", ".cfg", ".yml", ".yaml", ".sh", ""}
-APP_CODE = ["athletes", "calendars", "config", "connections", "core", "health", "training", "gunicorn.conf.py"]
+APP_CODE = [
+    "athletes",
+    "background",
+    "calendars",
+    "config",
+    "connections",
+    "core",
+    "health",
+    "training",
+    "webhooks",
+    "gunicorn.conf.py",
+]
 
 # Built from pieces so that this file does not match itself.
 OUTSIDE_DOCUMENTS = re.compile(

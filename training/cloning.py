@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from athletes.models import AthleteProfile
+from core import events
 from core.api import LATEST_DATE
 from core.writes import field_and_clean_errors
 
@@ -167,6 +168,8 @@ def program_clone(
     except IntegrityError as exc:
         # A constraint the checks above cannot see (none is known): refuse the copy whole, as a rule error.
         raise ValidationError(f"The copy breaks a rule of the plan: {exc}", code="clone_invalid") from exc
+    # program_save announced the program; its sessions were written in bulk and are announced here.
+    events.events_emit(type=events.SESSION_CREATED, items=[(s.athlete_id, s) for s in sessions])
     return program
 
 

@@ -41,6 +41,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from athletes.models import AthleteProfile
+from core import events
 from core.writes import (
     apply_changes,
     full_clean_known,
@@ -161,8 +162,29 @@ def program_save(*, program: TrainingProgram) -> TrainingProgram:
     athlete = program_locks(program, athlete_id=program.athlete_id).get(program.athlete_id)
     if athlete is not None:
         program.athlete = athlete  # its timezone as it is now, for the sessions-still-fit check
+    created = program._state.adding
     _judged_and_saved(program)
+    _program_announce(program, created=created)
     return program
+
+
+def _program_announce(program: TrainingProgram, *, created: bool) -> None:
+    """program.created or program.updated (core.events), in the write's transaction."""
+    kind = events.PROGRAM_CREATED if created else events.PROGRAM_UPDATED
+    events.event_emit(type=kind, athlete_id=program.athlete_id, resource=program)
+
+
+def _session_announce(session: TrainingSession, *, created: bool, previous_status) -> None:
+    """session.created or session.updated, and session.completed when the write made it completed (core.events),
+    in the write's transaction."""
+    item = [(session.athlete_id, session)]
+    completed = session.status == SessionStatus.COMPLETED and previous_status != SessionStatus.COMPLETED
+    events.events_announce(
+        [
+            (events.SESSION_CREATED if created else events.SESSION_UPDATED, item),
+            (events.SESSION_COMPLETED, item if completed else []),
+        ]
+    )
 
 
 @transaction.atomic
@@ -191,7 +213,10 @@ def micro_cycle_save(*, micro_cycle: MicroCycle) -> MicroCycle:
 def session_save(*, session: TrainingSession) -> TrainingSession:
     """Create or update a session; clean() fills the athlete from the program and handles completedAt."""
     _lock_parent_program(session)
+    created = session._state.adding
+    previous_status = None if created else _stored(TrainingSession, session.pk, "status")
     _judged_and_saved(session)
+    _session_announce(session, created=created, previous_status=previous_status)
     return session
 
 
@@ -245,6 +270,7 @@ def sessions_set_status(
         programs.update(lock_programs(Q(pk__in=moved)))
     stamp = timezone.now()
     errors = []
+    previous = [session.status for session in changed]
     for session in changed:
         session.program = programs[session.program_id]
         session.status = status
@@ -277,6 +303,14 @@ def sessions_set_status(
             )
     except IntegrityError as exc:
         raise TrainingSession.integrity_error_as_validation_error(exc) from exc
+    completed = [
+        (s.athlete_id, s)
+        for s, was in zip(changed, previous, strict=True)
+        if status == SessionStatus.COMPLETED and was != SessionStatus.COMPLETED
+    ]
+    events.events_announce(
+        [(events.SESSION_UPDATED, [(s.athlete_id, s) for s in changed]), (events.SESSION_COMPLETED, completed)]
+    )
     return changed
 
 
@@ -334,8 +368,9 @@ def _attach_locked(child, programs: dict, stored: dict, parents=()) -> list[str]
     return known
 
 
-def _child_write(model, *, instance, changes: dict, if_match: str | None, parents=()):
-    """Create (`instance` None) or update a phase, micro-cycle or session under its program's lock."""
+def _child_write(model, *, instance, changes: dict, if_match: str | None, parents=(), announce=None):
+    """Create (`instance` None) or update a phase, micro-cycle or session under its program's lock; `announce(row,
+    created=, previous_status=)` runs after a save (never for a write that changes nothing)."""
     target = _program_id_named(changes)
     if instance is None:
         programs = lock_rows(TrainingProgram, {target})
@@ -346,6 +381,7 @@ def _child_write(model, *, instance, changes: dict, if_match: str | None, parent
     if model is TrainingSession:
         changes = _session_defaults(dict(changes), programs)
     stored = {} if instance is None else {name: getattr(row, f"{name}_id") for name, _ in parents}
+    previous_status = getattr(row, "status", None) if instance is not None else None
     if not apply_changes(row, changes) and instance is not None:
         return row  # nothing changes: the version (ETag) and updatedAt stay
     known = _attach_locked(row, programs, stored, parents)
@@ -353,6 +389,8 @@ def _child_write(model, *, instance, changes: dict, if_match: str | None, parent
         known.append("athlete")  # the locked program's athlete: it exists while the program does
     full_clean_known(row, known=known)
     save_checked(row)
+    if announce is not None:
+        announce(row, created=instance is None, previous_status=previous_status)
     return row
 
 
@@ -388,6 +426,7 @@ def session_write(
         changes=changes,
         if_match=if_match,
         parents=(("phase", ProgramPhase), ("micro_cycle", MicroCycle)),
+        announce=_session_announce,
     )
 
 
@@ -415,10 +454,12 @@ def program_write(
 ) -> TrainingProgram:
     """The API's create or update of a program: its athlete(s) (stored and new, ids ascending) then the program
     locked, so "one current program per athlete" and the children-still-fit checks are race-safe."""
-    return athlete_row_write(TrainingProgram, instance=instance, changes=changes, if_match=if_match)
+    return athlete_row_write(
+        TrainingProgram, instance=instance, changes=changes, if_match=if_match, announce=_program_announce
+    )
 
 
-def athlete_row_write(model, *, instance, changes: dict, if_match: str | None):
+def athlete_row_write(model, *, instance, changes: dict, if_match: str | None, announce=None):
     """Create (`instance` None) or update a row that hangs directly under an athlete (a program, a season event):
     its athlete(s) (stored and new, ids ascending) then the row locked and read fresh, If-Match compared, the
     changes applied (none: the row is returned unchanged), validated against the athlete as locked, saved. The
@@ -441,4 +482,6 @@ def athlete_row_write(model, *, instance, changes: dict, if_match: str | None):
         known.append("athlete")
     full_clean_known(row, known=known)
     save_checked(row)
+    if announce is not None:
+        announce(row, created=instance is None)
     return row

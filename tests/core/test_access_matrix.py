@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.support.clients import bearer_client
-from tests.support.resources import BY_PREFIX, CATALOGUE, HEALTH, OPERATIONS, TEAM, prefixes
+from tests.support.resources import BY_PREFIX, CATALOGUE, HEALTH, OPERATIONS, OWN, TEAM, prefixes
 from tests.support.resources import TRAINING as TRAINING_ACCESS
 from training.models import TrainingSession
 
@@ -34,10 +34,11 @@ ROLES = [
 # Every routed resource (tests.support.resources), in the roles table's order.
 TRAINING = prefixes(TRAINING_ACCESS)
 TEAMS = prefixes(TEAM)
+OWNS = prefixes(OWN)
 CATALOGUES = prefixes(CATALOGUE)
 OPS = prefixes(OPERATIONS)
 HEALTHS = prefixes(HEALTH)
-RESOURCES = TRAINING + HEALTHS + TEAMS + CATALOGUES + OPS
+RESOURCES = TRAINING + HEALTHS + TEAMS + OWNS + CATALOGUES + OPS
 MODELS = {prefix: BY_PREFIX[prefix].model for prefix in RESOURCES}
 
 # The actions, in the docs table's order. "A"/"B" as in the module docstring.
@@ -74,8 +75,23 @@ TEAM_ACTIONS = [
     "POST B apply",
     "DELETE A",
 ]
+OWN_ACTIONS = [
+    "GET list",
+    "GET A",
+    "GET B",
+    "POST",
+    "PUT A",
+    "PUT B",
+    "PATCH A",
+    "PATCH B",
+    "POST A test",
+    "POST B test",
+    "POST A rotate-secret",
+    "POST B rotate-secret",
+    "DELETE A",
+]
 # The detail actions of the tables above: "POST A <name>" runs POST /<prefix>/{A's id}/<name>/.
-DETAIL_ACTIONS = {"invite", "save-as-template", "apply", "link"}
+DETAIL_ACTIONS = {"invite", "save-as-template", "apply", "link", "test", "rotate-secret"}
 OPS_ACTIONS = ["GET list", "GET one", "POST", "PATCH one", "DELETE one"]
 # Health data: "A"/"B" is the athlete's entry of a date, read and written at /athletes/{id}/<prefix>/{date}/.
 HEALTH_ACTIONS = ["GET list", "GET A", "GET B", "POST", "PUT A", "PUT B", "DELETE A"]
@@ -83,6 +99,7 @@ CATALOGUE_ACTIONS = ["GET list", "GET one", "POST", "PUT one", "PATCH one", "DEL
 ACTIONS = {
     **dict.fromkeys(TRAINING, TRAINING_ACTIONS),
     **dict.fromkeys(TEAMS, TEAM_ACTIONS),
+    **dict.fromkeys(OWNS, OWN_ACTIONS),
     **dict.fromkeys(CATALOGUES, CATALOGUE_ACTIONS),
     **dict.fromkeys(OPS, OPS_ACTIONS),
     **dict.fromkeys(HEALTHS, HEALTH_ACTIONS),
@@ -97,7 +114,7 @@ NOT_APPLICABLE = {
     *((r, "PATCH A (athlete fields)") for r in TRAINING if BY_PREFIX[r].athlete_patch is None),
     *(
         (r, f"POST {which} {name}")
-        for r in TRAINING + TEAMS
+        for r in TRAINING + TEAMS + OWNS
         for name in DETAIL_ACTIONS
         if name not in BY_PREFIX[r].detail_actions
         for which in "AB"
@@ -124,6 +141,19 @@ def expected(role: str, resource: str, action: str) -> int:
         if not operator:
             return 403
         return {"POST": 201}.get(action, 200)
+    if resource in OWNS:
+        # A user's own rows: "A" is the coach's endpoint, "B" another coach's; head coaches see every one,
+        # operations and coaches their own. Athletes get none.
+        if role not in ("superuser", "head coach", "coach", "coach without athletes", "operations"):
+            return 403
+        if action == "GET list":
+            return 200
+        if action == "POST":
+            return 201
+        sees = role in ("superuser", "head coach", "coach") if " A" in action else role in ("superuser", "head coach")
+        if detail_action(action):
+            return BY_PREFIX[resource].detail_actions[detail_action(action)][1] if sees else 404
+        return 200 if sees else 404
     if resource in HEALTHS:
         if action in ("POST", "DELETE A"):
             return 405  # entries are PUT by date; never deleted through the API
@@ -339,6 +369,16 @@ def test_team_lists_hold_exactly_the_rows_the_coach_coaches(world, role, resourc
     assert ids == {str(world[which][resource].pk) for which in VISIBLE[role]}
 
 
+@pytest.mark.parametrize(
+    ("role", "visible"),
+    [("superuser", {"A", "B"}), ("head coach", {"A", "B"}), ("coach", {"A"}), ("operations", set())],
+)
+@pytest.mark.parametrize("resource", OWNS)
+def test_own_lists_hold_the_callers_rows_or_every_row_for_a_head_coach(world, role, visible, resource):
+    ids = {row["id"] for row in world.client(role).get(f"/api/v1/{resource}/", {"pageSize": 200}).json()["results"]}
+    assert ids == {str(world[which][resource].pk) for which in visible}
+
+
 @pytest.mark.parametrize("role", list(VISIBLE))
 @pytest.mark.parametrize("resource", CATALOGUES)
 def test_catalogue_lists_hold_every_row_for_every_reader(world, role, resource):
@@ -428,6 +468,7 @@ def roles_table() -> str:
         (TRAINING, TRAINING_ACTIONS),
         (HEALTHS, HEALTH_ACTIONS),
         (TEAMS, TEAM_ACTIONS),
+        (OWNS, OWN_ACTIONS),
         (CATALOGUES, CATALOGUE_ACTIONS),
         (OPS, OPS_ACTIONS),
     ):

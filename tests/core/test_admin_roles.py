@@ -49,6 +49,13 @@ def test_coaches_may_work_on_athletes_and_training_but_not_delete_athletes_or_to
     assert not any(p.startswith(("connections.", "health.")) for p in granted)
 
 
+# Every staff role manages its own webhook endpoints (core/migrations/0008_role_groups_webhooks.py).
+WEBHOOK_PERMISSIONS = {
+    *(f"webhooks.{a}_webhookendpoint" for a in ("add", "change", "delete", "view")),
+    "webhooks.view_webhookdelivery",
+}
+
+
 def test_operations_may_manage_profiles_and_view_events_only():
     ensure_groups()
     assert perms("Operations") == {
@@ -58,6 +65,7 @@ def test_operations_may_manage_profiles_and_view_events_only():
         "connections.view_databaseconnectionprofile",
         "connections.view_historicaldatabaseconnectionprofile",
         "health.view_connectionhealthevent",
+        *WEBHOOK_PERMISSIONS,
     }
 
 
@@ -254,3 +262,24 @@ def test_reversing_the_activities_roles_restores_the_wellness_lists():
     roles8.sync_role_groups(apps, _SchemaEditor())
     assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
     assert not any("_activity" in p for p in after["Coaches"])
+
+
+# --- 0010: webhooks ------------------------------------------------------------------------------------
+
+roles10 = importlib.import_module("core.migrations.0010_role_groups_webhooks")
+
+
+def test_every_staff_role_manages_webhook_endpoints_and_athletes_get_none():
+    roles10.sync_role_groups(apps, _SchemaEditor())
+    for group in ("Coaches", "Head coaches", "Operations"):
+        assert perms(group) >= WEBHOOK_PERMISSIONS
+        assert "webhooks.change_webhookdelivery" not in perms(group)
+
+
+def test_reversing_the_webhooks_roles_restores_the_activities_lists():
+    roles10.sync_role_groups(apps, _SchemaEditor())
+    roles10.unsync_role_groups(apps, _SchemaEditor())
+    after = {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    roles9.sync_role_groups(apps, _SchemaEditor())
+    assert after == {name: perms(name) for name in ("Coaches", "Head coaches", "Operations")}
+    assert not any(p.startswith("webhooks.") for group in after.values() for p in group)

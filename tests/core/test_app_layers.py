@@ -11,7 +11,18 @@ import itertools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "athletes", "training", "health", "connections", "calendars", "wellness", "privacy")
+APPS = (
+    "core",
+    "athletes",
+    "training",
+    "health",
+    "connections",
+    "calendars",
+    "wellness",
+    "privacy",
+    "background",
+    "webhooks",
+)
 BASE = "core"
 _DYNAMIC_IMPORTS = {"import_module", "import_string"}
 

@@ -13,6 +13,7 @@ from training.library.api import ProgramTemplateViewSet, SessionTemplateViewSet
 from training.season.api import SeasonEventViewSet
 from training.views import MicroCycleViewSet, ProgramPhaseViewSet, TrainingProgramViewSet, TrainingSessionViewSet
 from training.workouts.exercise_api import ExerciseViewSet
+from webhooks.api import WebhookEndpointViewSet
 from wellness.api import WellnessViewSet
 
 VIEWSETS = [
@@ -30,6 +31,7 @@ VIEWSETS = [
     ActivityViewSet,
     ConnectionHealthEventViewSet,
     DatabaseConnectionProfileViewSet,
+    WebhookEndpointViewSet,
 ]
 # Substring search (icontains) cannot use a B-tree index; it runs on the already scoped, paginated queryset.
 NOT_INDEXABLE = {"search"}
@@ -100,6 +102,7 @@ GROWING = [
         "privacy.ErasureRecord",
         "training.Activity",
         "health.ConnectionHealthEvent",
+        "webhooks.WebhookDelivery",
     )
 ]
 

@@ -32,6 +32,7 @@ from tests.support.factories.training import (
 from tests.support.factories.wellness import WellnessEntryFactory
 from tests.support.resources import BY_PREFIX
 from tests.support.resources import RESOURCES as REGISTRY
+from tests.support.webhooks import endpoint_make
 from training.models import TrainingSession
 from training.serializers import TrainingSessionSerializer
 
@@ -51,6 +52,10 @@ def _rows():
     SquadFactory(name="Empty")
     SeasonEventFactory(athlete=athlete, name=AWKWARD, notes=AWKWARD, priority="B", kind="camp")
     SeasonEventFactory(athlete=athlete, notes="")
+    endpoint = endpoint_make(CoachFactory(), url=f"https://hooks.example.com/{AWKWARD}", events=["*"])
+    endpoint.description = AWKWARD
+    endpoint.save()
+    endpoint_make(CoachFactory(), url="https://hooks.example.com/", events=["session.completed"], active=False)
     exercise = ExerciseFactory(name="Template squat")
     lifts = {"steps": [{"kind": "exercise", "exerciseId": str(exercise.pk), "sets": [{"reps": 5, "percent1rm": 80}]}]}
     ProgramTemplateFactory(

@@ -10,6 +10,7 @@ whose BEGIN and COMMIT Django does not log). SQLite reads the caller's permissio
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,25 +55,25 @@ class Write:
 PINNED = {
     ("api/v1/auth/token/", "post"): Write(sqlite=4, postgresql=4),
     ("api/v1/auth/logout/", "post"): Write(sqlite=2, postgresql=2),
-    ("api/v1/athletes/", "post"): Write(sqlite=11, postgresql=10),
-    ("api/v1/athletes/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
-    ("api/v1/athletes/(?P<pk>[^/.]+)/", "put"): Write(sqlite=14, postgresql=13),
+    ("api/v1/athletes/", "post"): Write(sqlite=12, postgresql=11),
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=13, postgresql=12),
+    ("api/v1/athletes/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
     ("api/v1/athletes/(?P<pk>[^/.]+)/invite/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/athletes/<uuid:pk>/calendar-feed/", "post"): Write(sqlite=12, postgresql=11),
     ("api/v1/athletes/<uuid:pk>/calendar-feed/revoke/", "post"): Write(sqlite=6, postgresql=5),
-    ("api/v1/programs/", "post"): Write(sqlite=14, postgresql=13),
-    ("api/v1/programs/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=17, postgresql=16),
-    ("api/v1/programs/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
-    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): Write(sqlite=30, postgresql=29),
+    ("api/v1/programs/", "post"): Write(sqlite=15, postgresql=14),
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=18, postgresql=17),
+    ("api/v1/programs/(?P<pk>[^/.]+)/", "put"): Write(sqlite=19, postgresql=18),
+    ("api/v1/programs/(?P<pk>[^/.]+)/clone/", "post"): Write(sqlite=32, postgresql=31),
     ("api/v1/phases/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/phases/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=18, postgresql=17),
     ("api/v1/phases/(?P<pk>[^/.]+)/", "put"): Write(sqlite=19, postgresql=18),
     ("api/v1/micro-cycles/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=20, postgresql=19),
     ("api/v1/micro-cycles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=22, postgresql=21),
-    ("api/v1/sessions/", "post"): Write(sqlite=15, postgresql=14),
-    ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
-    ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=15, postgresql=14),
+    ("api/v1/sessions/", "post"): Write(sqlite=16, postgresql=15),
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=12, postgresql=11),
+    ("api/v1/sessions/(?P<pk>[^/.]+)/", "put"): Write(sqlite=16, postgresql=15),
     ("api/v1/sessions/<uuid:pk>/sets/", "put"): Write(sqlite=13, postgresql=13),
     ("api/v1/exercises/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/exercises/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
@@ -81,7 +82,7 @@ PINNED = {
     ("api/v1/program-templates/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/program-templates/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/program-templates/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
-    ("api/v1/program-templates/(?P<pk>[^/.]+)/apply/", "post"): Write(sqlite=14, postgresql=13),
+    ("api/v1/program-templates/(?P<pk>[^/.]+)/apply/", "post"): Write(sqlite=15, postgresql=14),
     ("api/v1/session-templates/", "post"): Write(sqlite=9, postgresql=8),
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/session-templates/(?P<pk>[^/.]+)/", "put"): Write(sqlite=11, postgresql=10),
@@ -98,7 +99,13 @@ PINNED = {
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): Write(sqlite=13, postgresql=12),
     ("api/v1/athletes/<uuid:pk>/wellness/<str:day>/", "put"): Write(sqlite=13, postgresql=11),
     # Erasure: a fixed number per kind of row (its cascade, its history, its admin log entries), not per row.
-    ("api/v1/athletes/<uuid:pk>/erase/", "post"): Write(sqlite=84, postgresql=82),
+    ("api/v1/athletes/<uuid:pk>/erase/", "post"): Write(sqlite=86, postgresql=84),
+    ("api/v1/webhook-endpoints/", "post"): Write(sqlite=5, postgresql=4),
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=7, postgresql=6),
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/", "put"): Write(sqlite=7, postgresql=6),
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/rotate-secret/", "post"): Write(sqlite=7, postgresql=6),
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/test/", "post"): Write(sqlite=8, postgresql=7),
+    ("api/v1/webhook-endpoints/deliveries/<uuid:pk>/retry/", "post"): Write(sqlite=8, postgresql=7),
 }
 
 # The session writes a client makes most (logging a session): the same count whatever they change.
@@ -461,6 +468,44 @@ def _erase(coach_client):
     )
 
 
+def _endpoint(coach_client):
+    from tests.support.webhooks import endpoint_make
+
+    return endpoint_make(coach_client.user, url="https://hooks.example.invalid/cadence", events=["activity.imported"])
+
+
+def _endpoint_post(coach_client):
+    body = {"url": "https://hooks.example.invalid/cadence", "events": ["*"], "description": "CRM"}
+    return coach_client, "post", "/api/v1/webhook-endpoints/", body, 201
+
+
+def _endpoint_patch(coach_client):
+    url = f"/api/v1/webhook-endpoints/{_endpoint(coach_client).pk}/"
+    return coach_client, "patch", url, {"description": "CRM sync"}, 200
+
+
+def _endpoint_put(coach_client):
+    url = f"/api/v1/webhook-endpoints/{_endpoint(coach_client).pk}/"
+    return coach_client, "put", url, _put_body(coach_client, url, description="CRM sync"), 200
+
+
+def _endpoint_rotate(coach_client):
+    return coach_client, "post", f"/api/v1/webhook-endpoints/{_endpoint(coach_client).pk}/rotate-secret/", None, 200
+
+
+def _endpoint_test(coach_client):
+    return coach_client, "post", f"/api/v1/webhook-endpoints/{_endpoint(coach_client).pk}/test/", None, 202
+
+
+def _delivery_retry(coach_client):
+    from webhooks.models import WebhookDelivery
+
+    delivery = WebhookDelivery.objects.create(
+        endpoint=_endpoint(coach_client), event_id=uuid.uuid4(), type="ping", body="{}", status="failed", attempts=8
+    )
+    return coach_client, "post", f"/api/v1/webhook-endpoints/deliveries/{delivery.pk}/retry/", None, 202
+
+
 CASES = {
     ("api/v1/auth/token/", "post"): _token,
     ("api/v1/auth/logout/", "post"): _logout,
@@ -508,6 +553,12 @@ CASES = {
     ("api/v1/connection-profiles/(?P<pk>[^/.]+)/", "put"): _profile_put,
     ("api/v1/athletes/<uuid:pk>/wellness/<str:day>/", "put"): _wellness_put,
     ("api/v1/athletes/<uuid:pk>/erase/", "post"): _erase,
+    ("api/v1/webhook-endpoints/", "post"): _endpoint_post,
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/", "patch"): _endpoint_patch,
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/", "put"): _endpoint_put,
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/rotate-secret/", "post"): _endpoint_rotate,
+    ("api/v1/webhook-endpoints/(?P<pk>[^/.]+)/test/", "post"): _endpoint_test,
+    ("api/v1/webhook-endpoints/deliveries/<uuid:pk>/retry/", "post"): _delivery_retry,
 }
 
 

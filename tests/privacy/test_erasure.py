@@ -29,6 +29,7 @@ from tests.support.factories.athletes import (
     UserFactory,
 )
 from tests.support.factories.training import (
+    ActivityFactory,
     MicroCycleFactory,
     PerformedSetFactory,
     ProgramPhaseFactory,
@@ -37,6 +38,7 @@ from tests.support.factories.training import (
     TrainingSessionFactory,
 )
 from tests.support.factories.wellness import WellnessEntryFactory
+from tests.support.webhooks import endpoint_make
 from training.models import TrainingProgram, TrainingSession
 from wellness.models import WellnessEntry
 
@@ -48,7 +50,9 @@ PASSWORD = "pass-word-123"  # UserFactory's
 
 def rich_athlete(head):
     """An athlete made through the API (an Idempotency-Key answer quotes them), with a plan, sets, an event,
-    wellness, a squad, a calendar feed, tokens and admin log entries about them and their rows."""
+    wellness, an activity, a squad, a calendar feed, tokens, admin log entries about them and their rows, and the
+    webhook deliveries of their writes (an endpoint listening to everything; nothing is sent: no worker runs)."""
+    endpoint_make(head, url="https://hooks.example.invalid/all", events=["*"])
     client = bearer_client(head)
     body = {"user": {"username": USERNAME, "email": EMAIL}, "displayName": NAME, "timezone": "UTC",
             "primaryGoal": "endurance"}  # fmt: skip
@@ -66,6 +70,7 @@ def rich_athlete(head):
     PerformedSetFactory(session=session)
     SeasonEventFactory(athlete=athlete, name=f"Race of {NAME}")
     WellnessEntryFactory(athlete=athlete, notes=f"{NAME} slept badly")
+    ActivityFactory(athlete=athlete, file_name=f"{USERNAME}-morning-run.fit")
     SquadFactory(athletes=[athlete])
     assert bearer_client(athlete.user).post(f"/api/v1/athletes/{athlete.pk}/calendar-feed/").status_code == 201
     for obj in (athlete, program):
@@ -114,6 +119,8 @@ def test_after_erasure_no_table_holds_the_athletes_name_username_or_email():
         "core_idempotencyrecord.response_body",
         "training_trainingprogram.title",
         "wellness_wellnessentry.notes",
+        "training_activity.file_name",
+        "webhooks_webhookdelivery.body",
     }
     user_id, athlete_id = athlete.user_id, athlete.pk
     assert erase(bearer_client(head), athlete, confirm=NAME).status_code == 204
@@ -130,6 +137,7 @@ def test_after_erasure_no_table_holds_the_athletes_name_username_or_email():
     assert record.counts["auth.User"] == 1
     assert record.counts["admin.LogEntry"] == 2
     assert record.counts["core.IdempotencyRecord"] == 1
+    assert record.counts["webhooks.WebhookDelivery"] >= 1
     assert IdempotencyRecord.objects.filter(user=head).count() == 0
 
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from privacy.export import KINDS
+from tests.support.activity_files import gpx_activity, run_enqueued_jobs, upload
 from tests.support.clients import bearer_client
 from tests.support.factories.athletes import (
     AthleteProfileFactory,
@@ -24,6 +25,7 @@ from tests.support.factories.athletes import (
     UserFactory,
 )
 from tests.support.factories.training import (
+    ActivityFactory,
     MicroCycleFactory,
     PerformedSetFactory,
     ProgramPhaseFactory,
@@ -37,7 +39,7 @@ from tests.support.factories.wellness import WellnessEntryFactory
 pytestmark = pytest.mark.django_db
 
 FILES = ["README.txt", "profile.json", "programs.json", "phases.json", "micro-cycles.json", "sessions.json",
-         "wellness.json", "events.json"]  # fmt: skip
+         "wellness.json", "events.json", "activities.json"]  # fmt: skip
 
 
 def give_data(athlete, n=1):
@@ -53,6 +55,7 @@ def give_data(athlete, n=1):
         PerformedSetFactory(session=session, set_index=1)
         SeasonEventFactory(athlete=athlete)
         WellnessEntryFactory(athlete=athlete, notes=f"day {i}")
+        ActivityFactory(athlete=athlete)  # its file is not in storage: the row is exported, no file
 
 
 def archive(response) -> zipfile.ZipFile:
@@ -72,7 +75,7 @@ def test_the_athlete_exports_their_data_in_the_apis_shapes():
         assert f"{kind.name}.json" in readme
     data = {name: json.loads(zipped.read(name)) for name in FILES if name.endswith(".json")}
     assert data["profile.json"] == [client.get(f"/api/v1/athletes/{athlete.pk}/").json()]
-    for prefix in ("programs", "phases", "micro-cycles", "events", "wellness"):
+    for prefix in ("programs", "phases", "micro-cycles", "events", "wellness", "activities"):
         listed = client.get(f"/api/v1/{prefix}/", {"pageSize": 200}).json()["results"]
         assert sorted(data[f"{prefix}.json"], key=lambda r: r["id"]) == sorted(listed, key=lambda r: r["id"]), prefix
     assert len(data["wellness.json"]) == 2 and data["wellness.json"][0]["notes"].startswith("day")
@@ -113,3 +116,18 @@ def test_the_export_costs_the_same_for_one_or_many_rows_of_each_kind():
     give_data(few, 1)
     give_data(many, 4)
     assert _export_queries(few) == _export_queries(many)
+
+
+def test_uploaded_activity_files_are_in_the_export_as_they_were_sent():
+    athlete = AthleteProfileFactory(display_name="Uploader")
+    client = bearer_client(athlete.user)
+    sent = gpx_activity()
+    response = upload(client, athlete.pk, "Morning run.gpx", sent)
+    assert response.status_code == 202, response.content
+    run_enqueued_jobs()
+    activity_id = response.json()["id"]
+    zipped = archive(client.get(f"/api/v1/athletes/{athlete.pk}/export/"))
+    assert zipped.read(f"activities/{activity_id}/Morning run.gpx") == sent
+    rows = json.loads(zipped.read("activities.json"))
+    assert rows == [client.get(f"/api/v1/activities/{activity_id}/").json()]
+    assert rows[0]["status"] == "done"

@@ -148,7 +148,7 @@ def upload(client, athlete_id, name: str, data: bytes, **extra):
 
 
 def run_enqueued_jobs() -> int:
-    """Run, in this process and in order, every job waiting in the database queue (what `db_worker` does, without
+    """Run, in this process and in order, every job waiting in the database queue (what a `worker` does, without
     a subprocess); returns how many ran."""
     from django_tasks_db.models import DBTaskResult
 

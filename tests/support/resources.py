@@ -18,7 +18,7 @@ from connections.models import DatabaseConnectionProfile
 from connections.serializers import DatabaseConnectionProfileSerializer
 from health.models import ConnectionHealthEvent
 from health.serializers import ConnectionHealthEventSerializer
-from tests.support.factories.athletes import AthleteProfileFactory, SquadFactory
+from tests.support.factories.athletes import AthleteProfileFactory, CoachFactory, SquadFactory
 from tests.support.factories.connections import DatabaseConnectionProfileFactory
 from tests.support.factories.health import ConnectionHealthEventFactory
 from tests.support.factories.training import (
@@ -33,6 +33,7 @@ from tests.support.factories.training import (
     TrainingSessionFactory,
 )
 from tests.support.factories.wellness import WellnessEntryFactory
+from tests.support.webhooks import endpoint_make
 from training.activities.api import ActivitySerializer
 from training.activities.models import Activity
 from training.library.api import ProgramTemplateSerializer, SessionTemplateSerializer
@@ -48,6 +49,8 @@ from training.serializers import (
 )
 from training.workouts.exercise_api import ExerciseSerializer
 from training.workouts.models import Exercise
+from webhooks.api import WebhookEndpointSerializer
+from webhooks.models import WebhookEndpoint
 from wellness.api import WellnessEntrySerializer
 from wellness.models import WellnessEntry
 
@@ -60,6 +63,9 @@ TEAM = "team"
 # Health data (wellness): written by the athlete only, through PUT /athletes/{id}/wellness/{date}/; read by the
 # athlete and the staff who see them (coaches, head coaches, superusers); operations and staff without a role 403.
 HEALTH = "health"
+# A user's own rows (webhook endpoints): coaches and operations read and write theirs, head coaches every one,
+# athletes none.
+OWN = "own"
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,12 @@ def activity_rows():
     from training.activities.selectors import with_session_id
 
     return with_session_id(Activity.objects.all())
+
+
+def _webhook_endpoints(n, athlete):
+    owner = CoachFactory()
+    for i in range(n):
+        endpoint_make(owner, url=f"https://hooks.example.invalid/{i}", events=["activity.imported"])
 
 
 # --- Create bodies -----------------------------------------------------------------------------------------
@@ -395,6 +407,21 @@ RESOURCES: dict[str, Resource] = {
             access=TEAM,
             create=lambda plan, role: {"title": "Tempo", "modality": "run", "durationMinutes": 50},
             coach_patch={"plannedLoad": 400},
+        ),
+        Resource(
+            basename="webhook-endpoint",
+            prefix="webhook-endpoints",
+            model=WebhookEndpoint,
+            serializer=WebhookEndpointSerializer,
+            listed=lambda: WebhookEndpoint.objects.order_by("created_at", "id"),
+            make_rows=_webhook_endpoints,
+            access=OWN,
+            create=lambda plan, role: {"url": "https://hooks.example.invalid/new", "events": ["*"]},
+            coach_patch={"description": "CRM sync"},
+            detail_actions={
+                "test": (lambda world, which: None, 202),
+                "rotate-secret": (lambda world, which: None, 200),
+            },
         ),
         Resource(
             basename="exercise",

@@ -1,4 +1,4 @@
-"""Queue workers as real processes: `manage.py db_worker` (django-tasks-db) against the test database, for the
+"""Queue workers as real processes: `manage.py worker` (django-tasks-db's worker with Cadence's heartbeat) against the test database, for the
 tests that prove a worker survives bad files and that parallel workers run each job once (PostgreSQL only: the
 SQLite test database is in memory, out of a subprocess's reach)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER_COMMAND = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
+WORKER_COMMAND = [sys.executable, "manage.py", "worker", "--batch", "--no-startup-delay"]
 
 
 def worker_env(**extra: str) -> dict[str, str]:

@@ -46,6 +46,7 @@ from tests.support.factories.training import (
     TrainingSessionFactory,
 )
 from tests.support.factories.wellness import WellnessEntryFactory
+from tests.support.webhooks import endpoint_make
 
 # The roles a world has users for; "anonymous" is world.client("anonymous"), no user.
 ROLE_USERS: dict[str, Callable] = {
@@ -157,6 +158,13 @@ def build_world(
     # Each athlete's wellness entry of the plan's first day (health data: tests.support.resources HEALTH).
     world.A["wellness"] = WellnessEntryFactory(athlete=a, date=start)
     world.B["wellness"] = WellnessEntryFactory(athlete=b, date=start)
+    # Endpoints are their owner's; they listen for nothing the world's writes announce.
+    world.A["webhook-endpoints"] = endpoint_make(
+        coach, url="https://a.example.invalid/hook", events=["activity.imported"]
+    )
+    world.B["webhook-endpoints"] = endpoint_make(
+        other_coach, url="https://b.example.invalid/hook", events=["activity.imported"]
+    )
     world.exercise = ExerciseFactory(name="World exercise")
     if operations_rows:
         world.profile = DatabaseConnectionProfileFactory(environment="production")

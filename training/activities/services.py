@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from athletes.models import AthleteProfile, local_day_bounds
+from core import events
 from core.writes import lock_row, lock_rows
 
 from ..models import Modality, SessionStatus, TrainingProgram, TrainingSession
@@ -120,6 +121,7 @@ def _record(*, activity_id, figures: parsing.Figures | None, error: str) -> str:
     session = match_session(activity=activity, athlete=athlete)
     if session is not None:
         _complete(session=session, activity=activity)
+    events.event_emit(type=events.ACTIVITY_IMPORTED, athlete_id=activity.athlete_id, resource=activity)
     return activity.status
 
 
@@ -158,6 +160,8 @@ def _complete(*, session: TrainingSession, activity: Activity) -> TrainingSessio
     minutes = ((activity.duration_seconds or 0) + 30) // 60  # half a minute rounds up
     session.actual_duration_minutes = min(1440, max(1, minutes))
     session.save(update_fields=["activity", "status", "completed_at", "actual_duration_minutes"])
+    item = [(session.athlete_id, session)]
+    events.events_announce([(events.SESSION_UPDATED, item), (events.SESSION_COMPLETED, item)])
     return session
 
 

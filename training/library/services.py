@@ -20,6 +20,7 @@ from rest_framework import exceptions
 from athletes.filters import of_squad
 from athletes.models import AthleteProfile
 from athletes.selectors import athlete_list
+from core import events
 from core.api import LATEST_DATE
 from core.writes import (
     apply_changes,
@@ -313,6 +314,12 @@ def template_apply(
             ProgramPhase.objects.bulk_create([phase for plan in plans for phase in plan[1]])
             MicroCycle.objects.bulk_create([cycle for plan in plans for cycle in plan[2]])
             TrainingSession.objects.bulk_create([session for plan in plans for session in plan[3]])
+            events.events_announce(
+                [
+                    (events.PROGRAM_CREATED, [(plan[0].athlete_id, plan[0]) for plan in plans]),
+                    (events.SESSION_CREATED, [(s.athlete_id, s) for plan in plans for s in plan[3]]),
+                ]
+            )
     except IntegrityError as exc:
         raise ValidationError(f"The programs would break a rule of the plan: {exc}", code="apply_invalid") from exc
     return [(plan[0].athlete_id, plan[0].pk) for plan in plans]

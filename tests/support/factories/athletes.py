@@ -70,7 +70,7 @@ def ensure_role_groups() -> None:
     from django.apps import apps
     from django.db import connection
 
-    migration = importlib.import_module("core.migrations.0009_role_groups_activities")
+    migration = importlib.import_module("core.migrations.0010_role_groups_webhooks")
 
     class _SchemaEditor:
         pass
