@@ -1,6 +1,6 @@
-"""Queue workers as real processes: `manage.py worker` (django-tasks-db's worker with Cadence's heartbeat) against
-the test database, for the tests that prove a worker survives bad files and that parallel workers run each job once (PostgreSQL only: the
-SQLite test database is in memory, out of a subprocess's reach)."""
+"""Queue workers as real processes: `manage.py worker` (django-tasks-db's worker with Cadence's heartbeat)
+against the test database, for the tests that prove a worker survives bad files and that parallel workers run each
+job once (PostgreSQL only: the SQLite test database is in memory, out of a subprocess's reach)."""
 
 from __future__ import annotations
 
