@@ -353,7 +353,14 @@ def structure_copy(args, suffix: str, structure: dict | None) -> str:
         if estimates == 0:  # a copy made before the estimates were stored: made again from the seeded database
             other = 1
         if athletes >= args.athletes and other == 0:
-            log(f"{name}: reused")
+            # Made by an earlier version of Cadence, maybe: brought to the schema of the one measured.
+            subprocess.run(
+                [args.python, "manage.py", "migrate", "--no-input", "-v0"],
+                cwd=args.cadence_dir,
+                env=django_env(args, url),
+                check=True,
+            )
+            log(f"{name}: reused (migrated)")
             return url
         with psycopg.connect(psycopg.conninfo.make_conninfo(**info, dbname="postgres"), autocommit=True) as admin:
             admin.execute(psycopg.sql.SQL("DROP DATABASE {}").format(psycopg.sql.Identifier(name)))

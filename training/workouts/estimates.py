@@ -15,14 +15,16 @@ works the estimate out from the sets, so a missing or stale row only costs time,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from athletes.models import AthleteProfile
 from core.writes import lock_names
 
 from .models import OneRepMaxEstimate, PerformedSet
@@ -31,23 +33,40 @@ FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 MARGIN = timedelta(days=1)
 
 
+def _stored_sql(athletes: int, exercises: int) -> str:
+    """The lookup of stored_estimates() for that many athletes and exercises. Written out rather than built with
+    the ORM: a list page runs it on every request, and building the same query (a join, an EXISTS) through the
+    ORM cost more than running it."""
+    estimate, athlete, performed = (m._meta.db_table for m in (OneRepMaxEstimate, AthleteProfile, PerformedSet))
+    marks = ", ".join
+    return (
+        f"SELECT e.athlete_id, e.exercise_id, e.one_rep_max_kg FROM {estimate} e "  # noqa: S608 - model table names
+        f"JOIN {athlete} a ON a.id = e.athlete_id AND a.timezone = e.timezone "
+        f"WHERE e.athlete_id IN ({marks(['%s'] * athletes)}) AND e.exercise_id IN ({marks(['%s'] * exercises)}) "
+        f"AND e.valid_until > %s "
+        f"AND (e.best_set_id IS NULL OR EXISTS (SELECT 1 FROM {performed} s WHERE s.id = e.best_set_id))"
+    )
+
+
 def stored_estimates(*, pairs: set[tuple[object, str]], now: datetime) -> dict[tuple[object, str], float | None]:
     """{(athlete id, exercise id): estimate or None} for the pairs asked whose stored row is still usable (one
     query); pairs missing from the answer must be worked out from the sets."""
     athletes = {athlete for athlete, _ in pairs}
     exercises = {exercise for _, exercise in pairs}
-    rows = (
-        OneRepMaxEstimate.objects.filter(
-            athlete_id__in=athletes,
-            exercise_id__in=exercises,
-            valid_until__gt=now,
-            timezone=F("athlete__timezone"),
-        )
-        .filter(Q(best_set_id__isnull=True) | Exists(PerformedSet.objects.filter(pk=OuterRef("best_set_id"))))
-        .values_list("athlete_id", "exercise_id", "one_rep_max_kg")
-    )
-    found = {(athlete, str(exercise)): value for athlete, exercise, value in rows}
+    reading = connections[router.db_for_read(OneRepMaxEstimate)]  # a replica when reads are routed to one
+    uuid_field = OneRepMaxEstimate._meta.get_field("athlete").target_field
+    params = [uuid_field.get_db_prep_value(a, reading) for a in athletes]
+    params += [uuid_field.get_db_prep_value(uuid.UUID(str(e)), reading) for e in exercises]
+    params.append(reading.ops.adapt_datetimefield_value(now))
+    with reading.cursor() as cursor:
+        cursor.execute(_stored_sql(len(athletes), len(exercises)), params)
+        rows = cursor.fetchall()
+    found = {(_uuid(athlete), str(_uuid(exercise))): value for athlete, exercise, value in rows}
     return {pair: found[pair] for pair in pairs if pair in found}
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -90,8 +109,6 @@ def one_rep_max_refresh(
             for exercise in asked:
                 by_pair.setdefault((athlete, exercise), [])
     if any(athlete not in zones for athlete, _ in by_pair):  # athletes without a set: their zone still counts
-        from athletes.models import AthleteProfile
-
         zones.update(
             AthleteProfile.objects.filter(pk__in={a for a, _ in by_pair} - set(zones)).values_list("pk", "timezone")
         )
@@ -143,13 +160,13 @@ def one_rep_max_forget(*, athlete_ids: Iterable) -> None:
 
 
 def athletes_to_refresh(*, every: bool = False, now: datetime | None = None) -> list:
-    """The athletes with sets in the window (or after it) whose stored estimates are missing for an exercise
-    they have sets of, expire within a day, or were worked out in another timezone (all of them with `every`),
-    ids ascending."""
-    from .selectors import WINDOW_SLACK
+    """The athletes with sets that count for an estimate (1-12 reps with a load) in the window or after it, whose
+    stored estimate for such an exercise is missing, expires within a day, or was worked out in another timezone
+    (all of them with `every`), ids ascending."""
+    from .selectors import WINDOW_SLACK, _counts_for_e1rm
 
     now = now or timezone.now()
-    with_sets = PerformedSet.objects.filter(session__scheduled_at__gte=now - WINDOW_SLACK)
+    with_sets = PerformedSet.objects.filter(_counts_for_e1rm(), session__scheduled_at__gte=now - WINDOW_SLACK)
     if not every:
         usable = OneRepMaxEstimate.objects.filter(
             athlete_id=OuterRef("athlete_id"),
