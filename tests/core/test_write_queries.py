@@ -90,7 +90,7 @@ PINNED = {
     ("api/v1/events/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=11, postgresql=10),
     ("api/v1/events/(?P<pk>[^/.]+)/", "put"): Write(sqlite=12, postgresql=11),
     ("api/v1/athletes/<uuid:pk>/activities/", "post"): Write(sqlite=11, postgresql=10),
-    ("api/v1/activities/(?P<pk>[^/.]+)/link/", "post"): Write(sqlite=13, postgresql=12),
+    ("api/v1/activities/(?P<pk>[^/.]+)/link/", "post"): Write(sqlite=14, postgresql=13),
     ("api/v1/squads/", "post"): Write(sqlite=16, postgresql=15),
     ("api/v1/squads/(?P<pk>[^/.]+)/", "patch"): Write(sqlite=19, postgresql=18),
     ("api/v1/squads/(?P<pk>[^/.]+)/", "put"): Write(sqlite=18, postgresql=17),
