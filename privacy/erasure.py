@@ -11,6 +11,8 @@ deliveries whose event quotes them (sent or waiting). What remains is an
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import Counter, defaultdict
 
 from django.apps import apps
@@ -28,6 +30,7 @@ from .models import ErasureRecord
 
 _CHUNK = 500
 MIN_MARKER = 6
+logger = logging.getLogger(__name__)
 
 
 class ErasureRefused(Exception):
@@ -124,6 +127,16 @@ def _idempotency_answers(markers: list[bytes], counts: Counter) -> None:
         counts[IdempotencyRecord._meta.label] += deleted
 
 
+def _files_delete(files: list) -> None:
+    """Delete the erased rows' files after the commit; a file the storage cannot delete now (a bucket that is
+    down) is logged by name and left for the operator, and the others are still deleted."""
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("erasure: the file %s could not be deleted from storage", name)
+
+
 @transaction.atomic
 def athlete_erase(
     *, athlete: AthleteProfile, confirm: str, actor, role: str, password: str | None = None
@@ -140,8 +153,14 @@ def athlete_erase(
     athlete_id = athlete.pk
     # What identifies them in a stored answer. A short name or username would match unrelated answers (and a
     # deleted answer lets its key run again): those only count from MIN_MARKER characters; the id always does.
+    # Each is looked for as a whole JSON string value (quoted, escaped as JSON writes it), so "Martin" does not
+    # match an answer about "Martina".
     markers = [str(athlete_id).encode()]
-    markers += [m.encode() for m in (athlete.display_name, user.username, user.email) if len(m) >= MIN_MARKER]
+    markers += [
+        json.dumps(m, ensure_ascii=False).encode()
+        for m in (athlete.display_name, user.username, user.email)
+        if len(m) >= MIN_MARKER
+    ]
     # The profile protects its login: the athlete and their rows first, then the login and its rows.
     first, second = _collect([athlete], using), None
     counts: Counter = Counter()
@@ -164,5 +183,5 @@ def athlete_erase(
         erased_by_role=role,
         counts={label: n for label, n in sorted(counts.items()) if n},
     )
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files], using=using)
+    transaction.on_commit(lambda: _files_delete(files), using=using)
     return record

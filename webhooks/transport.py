@@ -8,8 +8,10 @@ connection (rebinding) cannot reach an internal address."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -59,6 +61,8 @@ def url_check(url: str) -> tuple[str, str, int]:
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower().rstrip(".")
     if scheme not in ("http", "https") or not host:
         raise UnsafeURL("Give an https:// URL with a host name.")
+    if not host.isascii():
+        raise UnsafeURL("Write the host name in its ASCII form (IDNA: xn--…).")
     if parts.username or parts.password:
         raise UnsafeURL("A webhook URL may not carry credentials (user:password@).")
     allowed = allowed_private(host)
@@ -115,18 +119,24 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         return Answer(None, f"Refused: {exc}")
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal is bracketed in a Host header
+    host_header = named if parts.port is None else f"{named}:{parts.port}"
     pool_kwargs = {
         "timeout": urllib3.Timeout(connect=timeout, read=timeout, total=timeout),
         "retries": False,
         "maxsize": 1,
     }
     if scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
+        pool = _Watched.of(urllib3.HTTPSConnectionPool)(
             address, port, server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED", **pool_kwargs
         )
     else:
-        pool = urllib3.HTTPConnectionPool(address, port, **pool_kwargs)
+        pool = _Watched.of(urllib3.HTTPConnectionPool)(address, port, **pool_kwargs)
+    # urllib3's timeouts bound each wait on the socket, not the exchange: a receiver that drips a byte at a time
+    # would hold the worker for as long as it likes. At the deadline the connection is cut under the reads.
+    watchdog = threading.Timer(timeout, pool.cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         response = pool.urlopen(
             "POST",
@@ -148,10 +158,17 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
             response.release_conn()
         status = response.status
     except urllib3.exceptions.HTTPError as exc:
+        if time.monotonic() > deadline:
+            return Answer(None, f"No complete answer within {timeout:g} s.")
         return Answer(None, _describe(exc, timeout))
     except OSError as exc:
+        if time.monotonic() > deadline:
+            return Answer(None, f"No complete answer within {timeout:g} s.")
         return Answer(None, f"Connection failed: {exc}")
+    except Exception as exc:  # anything else the exchange raises is the attempt's failure, never the worker's
+        return Answer(None, f"Connection failed: {type(exc).__name__}.")
     finally:
+        watchdog.cancel()
         pool.close()
     if time.monotonic() > deadline:
         return Answer(status, f"No complete answer within {timeout:g} s.")
@@ -159,6 +176,31 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
         more = " (redirects are not followed)" if 300 <= status < 400 else ""
         return Answer(status, f"The receiver answered {status}{more}.")
     return Answer(status, "")
+
+
+class _Watched:
+    """A connection pool that remembers its connections, so a watchdog can cut them (`cut`) from another thread."""
+
+    @staticmethod
+    def of(base):
+        class Pool(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.made = []
+
+            def _new_conn(self):
+                conn = super()._new_conn()
+                self.made.append(conn)
+                return conn
+
+            def cut(self):
+                for conn in self.made:
+                    sock = getattr(conn, "sock", None)
+                    if sock is not None:
+                        with contextlib.suppress(OSError):
+                            sock.shutdown(socket.SHUT_RDWR)
+
+        return Pool
 
 
 def _describe(exc: Exception, timeout: float) -> str:

@@ -40,6 +40,7 @@ from tests.support.factories.training import (
 from tests.support.factories.wellness import WellnessEntryFactory
 from tests.support.webhooks import endpoint_make
 from training.models import TrainingProgram, TrainingSession
+from webhooks.models import WebhookDelivery
 from wellness.models import WellnessEntry
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +247,40 @@ def test_a_short_name_does_not_erase_unrelated_idempotency_answers():
     athlete = AthleteProfileFactory(display_name="Al")
     assert erase(client, athlete, confirm="Al").status_code == 204
     assert IdempotencyRecord.objects.filter(key="k1").exists()
+
+
+def test_a_name_inside_a_longer_one_does_not_erase_the_others_answers_or_deliveries():
+    head = HeadCoachFactory()
+    client = bearer_client(head)
+    endpoint_make(head, url="https://hooks.example.invalid/all", events=["*"])
+    body = {"user": {"username": "martina-long", "email": "martina@erase.example"}, "displayName": "Martina Rossi",
+            "timezone": "UTC", "primaryGoal": "endurance"}  # fmt: skip
+    made = client.post("/api/v1/athletes/", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="m")
+    assert made.status_code == 201, made.content
+    deliveries = WebhookDelivery.objects.count()
+    assert deliveries >= 1
+    athlete = AthleteProfileFactory(display_name="Martina Ross")  # a prefix of the other's name
+    assert erase(client, athlete, confirm="Martina Ross").status_code == 204
+    assert IdempotencyRecord.objects.filter(key="m").exists()
+    assert WebhookDelivery.objects.count() == deliveries
+
+
+def test_a_file_the_storage_cannot_delete_leaves_the_erasure_done(monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    head = HeadCoachFactory()
+    athlete = AthleteProfileFactory(display_name="Stored Files")
+    ActivityFactory(athlete=athlete, file="activities/a.fit")
+    ActivityFactory(athlete=athlete, file="activities/b.fit")
+    deleted = []
+
+    def delete(name):
+        deleted.append(name)
+        if name.endswith("a.fit"):
+            raise OSError("the bucket is down")
+
+    monkeypatch.setattr(default_storage, "delete", delete)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert erase(bearer_client(head), athlete, confirm="Stored Files").status_code == 204
+    assert sorted(deleted) == ["activities/a.fit", "activities/b.fit"]
+    assert not AthleteProfile.objects.filter(pk=athlete.pk).exists()

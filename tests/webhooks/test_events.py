@@ -5,10 +5,13 @@ failed at its end, and the endpoint disabled after days of only failures."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -361,6 +364,43 @@ def test_an_answer_later_than_the_timeout_is_a_failed_attempt():
         answer = transport.post(receiver.url, body=b"{}", headers={})
     assert answer.status is None and not answer.ok
     assert "within 0.5 s" in answer.error
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_HOSTS=["127.0.0.1"], WEBHOOK_TIMEOUT_SECONDS=1)
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline():
+    """Each byte of the status line comes well within the per-read timeout, so only a deadline on the whole
+    exchange ends the attempt: a second, not the ten the receiver would take."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+                if stop.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        answer = transport.post(f"http://127.0.0.1:{server.getsockname()[1]}/hooks", body=b"{}", headers={})
+    finally:
+        stop.set()
+        server.close()
+    elapsed = time.monotonic() - started
+    assert not answer.ok and "within 1 s" in answer.error
+    assert elapsed < 3, elapsed
+
+
+def test_a_host_not_written_in_ascii_is_refused_on_write():
+    with pytest.raises(transport.UnsafeURL, match="ASCII"):
+        transport.url_check("https://例え.jp/hook")
+    assert transport.url_check("https://xn--r8jz45g.jp/hook")[1] == "xn--r8jz45g.jp"
 
 
 def _resolving_to_loopback(port):

@@ -159,13 +159,13 @@ def _fit_sample(frame) -> Sample | None:
     lat, lon = _value(frame, "position_lat"), _value(frame, "position_long")
     position = None
     if isinstance(lat, int) and isinstance(lon, int):
-        position = (lat * 180 / 2**31, lon * 180 / 2**31)  # semicircles
+        position = _position(lat * 180 / 2**31, lon * 180 / 2**31)  # semicircles
     return Sample(
         time=_utc(time),
-        heart_rate=_int_or_none(_value(frame, "heart_rate")),
-        power=_int_or_none(_value(frame, "power")),
-        distance=_float_or_none(_value(frame, "distance")),
-        altitude=_float_or_none(altitude),
+        heart_rate=_heart_rate(_value(frame, "heart_rate")),
+        power=_power(_value(frame, "power")),
+        distance=_distance_value(_value(frame, "distance")),
+        altitude=_altitude(altitude),
         position=position,
     )
 
@@ -204,10 +204,10 @@ def _gpx(data: bytes) -> tuple[list[Sample], dict]:
                 samples.append(
                     Sample(
                         time=_utc(point.time),
-                        heart_rate=_int_or_none(extras.get("hr")),
-                        power=_int_or_none(extras.get("power")),
-                        altitude=point.elevation,
-                        position=(point.latitude, point.longitude),
+                        heart_rate=_heart_rate(extras.get("hr")),
+                        power=_power(extras.get("power")),
+                        altitude=_altitude(point.elevation),
+                        position=_position(point.latitude, point.longitude),
                     )
                 )
     return samples, {"sport": sport}
@@ -245,15 +245,14 @@ def _tcx(data: bytes) -> tuple[list[Sample], dict]:
             time = _parse_time(values.get("Time"))
             if time is None:
                 continue
-            lat, lon = _float_or_none(values.get("LatitudeDegrees")), _float_or_none(values.get("LongitudeDegrees"))
             samples.append(
                 Sample(
                     time=time,
-                    heart_rate=_int_or_none(values.get("Value")),  # HeartRateBpm/Value
-                    power=_int_or_none(values.get("Watts")),
-                    distance=_float_or_none(values.get("DistanceMeters")),
-                    altitude=_float_or_none(values.get("AltitudeMeters")),
-                    position=(lat, lon) if lat is not None and lon is not None else None,
+                    heart_rate=_heart_rate(values.get("Value")),  # HeartRateBpm/Value
+                    power=_power(values.get("Watts")),
+                    distance=_distance_value(values.get("DistanceMeters")),
+                    altitude=_altitude(values.get("AltitudeMeters")),
+                    position=_position(values.get("LatitudeDegrees"), values.get("LongitudeDegrees")),
                 )
             )
     return samples, {"sport": sport}
@@ -308,6 +307,10 @@ def _figures(samples: list[Sample], summary: dict) -> Figures:
         started_at = samples[0].time
     else:
         raise ActivityFileError("The file has no timed samples (no records or trackpoints with a time).")
+    if not START_RANGE[0] <= started_at < START_RANGE[1]:
+        raise ActivityFileError(
+            f"The activity starts at {started_at.isoformat()}: not plausible (before 1990 or after 2099)."
+        )
     duration = summary.get("duration")
     if isinstance(duration, (int, float)) and duration >= 0 and math.isfinite(duration):
         duration_seconds = round(duration)
@@ -318,12 +321,14 @@ def _figures(samples: list[Sample], summary: dict) -> Figures:
     if duration_seconds > 7 * 24 * 3600:
         raise ActivityFileError(f"The activity lasts {duration_seconds} seconds, more than a week: not plausible.")
 
-    distance = _float_or_none(summary.get("distance"))
+    distance = _distance_value(summary.get("distance"))
     if distance is None:
         distance = _distance(samples)
-    ascent = _float_or_none(summary.get("ascent"))
+    ascent = _distance_value(summary.get("ascent"))
     if ascent is None:
         ascent = _ascent(samples)
+    if distance is not None and distance > DISTANCE_MAX:
+        raise ActivityFileError(f"The activity covers {distance:.0f} m, more than {DISTANCE_MAX:.0f}: not plausible.")
     rates = [s.heart_rate for s in samples if s.heart_rate]
     powers = [s.power for s in samples if s.power is not None]
     return Figures(
@@ -385,12 +390,48 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _int_or_none(value) -> int | None:
+# What a sample may say and still be a measurement: a value outside is a sensor's glitch (or a crafted file) and is
+# left out, so no figure becomes infinite, negative or larger than its column.
+HEART_RATE_RANGE = (20, 300)  # beats per minute
+POWER_RANGE = (0, 4000)  # watts
+ALTITUDE_RANGE = (-500.0, 9000.0)  # metres
+DISTANCE_MAX = 10_000_000.0  # metres: ten thousand kilometres
+# A start outside these years is a broken clock or a crafted file (and the first and last years of the calendar
+# have no local date in some timezones).
+START_RANGE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def _int_or_none(value, bounds: tuple[int, int] = (0, 65535)) -> int | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return round(number) if math.isfinite(number) and 0 <= number < 65536 else None
+    return round(number) if math.isfinite(number) and bounds[0] <= number <= bounds[1] else None
+
+
+def _heart_rate(value) -> int | None:
+    return _int_or_none(value, HEART_RATE_RANGE)
+
+
+def _power(value) -> int | None:
+    return _int_or_none(value, POWER_RANGE)
+
+
+def _altitude(value) -> float | None:
+    number = _float_or_none(value)
+    return number if number is not None and ALTITUDE_RANGE[0] <= number <= ALTITUDE_RANGE[1] else None
+
+
+def _distance_value(value) -> float | None:
+    number = _float_or_none(value)
+    return number if number is not None and 0 <= number <= DISTANCE_MAX else None
+
+
+def _position(lat, lon) -> tuple[float, float] | None:
+    lat, lon = _float_or_none(lat), _float_or_none(lon)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return (lat, lon)
 
 
 def _float_or_none(value) -> float | None:

@@ -90,7 +90,13 @@ def activity_process(*, activity_id) -> str:
     except Exception as exc:
         logger.exception("activity %s: unexpected failure reading its file", activity_id)
         error = f"The file could not be read ({type(exc).__name__})."
-    return _record(activity_id=activity_id, figures=figures, error=error)
+    try:
+        return _record(activity_id=activity_id, figures=figures, error=error)
+    except Exception as exc:  # figures the database refuses, a match that breaks: the file fails, the worker goes on
+        logger.exception("activity %s: unexpected failure recording its figures", activity_id)
+        return _record(
+            activity_id=activity_id, figures=None, error=f"The figures could not be recorded ({type(exc).__name__})."
+        )
 
 
 @transaction.atomic

@@ -237,3 +237,20 @@ def test_an_athlete_links_their_own_activity(coach):
     session = _session(_program(athlete), AT_7)
     activity = ActivityFactory(athlete=athlete)
     assert _link(bearer_client(athlete.user), activity, session).status_code == 200
+
+
+def test_a_failure_while_recording_the_figures_fails_the_activity_and_leaves_no_half(client, coach, monkeypatch):
+    from training.activities import services
+
+    athlete = _athlete(coach)
+    session = _session(_program(athlete), AT_7)
+
+    def broken_match(**kwargs):
+        raise RuntimeError("the matcher broke")
+
+    monkeypatch.setattr(services, "match_session", broken_match)
+    activity = _import(client, athlete)
+    assert activity.status == "failed"
+    assert activity.error == "The figures could not be recorded (RuntimeError)."
+    assert activity.started_at is None  # the figures' write was rolled back with the rest
+    assert TrainingSession.objects.get(pk=session.pk).status == "planned"

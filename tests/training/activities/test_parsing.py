@@ -221,3 +221,30 @@ def test_an_xml_file_of_the_wrong_kind_is_not_tcx():
 
 def test_a_single_sample_has_no_duration():
     assert "single sample" in failure(gpx_activity(points=1), "x.gpx")
+
+
+# --- Values no measurement gives (a glitch or a crafted file) ---------------------------------------------------
+
+
+def test_heart_rate_and_power_outside_what_a_body_gives_are_left_out():
+    figures = read(tcx_activity(heart_rate=40000, watts=90000), "x.tcx")
+    assert (figures.avg_heart_rate, figures.max_heart_rate, figures.avg_power_watts) == (None, None, None)
+    edge = read(tcx_activity(heart_rate=300, watts=4000), "x.tcx")
+    assert (edge.max_heart_rate, edge.avg_power_watts) == (300, 4000)
+    assert read(tcx_activity(heart_rate=19), "x.tcx").max_heart_rate is None
+
+
+def test_infinite_or_impossible_altitudes_and_positions_never_make_an_infinite_figure():
+    data = tcx_activity().replace(b"<AltitudeMeters>200</AltitudeMeters>", b"<AltitudeMeters>-1e308</AltitudeMeters>")
+    data = data.replace(b"<AltitudeMeters>205</AltitudeMeters>", b"<AltitudeMeters>1e308</AltitudeMeters>")
+    assert read(data, "x.tcx").elevation_gain_meters is None  # every altitude is out of range: none is read
+    gpx = gpx_activity().replace(b"<ele>", b"<ele>1e400").replace(b'lat="', b'lat="9', 1)
+    figures = read(gpx, "x.gpx")
+    assert figures.elevation_gain_meters is None
+    assert figures.distance_meters is not None and figures.distance_meters < 100_000
+
+
+@pytest.mark.parametrize("year", [1, 1989, 2100, 9999])
+def test_a_start_outside_1990_to_2099_is_refused(year):
+    data = tcx_activity().replace(b"2030-01-07", f"{year:04d}-01-07".encode())
+    assert "not plausible" in failure(data, "x.tcx")
