@@ -1,4 +1,5 @@
-"""Writes of the core app: API tokens (issued at login, revoked at logout, expired ones pruned)."""
+"""Writes of the core app: API tokens (issued at login, revoked at logout, expired ones pruned), and the batched
+DELETE the retention commands share."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def token_revoke(*, request, token: AuthToken | None) -> None:
         user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
     else:
         logout(request)
+
+
+def delete_in_batches(queryset, *, order_by: str, batch_size: int) -> int:
+    """Delete the rows of `queryset`, oldest (`order_by`) first, `batch_size` ids per DELETE: short transactions
+    beside the processes that keep writing the table. Returns how many were deleted."""
+    deleted = 0
+    while True:
+        ids = list(queryset.order_by(order_by).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        count, _ = queryset.model._default_manager.filter(pk__in=ids).delete()
+        deleted += count

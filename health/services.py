@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from core import dialect
 from core.db import mark_stalled
 from core.redaction import error_text, settings_secrets
+from core.services import delete_in_batches
 
 from .models import CheckStatus, ConnectionHealthEvent, ErrorCode
 from .selectors import NEWEST_FIRST, newest_event
@@ -477,14 +478,5 @@ def events_prune(*, older_than_days: int, batch_size: int = PRUNE_BATCH_SIZE, no
     if older_than_days < 1 or batch_size < 1:
         raise ValueError("older_than_days and batch_size must be at least 1")
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
-    deleted = 0
-    while True:
-        ids = list(
-            ConnectionHealthEvent.objects.filter(checked_at__lt=cutoff)
-            .order_by("checked_at")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return deleted
-        count, _ = ConnectionHealthEvent.objects.filter(pk__in=ids).delete()
-        deleted += count
+    old = ConnectionHealthEvent.objects.filter(checked_at__lt=cutoff)
+    return delete_in_batches(old, order_by="checked_at", batch_size=batch_size)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.services import delete_in_batches
 from core.writes import apply_changes, full_clean_known, if_match_check, lock_row, save_checked
 
 from . import signing, transport
@@ -216,10 +217,4 @@ def deliveries_prune(*, older_than_days: int, batch_size: int = PRUNE_BATCH_SIZE
     finished = WebhookDelivery.objects.filter(
         status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED], created_at__lt=cutoff
     )
-    deleted = 0
-    while True:
-        ids = list(finished.order_by("created_at").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return deleted
-        count, _ = WebhookDelivery.objects.filter(pk__in=ids).delete()
-        deleted += count
+    return delete_in_batches(finished, order_by="created_at", batch_size=batch_size)

@@ -1,21 +1,10 @@
 """`python manage.py prunehealth --older-than DAYS`: retention for health events."""
 
-import argparse
-
 from django.core.management.base import BaseCommand
 
 from core.db import maintenance_timeouts
+from core.management.arguments import positive_int
 from health.services import PRUNE_BATCH_SIZE, events_prune
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 class Command(BaseCommand):
