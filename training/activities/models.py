@@ -10,16 +10,13 @@ from django.db.models import Q
 from athletes.models import AthleteProfile
 from core.models import TimeStampedModel
 
+from .paths import activity_file_path
+
 
 class ActivityStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
-
-
-def activity_file_path(activity: Activity, filename: str) -> str:
-    """Where the file is stored: by athlete, named by the activity's id (the name the client gave is a column)."""
-    return f"activities/{activity.athlete_id}/{activity.pk}{activity.extension}"
 
 
 class Activity(TimeStampedModel):
