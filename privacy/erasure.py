@@ -100,31 +100,17 @@ def _history_and_logs(targets: dict, counts: Counter) -> None:
             counts[LogEntry._meta.label] += deleted
 
 
-def _webhook_deliveries(markers: list[bytes], counts: Counter) -> None:
-    """Delete the webhook deliveries (any endpoint's, sent or not) whose event quotes the athlete: an event's body
-    is the resource as the API showed it, so it holds their id (and often their name)."""
-    markers = [m.decode() for m in markers if m]
+def _quoting_rows_delete(model, field: str, markers: list[bytes], counts: Counter) -> None:
+    """Delete the rows of `model` (anyone's) whose text or bytes `field` quotes the athlete (holds one of
+    `markers`), in chunks; what they are is in the module docstring."""
     quoting = [
         pk
-        for pk, body in WebhookDelivery.objects.values_list("pk", "body").iterator()
-        if any(marker in body for marker in markers)
+        for pk, value in model.objects.values_list("pk", field).iterator()
+        if value and any(marker in (value.encode() if isinstance(value, str) else bytes(value)) for marker in markers)
     ]
     for chunk in _chunks(quoting):
-        deleted, _ = WebhookDelivery.objects.filter(pk__in=chunk).delete()
-        counts[WebhookDelivery._meta.label] += deleted
-
-
-def _idempotency_answers(markers: list[bytes], counts: Counter) -> None:
-    """Delete the stored Idempotency-Key answers (anyone's) that quote the athlete: their id, name or login."""
-    markers = [m for m in markers if m]
-    quoting = [
-        pk
-        for pk, body in IdempotencyRecord.objects.values_list("pk", "response_body").iterator()
-        if body and any(marker in bytes(body) for marker in markers)
-    ]
-    for chunk in _chunks(quoting):
-        deleted, _ = IdempotencyRecord.objects.filter(pk__in=chunk).delete()
-        counts[IdempotencyRecord._meta.label] += deleted
+        deleted, _ = model.objects.filter(pk__in=chunk).delete()
+        counts[model._meta.label] += deleted
 
 
 def _files_delete(files: list) -> None:
@@ -175,8 +161,9 @@ def athlete_erase(
     _history_and_logs(targets, counts)
     _, deleted = second.delete()
     counts.update(deleted)
-    _idempotency_answers(markers, counts)
-    _webhook_deliveries(markers, counts)
+    # Stored Idempotency-Key answers and webhook events hold the resources as the API showed them.
+    _quoting_rows_delete(IdempotencyRecord, "response_body", markers, counts)
+    _quoting_rows_delete(WebhookDelivery, "body", markers, counts)
     record = ErasureRecord.objects.create(
         athlete_id=athlete_id,
         erased_by=actor if actor is not None and actor.pk != user.pk else None,
