@@ -117,12 +117,10 @@ def shown_summary(row) -> Mapping | JSONText | None:
             totals = row.structure_totals  # a list row's: stored text too
             if totals is not None:
                 return JSONText(totals) if isinstance(totals, str) else totals
-        elif _stored_percents(row) is not None:
+            return workout_structure.summary(_decoded(row))  # without %1RM sets, as stored is as shown
+        if _stored_percents(row) is not None:
             return workout_structure.shown_summary(row.structure_totals, _one_rep_max(row))
-    shown = shown_structure(row)
-    if isinstance(shown, JSONText):
-        shown = None
-    return workout_structure.summary(shown if shown is not None else _decoded(row))
+    return workout_structure.summary(shown_structure(row))  # decoded by now (only a list row's text is not)
 
 
 @extend_schema_field({**workout_structure.json_schema(), "nullable": True})
